@@ -1,0 +1,49 @@
+"""Stable article ids (dolma-style): the same article gets the same id in every version.
+
+An id is a hash of the canonical URL when there is one (so an edited article keeps its
+id), else of the normalized text. 32 hex characters (128 bits) keep collisions out of
+reach for any news corpus while staying readable in reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRACKING = ("utm_", "fbclid", "gclid", "ref", "mc_cid", "mc_eid", "at_medium", "at_campaign")
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Lower-case scheme and host, drop fragment, tracking parameters, ``www.`` and a
+    trailing slash, so that the same page crawled twice maps to one key."""
+    if not url or not url.strip():
+        return None
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return url.strip()
+    host = parts.netloc.lower()
+    if host.startswith("www."):
+        host = host[4:]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not k.lower().startswith(_TRACKING)]
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(("https" if parts.scheme in ("http", "https") else parts.scheme,
+                       host, path, urlencode(sorted(query)), ""))
+
+
+def digest(value: str) -> str:
+    """128-bit hex digest of a string."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
+
+
+def article_id(url: str | None, normalized_text: str | None) -> str:
+    """The stable id of an article: ``u`` + hash of canonical URL, else ``t`` + hash of text."""
+    canon = canonical_url(url)
+    if canon:
+        return "u" + digest(canon)[:31]
+    return "t" + digest(normalized_text or "")[:31]
+
+
+def record_id(raw_file: str, raw_record: int) -> str:
+    """Id of a raw record that never became an article (rejected at ingest or parse)."""
+    return "r" + digest(f"{raw_file}#{raw_record}")[:31]

@@ -1,0 +1,138 @@
+"""Parquet in and out, in bounded batches, always through the schema contract.
+
+Why one module: determinism (same rows → same bytes: fixed compression, fixed row-group
+size, no timestamps in metadata) and the contract (``schema.conform`` on every write)
+are enforced here instead of at each call site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from akhbar.schema import conform
+
+COMPRESSION = "zstd"
+ROW_GROUP_SIZE = 10_000
+
+
+def parquet_files(path: Path) -> list[Path]:
+    """The Parquet files of ``path`` (a file, or a folder read in name order)."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if not path.exists():
+        return []
+    return sorted(p for p in path.rglob("*.parquet") if p.is_file())
+
+
+def read_batches(path: Path, batch_size: int = 20_000, columns: list[str] | None = None
+                 ) -> Iterator[pl.DataFrame]:
+    """Stream ``path`` as polars frames of at most ``batch_size`` rows."""
+    for file in parquet_files(path):
+        pf = pq.ParquetFile(file)
+        for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
+            yield pl.from_arrow(pa.Table.from_batches([batch]))  # type: ignore[misc]
+
+
+def read_frame(path: Path, columns: list[str] | None = None) -> pl.DataFrame:
+    """Read all of ``path`` (for stages whose algorithm needs the whole column set)."""
+    files = parquet_files(path)
+    if not files:
+        raise FileNotFoundError(f"no Parquet files under {path}")
+    return pl.concat([pl.read_parquet(f, columns=columns) for f in files], how="vertical")
+
+
+class ParquetSink:
+    """Write conformed batches to one Parquet file, or to numbered shards in a folder.
+
+    With ``rows_per_file`` set, ``path`` is a folder and files are named
+    ``{prefix}-NNNNN.parquet`` (renamed to ``-NNNNN-of-NNNNN`` by :meth:`close` when
+    ``of_total`` is true, the Hugging Face shard convention). An empty sink still writes
+    one file holding the schema, so downstream stages and loaders always find a table.
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema, rows_per_file: int | None = None,
+                 prefix: str = "part", of_total: bool = False) -> None:
+        self.path = Path(path)
+        self.schema = schema
+        self.rows_per_file = rows_per_file
+        self.prefix = prefix
+        self.of_total = of_total
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._file_rows = 0
+        self._files: list[Path] = []
+        if rows_per_file:
+            self.path.mkdir(parents=True, exist_ok=True)
+            for old in self.path.glob(f"{prefix}-*.parquet"):
+                old.unlink()
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _open(self) -> None:
+        if self.rows_per_file:
+            target = self.path / f"{self.prefix}-{len(self._files):05d}.parquet"
+        else:
+            target = self.path
+        self._files.append(target)
+        self._writer = pq.ParquetWriter(
+            target, self.schema, compression=COMPRESSION, write_statistics=True,
+            store_schema=True,
+        )
+        self._file_rows = 0
+
+    def write(self, data: Any) -> None:
+        """Append rows (polars frame, arrow table or list of dicts)."""
+        table = conform(data, self.schema)
+        offset = 0
+        while offset < table.num_rows:
+            if self._writer is None:
+                self._open()
+            room = table.num_rows - offset
+            if self.rows_per_file:
+                room = min(room, self.rows_per_file - self._file_rows)
+            chunk = table.slice(offset, room)
+            assert self._writer is not None
+            self._writer.write_table(chunk, row_group_size=ROW_GROUP_SIZE)
+            self._file_rows += chunk.num_rows
+            self.rows += chunk.num_rows
+            offset += room
+            if self.rows_per_file and self._file_rows >= self.rows_per_file:
+                self._writer.close()
+                self._writer = None
+
+    def close(self) -> list[Path]:
+        """Finish the files; returns their final paths."""
+        if self._writer is None and not self._files:
+            self._open()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self.rows_per_file and self.of_total:
+            total = len(self._files)
+            renamed = []
+            for i, f in enumerate(self._files):
+                final = self.path / f"{self.prefix}-{i:05d}-of-{total:05d}.parquet"
+                f.replace(final)
+                renamed.append(final)
+            self._files = renamed
+        return list(self._files)
+
+    def __enter__(self) -> ParquetSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_table(path: Path, data: Any, schema: pa.Schema) -> Path:
+    """Write one conformed table to one file."""
+    with ParquetSink(path, schema) as sink:
+        sink.write(data)
+    return Path(path)

@@ -1,0 +1,158 @@
+"""The one schema contract of the project, defined once in pyarrow.
+
+Every Parquet file the pipeline writes goes through :func:`conform`, so a column can
+never silently change type (polars likes ``large_string``/``string_view``; ``datasets``
+and the Hub expect plain ``string``), appear out of order or disappear.
+
+Three tables exist:
+
+* ``RAW_SCHEMA`` – what ``ingest`` emits: one row per raw record, fields as found.
+* ``ARTICLE_SCHEMA`` – one row per article, from ``parse`` to the published splits.
+  Columns not yet computed by an earlier stage are null.
+* ``REJECTED_SCHEMA`` – every record that did not make it, with why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+STR_LIST = pa.list_(pa.string())
+
+#: Provenance columns, shared by every table: where the row came from.
+PROVENANCE_FIELDS: list[pa.Field] = [
+    pa.field("raw_file", pa.string(), nullable=False),  # path relative to the raw root
+    pa.field("raw_record", pa.int64(), nullable=False),  # index of the record in that file
+    pa.field("raw_sha256", pa.string()),  # sha256 of the raw file's bytes
+    pa.field("raw_encoding", pa.string()),  # decision of the charset detector
+    pa.field("raw_format", pa.string()),  # aggregator | json | jsonl | csv | html | warc | trec
+]
+
+RAW_SCHEMA = pa.schema(
+    [
+        *PROVENANCE_FIELDS,
+        pa.field("url", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("author", pa.string()),
+        pa.field("published_raw", pa.string()),  # date as written; parsed by `parse`
+        pa.field("crawled_raw", pa.string()),
+        pa.field("tags", STR_LIST),
+        pa.field("body", pa.string()),  # whole page (aggregator) or article body
+    ]
+)
+
+#: Quality signals computed by ``akhbar.quality`` (score first, decide in one place).
+QUALITY_FIELDS: list[pa.Field] = [
+    pa.field("n_chars", pa.int64()),
+    pa.field("n_words", pa.int64()),
+    pa.field("mean_word_length", pa.float64()),
+    pa.field("arabic_ratio", pa.float64()),  # Arabic letters / all letters
+    pa.field("non_arabic_script_ratio", pa.float64()),  # Latin/other letters / all letters
+    pa.field("punct_line_ratio", pa.float64()),  # lines ending in . ! ? ؟ ، ؛ …
+    pa.field("dup_line_frac", pa.float64()),
+    pa.field("top_ngram_frac", pa.float64()),
+    pa.field("lang", pa.string()),
+    pa.field("lang_score", pa.float64()),
+]
+
+ARTICLE_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("text", pa.string()),
+        pa.field("published", TS),
+        pa.field("crawled", TS),
+        pa.field("author", pa.string()),
+        pa.field("tags", STR_LIST),
+        pa.field("related_titles", STR_LIST),
+        pa.field("dateline", pa.string()),
+        pa.field("host_id", pa.string()),  # set on a "read also" article cut from a host page
+        *PROVENANCE_FIELDS,
+        *QUALITY_FIELDS,
+        pa.field("cluster_id", pa.string()),  # near-duplicate cluster key (kept article's id)
+    ]
+)
+
+REJECTED_SCHEMA = pa.schema(
+    [
+        *ARTICLE_SCHEMA,
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),  # first reason, e.g. quality:too-short
+        pa.field("reasons", STR_LIST),  # every reason that fired
+        pa.field("detail", pa.string()),  # human-readable message naming what went wrong
+        pa.field("duplicate_of", pa.string()),
+        pa.field("raw_excerpt", pa.string()),  # first 200 bytes of the raw record
+    ]
+).with_metadata(None)
+# ids in rejected may be missing for raw records that never became articles
+REJECTED_SCHEMA = REJECTED_SCHEMA.set(
+    REJECTED_SCHEMA.get_field_index("id"), pa.field("id", pa.string())
+)
+
+SPLITS = ("train", "validation", "test")
+
+
+def _plain(type_: pa.DataType) -> pa.DataType:
+    """Map polars' wide/view string types to the plain ones of the contract."""
+    if pa.types.is_large_string(type_) or pa.types.is_string_view(type_):
+        return pa.string()
+    if pa.types.is_large_list(type_) or pa.types.is_list_view(type_):
+        return pa.list_(_plain(type_.value_type))
+    return type_
+
+
+def conform(data: Any, schema: pa.Schema) -> pa.Table:
+    """Return ``data`` as a ``pa.Table`` with exactly ``schema``'s columns, order and types.
+
+    Accepts a polars DataFrame, a pyarrow Table/RecordBatch or a list of dicts. Missing
+    nullable columns are filled with nulls; unknown columns are an error (a typo must not
+    vanish silently); a null in a non-nullable column is an error.
+    """
+    if isinstance(data, pa.Table):
+        table = data
+    elif isinstance(data, pa.RecordBatch):
+        table = pa.Table.from_batches([data])
+    elif isinstance(data, list):
+        table = pa.Table.from_pylist(data, schema=schema) if data else schema.empty_table()
+    else:  # polars
+        table = data.to_arrow()
+    extra = [n for n in table.column_names if n not in schema.names]
+    if extra:
+        raise ValueError(f"columns not in the schema contract: {extra}")
+    columns = []
+    for field in schema:
+        if field.name in table.column_names:
+            col = table.column(field.name)
+            if col.type != field.type:
+                col = col.cast(_plain(col.type)).cast(field.type)
+            if not field.nullable and col.null_count:
+                raise ValueError(f"column {field.name!r} has {col.null_count} null(s)")
+        else:
+            if not field.nullable:
+                raise ValueError(f"required column {field.name!r} is missing")
+            col = pa.nulls(table.num_rows, field.type)
+        columns.append(col)
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def empty(schema: pa.Schema) -> pa.Table:
+    """An empty table of ``schema``."""
+    return schema.empty_table()
+
+
+def rows(schema: pa.Schema, records: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """Build a conformed table from Python dicts (used by readers and tests)."""
+    return conform(pa.Table.from_pylist(list(records), schema=schema), schema)
+
+
+def polars_schema(schema: pa.Schema) -> dict[str, Any]:
+    """The polars schema matching a contract schema, for empty frames."""
+    import polars as pl
+
+    return dict(pl.from_arrow(schema.empty_table()).schema)
