@@ -8,6 +8,8 @@ reach for any news corpus while staying readable in reports.
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING = ("utm_", "fbclid", "gclid", "ref", "mc_cid", "mc_eid", "at_medium", "at_campaign")
@@ -36,12 +38,25 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
 
 
-def article_id(url: str | None, normalized_text: str | None) -> str:
-    """The stable id of an article: ``u`` + hash of canonical URL, else ``t`` + hash of text."""
+_INVISIBLE = re.compile("[\u0640\u00ad\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
+_SPACE = re.compile(r"\s+")
+
+
+def id_text(text: str | None) -> str:
+    """The text form hashed into an id: NFKC (presentation forms → letters), no tatweel or
+    invisible controls, whitespace collapsed. Deliberately independent of the cleaner's
+    finer rules, so that improving the cleaner does not renumber the corpus."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return _SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
+
+
+def article_id(url: str | None, text: str | None) -> str:
+    """The stable id of an article: ``u`` + hash of the canonical URL when there is one,
+    else ``t`` + hash of :func:`id_text` of its body."""
     canon = canonical_url(url)
     if canon:
         return "u" + digest(canon)[:31]
-    return "t" + digest(normalized_text or "")[:31]
+    return "t" + digest(id_text(text))[:31]
 
 
 def record_id(raw_file: str, raw_record: int) -> str:
