@@ -1,0 +1,63 @@
+"""Entry point shared by ``scripts/<stage>.py``: the DVC side of the pipeline.
+
+Each script is a thin wrapper (``main("clean")``) so that ``dvc.yaml`` lists one script
+per stage while the logic stays in the library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from akhbar import params as params_mod
+from akhbar.errors import AkhbarError
+from akhbar.pipeline import Layout, run_stage
+
+
+def main(stage: str, argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"scripts/{stage}.py",
+                                     description=f"Run the {stage!r} stage of the pipeline.")
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--root", type=Path, default=Path("data"),
+                        help="folder of intermediate tables")
+    parser.add_argument("--dataset", type=Path, default=Path("dataset"))
+    parser.add_argument("--reports", type=Path, default=Path("reports"))
+    args = parser.parse_args(argv)
+    params = params_mod.load(args.params)
+    layout = Layout(args.root)
+    try:
+        if stage == "ingest":
+            paths = [Path(p) for p in params["raw"]["paths"]]
+            missing = [str(p) for p in paths if not p.exists()]
+            if missing:
+                raise AkhbarError(f"raw path(s) not found: {', '.join(missing)}")
+            report = run_stage("ingest", layout, params, raw_paths=paths)
+        elif stage == "split":
+            from akhbar import collect
+
+            report = run_stage("split", layout, params, dataset_dir=args.dataset)
+            collect.run(layout, args.dataset)
+        elif stage == "validate":
+            from akhbar import validate
+
+            result = validate.run(args.dataset, params, reports_dir=args.reports)
+            print(result.summary())
+            return 0 if result.ok else 1
+        elif stage == "card":
+            from akhbar import card
+
+            report_path = args.reports / "validation.json"
+            validation = (json.loads(report_path.read_text(encoding="utf-8"))
+                          if report_path.exists() else None)
+            card.run(args.dataset, params, validation=validation)
+            return 0
+        else:
+            report = run_stage(stage, layout, params)
+    except AkhbarError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{stage}: {report.rows_in} in, {report.rows_out} out, "
+          f"{sum(report.rejected.values())} rejected ({report.seconds:.2f}s)")
+    return 0
