@@ -25,6 +25,7 @@ def main(stage: str, argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", type=Path, default=Path("dataset"))
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     args = parser.parse_args(argv)
+    args.dataset, args.reports = args.dataset.resolve(), args.reports.resolve()
     params = params_mod.load(args.params)
     layout = Layout(args.root)
     try:

@@ -1,0 +1,113 @@
+"""akhbar.dates: Arabic month series, digits, times, zones, Hijri, invalid input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from akhbar.dates import parse_date, parse_dates
+
+GULF = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
+        "أكتوبر", "نوفمبر", "ديسمبر"]
+LEVANT = ["كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب", "أيلول",
+          "تشرين الأول", "تشرين الثاني", "كانون الأول"]
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_both_month_series_alone_and_combined(month: int) -> None:
+    gulf, levant = GULF[month - 1], LEVANT[month - 1]
+    assert parse_date(f"9 {gulf} 2021") == utc(2021, month, 9)
+    assert parse_date(f"9 {levant} 2021") == utc(2021, month, 9)
+    assert parse_date(f"الأربعاء، 9 {gulf} / {levant} 2021") == utc(2021, month, 9)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("5 إبريل 2022", utc(2022, 4, 5)),
+    ("5 ابريل 2022", utc(2022, 4, 5)),
+    ("20 يونيه 2022", utc(2022, 6, 20)),
+    ("20 يوليه 2022", utc(2022, 7, 20)),
+    ("3 تشرين اول 2019", utc(2019, 10, 3)),
+    ("الأحد ١٤ نوفمبر ٢٠٢٣", utc(2023, 11, 14)),  # Arabic-Indic digits
+    ("۱۴ آب ۲۰۲۳", utc(2023, 8, 14)),  # Persian digits
+    ("14 نوفمبر 2023 10:30 ص", utc(2023, 11, 14, 10, 30)),
+    ("14 نوفمبر 2023 10:30 م", utc(2023, 11, 14, 22, 30)),
+    ("14 نوفمبر 2023 - 12:05 ص", utc(2023, 11, 14, 0, 5)),
+    ("١٤ نوفمبر ٢٠٢٣ ١٠:٣٠ مساءً", utc(2023, 11, 14, 22, 30)),
+    ("14 نوفمبر 2023 10:30 ﻣﺴﺎء", utc(2023, 11, 14, 22, 30)),  # presentation forms
+    ("14 نوفـــمبر 2023", utc(2023, 11, 14)),  # tatweel
+    ("14 نوفمبر 2023 10:00 +03:00", utc(2023, 11, 14, 7, 0)),
+    ("14 نوفمبر 2023 10:00 بتوقيت غرينتش", utc(2023, 11, 14, 10, 0)),
+    ("14/11/2023", utc(2023, 11, 14)),  # all-numeric dates are day-first
+    ("2023/11/14", utc(2023, 11, 14)),
+    ("November 14, 2023 10:00 PM", utc(2023, 11, 14, 22, 0)),
+])
+def test_arabic_forms(text: str, expected: datetime) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Tue, 14 Nov 2023 10:00:00 +0300", utc(2023, 11, 14, 7, 0)),
+    ("Tue, 14 Nov 2023 10:00:00 GMT", utc(2023, 11, 14, 10, 0)),
+    ("Tue, 14 Nov 2023 10:00:00 EST", utc(2023, 11, 14, 15, 0)),
+    ("14 Nov 2023 23:30:00 -0500", utc(2023, 11, 15, 4, 30)),
+    ("2023-11-14T10:00:00Z", utc(2023, 11, 14, 10, 0)),
+    ("2023-11-14T10:00:00+03:00", utc(2023, 11, 14, 7, 0)),
+    ("2023-11-14", utc(2023, 11, 14)),
+    ("2015-07-21 09:47:39", utc(2015, 7, 21, 9, 47, 39)),  # SaudiNewsNet: naive = UTC
+])
+def test_rfc822_and_iso(text: str, expected: datetime) -> None:
+    got = parse_date(text)
+    assert got == expected
+    assert got is not None and got.utcoffset() is not None and got.utcoffset().seconds == 0
+
+
+def test_hijri_next_to_gregorian_prefers_gregorian() -> None:
+    assert parse_date("الخميس 1 جمادى الأولى 1445 هـ الموافق 16 نوفمبر 2023م") == utc(2023, 11, 16)
+    assert parse_date("16 تشرين الثاني 2023 - 2 جمادى الأولى 1445هـ") == utc(2023, 11, 16)
+
+
+def test_hijri_only_is_none() -> None:
+    # No Hijri calendar library is installed: documented to return None.
+    assert parse_date("1 جمادى الأولى 1445 هـ") is None
+    assert parse_date("15 رمضان 1444") is None
+
+
+@pytest.mark.parametrize("text", [
+    None, "", "   ", "غير معروف", "منذ ساعتين", "أمس", "2023", "نوفمبر 2023",
+    "31 فبراير 2023", "32 نوفمبر 2023", "14 نوفمبر / ديسمبر 2023", "99/99/2023",
+    "2023-13-45T99:00", "Tue, 44 Nov 2023 10:00:00 +0300",
+])
+def test_invalid_is_none(text: str | None) -> None:
+    assert parse_date(text) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([*"0123456789٠١٢٣٤٥٦٧٨٩:/-+ ،,.TZ", *GULF, *LEVANT,
+                                  "هـ", "ص", "م", "GMT", "رجب"]),
+                max_size=12).map(" ".join) | st.text(max_size=40))
+def test_never_raises(text: str) -> None:
+    result = parse_date(text)
+    assert result is None or (isinstance(result, datetime) and result.tzinfo is not None)
+
+
+def test_parse_dates_column_matches_scalar() -> None:
+    values = ["14 نوفمبر 2023", None, "x", "14 نوفمبر 2023", "2015-07-21 09:47:39"]
+    out = parse_dates(pl.Series("published_raw", values))
+    assert out.name == "published_raw"
+    assert out.dtype == pl.Datetime("us", "UTC")
+    assert out.to_list() == [parse_date(v) for v in values]
+    assert out.to_list()[0] == utc(2023, 11, 14)
+
+
+def test_parse_dates_all_null() -> None:
+    out = parse_dates(pl.Series("d", [None, None], dtype=pl.String))
+    assert out.dtype == pl.Datetime("us", "UTC")
+    assert out.null_count() == 2

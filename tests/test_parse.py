@@ -1,0 +1,198 @@
+"""akhbar.parse.run: RAW_SCHEMA in, ARTICLE_SCHEMA + rejected out, in tmp_path."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from akhbar import io, parse
+from akhbar.ids import article_id, record_id
+from akhbar.schema import ARTICLE_SCHEMA, RAW_SCHEMA, REJECTED_SCHEMA, rows
+
+HOST_P1 = "جدة (رويترز) - أعلن الميناء زيادة عدد الرحلات البحرية خلال الصيف."
+HOST_P2 = "وأضاف المسؤول أن الزيادة تشمل خطوطا جديدة إلى موانئ قريبة."
+RA_TITLE = "حملة لتنظيف الشواطئ"
+RA_TEXT = "شارك متطوعون في حملة لتنظيف الشواطئ يوم السبت."
+RELATED = ["افتتاح مركز صحي جديد", "تمديد ساعات عمل الحدائق"]
+PARAMS: dict[str, Any] = {"parse": {"min_body_chars": 1, "batch_size": 2, "rows_per_file": 3,
+                                    "max_tag_words": 12, "max_keyword_words": 3,
+                                    "known_tags": ["مصر", "لبنان"]},
+                          "clean": {"unused": 1}}
+
+
+def aggregator_body() -> str:
+    last = (f"{HOST_P2}مصرلبناننشر الاثنين، 5 حزيران 2023تابعونا عبرمن نحن"
+            "© 2023 موقع تجريبي. All Rights Reserved.")
+    return "\n\n".join([HOST_P1, last, "المصدر: وكالة تجريبية", "كلمات دلالية: موانئ، رحلات",
+                        "اقرأ أيضا:", RA_TITLE, RA_TEXT, "مقالات مشابهة",
+                        *(f"  • {t}" for t in RELATED)])
+
+
+def raw(record: int, **fields: Any) -> dict[str, Any]:
+    return {"raw_file": "dump/part.jsonl", "raw_record": record, "raw_sha256": "ab" * 32,
+            "raw_encoding": "utf-8", "raw_format": "jsonl", **fields}
+
+
+def raw_rows() -> list[dict[str, Any]]:
+    return [
+        raw(0, url="https://www.example.com/a/1?utm_source=x", title="عنوان أول",
+            body="  فقرة أولى من الخبر.\r\n\r\n\n  فقرة ثانية.  \n",
+            published_raw="2015-07-21 09:47:39", crawled_raw="2016-01-01T00:00:00Z",
+            tags=[" اقتصاد", "اقتصاد", "البلدیة"], source="صحيفة"),
+        raw(1, body="   \n\n ", published_raw="غير معروف"),
+        {**raw(0, raw_format="aggregator", source="مجمع", url="https://agg.example/p/9",
+               body=aggregator_body(), crawled_raw="2023-06-06 08:00:00"),
+         "raw_file": "agg/page.txt"},
+        raw(2, body="الدمام (واس) - نص بلا تاريخ نشر.",
+            crawled_raw="Tue, 14 Nov 2023 10:00:00 +0300"),
+        raw(3, body=None),
+    ]
+
+
+def write_raw(tmp_path: Path, records: list[dict[str, Any]]) -> Path:
+    inp = tmp_path / "ingested"
+    inp.mkdir()
+    io.write_table(inp / "part-00000.parquet", rows(RAW_SCHEMA, records), RAW_SCHEMA)
+    return inp
+
+
+def run(tmp_path: Path, records: list[dict[str, Any]], name: str = "out"
+        ) -> tuple[parse.StageReport, pl.DataFrame, pl.DataFrame, Path]:
+    inp = tmp_path / "ingested"
+    if not inp.exists():
+        write_raw(tmp_path, records)
+    out, rej = tmp_path / name / "parsed", tmp_path / name / "rejected.parquet"
+    report = parse.run(inp, out, rej, PARAMS)
+    return report, io.read_frame(out), pl.read_parquet(rej), out
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    report, articles, rejected, out = run(tmp_path, raw_rows())
+    assert report.name == "parse"
+    assert report.rows_in == 5 and report.rows_out == 4
+    assert dict(report.rejected) == {"parse:empty-body": 2}
+    assert pq.read_schema(next(out.glob("*.parquet"))).equals(ARTICLE_SCHEMA)
+    assert len(list(out.glob("part-*.parquet"))) == 2  # rows_per_file = 3
+    assert pq.read_schema(tmp_path / "out" / "rejected.parquet").equals(REJECTED_SCHEMA)
+
+    # input order is kept; a read-also article follows its host
+    assert articles.get_column("raw_record").to_list() == [0, 0, 0, 2]
+    plain, host, appended, undated = articles.iter_rows(named=True)
+
+    assert plain["text"] == "فقرة أولى من الخبر.\nفقرة ثانية."
+    assert plain["id"] == article_id("https://www.example.com/a/1?utm_source=x", plain["text"])
+    assert plain["published"] == datetime(2015, 7, 21, 9, 47, 39, tzinfo=UTC)
+    assert plain["crawled"] == datetime(2016, 1, 1, tzinfo=UTC)
+    assert plain["tags"] == ["اقتصاد", "البلدية"]
+    assert plain["source"] == "صحيفة" and plain["title"] == "عنوان أول"
+    assert plain["host_id"] is None and plain["dateline"] is None
+
+    assert host["raw_file"] == "agg/page.txt" and host["raw_format"] == "aggregator"
+    assert host["text"] == f"{HOST_P1}\n{HOST_P2}"
+    assert host["dateline"] == "جدة (رويترز) -"
+    assert host["source"] == "وكالة تجريبية"  # the page's المصدر wins over the raw source
+    assert host["published"] == datetime(2023, 6, 5, tzinfo=UTC)
+    assert host["crawled"] == datetime(2023, 6, 6, 8, tzinfo=UTC)
+    assert host["tags"] == ["مصر", "لبنان", "موانئ", "رحلات"]
+    assert host["related_titles"] == RELATED
+    assert host["id"] == article_id("https://agg.example/p/9", host["text"])
+
+    assert appended["host_id"] == host["id"]
+    assert appended["id"] == article_id(None, RA_TEXT)
+    assert (appended["title"], appended["text"]) == (RA_TITLE, RA_TEXT)
+    assert appended["source"] is None and appended["url"] is None
+    assert appended["raw_file"] == "agg/page.txt" and appended["raw_record"] == 0
+
+    # crawled is never copied into published
+    assert undated["published"] is None
+    assert undated["dateline"] == "الدمام (واس) -"  # column-wise (polars regex) path
+    assert undated["crawled"] == datetime(2023, 11, 14, 7, tzinfo=UTC)
+
+    assert rejected.get_column("reason").to_list() == ["parse:empty-body"] * 2
+    assert rejected.get_column("stage").to_list() == ["parse"] * 2
+    assert rejected.get_column("raw_record").to_list() == [1, 3]
+    assert rejected.get_column("id").to_list() == [record_id("dump/part.jsonl", 1),
+                                                    record_id("dump/part.jsonl", 3)]
+    assert all("dump/part.jsonl#" in d for d in rejected.get_column("detail").to_list())
+
+    stats = report.stats
+    assert stats["footers_cut"] == 1 and stats["read_also_articles"] == 1
+    assert stats["related_lists"] == 1 and stats["aggregator_pages"] == 1
+    assert stats["published"] == {
+        "aggregator": {"parsed": 1, "unparsed": 0, "missing": 0},
+        "jsonl": {"parsed": 1, "unparsed": 1, "missing": 2},
+    }
+
+
+def test_deterministic_bytes(tmp_path: Path) -> None:
+    _, _, _, out_a = run(tmp_path, raw_rows(), "a")
+    _, _, _, out_b = run(tmp_path, raw_rows(), "b")
+    files_a, files_b = sorted(out_a.glob("*.parquet")), sorted(out_b.glob("*.parquet"))
+    assert [f.name for f in files_a] == [f.name for f in files_b]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(files_a, files_b, strict=True))
+    assert ((tmp_path / "a" / "rejected.parquet").read_bytes()
+            == (tmp_path / "b" / "rejected.parquet").read_bytes())
+
+
+def test_error_in_one_aggregator_record_does_not_stop(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    real = parse.parse_page
+
+    def flaky(text: str, **kwargs: Any) -> Any:
+        if "انفجار" in text:
+            raise RuntimeError("boom")
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(parse, "parse_page", flaky)
+    records = [raw(0, raw_format="aggregator", body="انفجار"),
+               raw(1, raw_format="aggregator", body=aggregator_body())]
+    report, articles, rejected, _ = run(tmp_path, records)
+    assert report.rows_out == 2 and dict(report.rejected) == {"parse:error": 1}
+    assert articles.get_column("raw_record").to_list() == [1, 1]
+    row = rejected.row(0, named=True)
+    assert row["reason"] == "parse:error" and row["raw_record"] == 0
+    assert "dump/part.jsonl#0" in row["detail"] and "boom" in row["detail"]
+    assert row["raw_excerpt"] == "انفجار"
+
+
+def test_error_in_one_dump_record_is_isolated(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    real = parse.article_id
+
+    def flaky(url: str | None, text: str | None) -> str:
+        if url == "https://bad.example/":
+            raise ValueError("bad url")
+        return real(url, text)
+
+    monkeypatch.setattr(parse, "article_id", flaky)
+    records = [raw(0, body="خبر أول.", url="https://ok.example/1"),
+               raw(1, body="خبر ثان.", url="https://bad.example/"),
+               raw(2, body="خبر ثالث.", url="https://ok.example/3")]
+    report, articles, rejected, _ = run(tmp_path, records)
+    assert articles.get_column("raw_record").to_list() == [0, 2]
+    assert rejected.get_column("reason").to_list() == ["parse:error"]
+    assert "dump/part.jsonl#1" in rejected.get_column("detail")[0]
+    assert report.rows_in == 3 and report.rows_out == 2
+
+
+def test_empty_input_writes_empty_tables(tmp_path: Path) -> None:
+    report, articles, rejected, _ = run(tmp_path, [])
+    assert report.rows_in == 0 and report.rows_out == 0
+    assert articles.is_empty() and rejected.is_empty()
+
+
+def test_project_params_file(tmp_path: Path) -> None:
+    """The `parse` section of the project's params.yaml drives the stage as written."""
+    from akhbar.params import load
+
+    params = load(Path(__file__).resolve().parents[1] / "params.yaml")
+    assert {"min_body_chars", "rows_per_file", "known_tags", "max_tag_words",
+            "max_keyword_words"} <= set(params["parse"])
+    write_raw(tmp_path, raw_rows())
+    report = parse.run(tmp_path / "ingested", tmp_path / "p", tmp_path / "r.parquet", params)
+    assert report.rows_out == 4 and report.stats["tags_unsplit"] == 0
