@@ -52,7 +52,8 @@ def main(stage: str, argv: list[str] | None = None) -> int:
             report_path = args.reports / "validation.json"
             validation = (json.loads(report_path.read_text(encoding="utf-8"))
                           if report_path.exists() else None)
-            card.run(args.dataset, params, validation=validation)
+            card.run(args.dataset, params, validation=validation,
+                     citation_path=args.params.resolve().parent / "CITATION.cff")
             return 0
         else:
             report = run_stage(stage, layout, params)

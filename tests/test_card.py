@@ -1,0 +1,248 @@
+"""The generated dataset card: metadata checked against the Parquet files, loadable
+offline by ``datasets``, byte-identical across runs, and exportable for the Hub."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import datasets
+import huggingface_hub.constants
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from datasets import Features, List, Value
+
+from akhbar import card, plots
+from akhbar import params as params_mod
+from akhbar.io import ParquetSink
+from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Our own tiny Arabic news fixtures: subjects × events, so each article is distinct.
+_SUBJECTS = ["وزارة التعليم", "البنك المركزي", "المنتخب الوطني", "بلدية العاصمة",
+             "هيئة الأرصاد", "جامعة الملك"]
+_EVENTS = ["أعلنت عن خطة جديدة لتطوير الخدمات خلال العام المقبل",
+           "عقدت اجتماعا موسعا لمناقشة نتائج الربع الأول",
+           "حذرت من موجة حر تضرب المناطق الساحلية هذا الأسبوع",
+           "افتتحت مركزا حديثا لخدمة المواطنين في الحي الشمالي"]
+SOURCES = ["akhbar-alyawm.example", "alwatan.example", "sada.example"]
+
+
+def article(key: str, i: int, split: str) -> dict:
+    """One fixture article; ``key`` makes its id, ``i`` picks its words, source and date."""
+    text = " ".join(f"{_SUBJECTS[(i + k) % len(_SUBJECTS)]} {_EVENTS[(i * 3 + k) % 4]}."
+                    for k in range(1 + i % 4))
+    return {
+        "id": f"u{key}", "url": f"https://{SOURCES[i % 3]}/{split}/{key}",
+        "source": SOURCES[i % 3], "title": _SUBJECTS[i % len(_SUBJECTS)], "text": text,
+        "published": datetime(2021 + i % 2, 1 + (i * 5) % 12, 1 + i % 27, 8, tzinfo=UTC),
+        "tags": ["محليات", "اقتصاد", "رياضة"][: i % 4], "raw_file": f"dump/{split}.jsonl",
+        "raw_record": i, "n_words": len(text.split()),
+    }
+
+
+def build_dataset(root: Path, ids: dict[str, list[str]], rejected: int = 2,
+                  rows_per_file: int = 4) -> dict[str, list[dict]]:
+    """A dataset folder like the split stage writes: sharded splits, rejected rows and
+    stats.json. ``ids`` maps split → article keys. Returns split → rows written."""
+    written = {}
+    for split, keys in ids.items():
+        rows = [article(k, int(k.split("-")[-1]), split) for k in keys]
+        with ParquetSink(root / "data", ARTICLE_SCHEMA, rows_per_file=rows_per_file,
+                         prefix=split, of_total=True) as sink:
+            sink.write(rows)
+        written[split] = rows
+    reasons = ["quality:too-short", "dedup:near-duplicate", "quality:too-short"]
+    rej = [{"raw_file": "dump/x.jsonl", "raw_record": 100 + j, "stage": reasons[j % 3]
+            .split(":")[0], "reason": reasons[j % 3], "reasons": [reasons[j % 3]],
+            "text": "خبر قصير"} for j in range(rejected)]
+    with ParquetSink(root / "rejected", REJECTED_SCHEMA, rows_per_file=1000,
+                     prefix="rejected", of_total=True) as sink:
+        sink.write(rej)
+    by_reason: dict[str, int] = {}
+    for r in rej:
+        by_reason[r["reason"]] = by_reason.get(r["reason"], 0) + 1
+    n = sum(len(v) for v in ids.values())
+    stats = {
+        "records_in": n + rejected,
+        "articles": {s: len(v) for s, v in ids.items()},
+        "rejected": by_reason, "rejected_total": rejected,
+        "stages": {
+            "ingest": {"rows_in": n + rejected, "rows_out": n + rejected, "rejected": {}},
+            "filter": {"rows_in": n + rejected, "rows_out": n + 1, "rejected": {
+                k: v for k, v in by_reason.items() if k.startswith("quality")}},
+            "dedup": {"rows_in": n + 1, "rows_out": n, "rejected": {
+                k: v for k, v in by_reason.items() if k.startswith("dedup")}},
+            "split": {"rows_in": n, "rows_out": n, "rejected": {}},
+        },
+    }
+    (root / "stats.json").write_text(json.dumps(stats, sort_keys=True), encoding="utf-8")
+    return written
+
+
+IDS = {"train": [f"tr-{i}" for i in range(9)], "validation": ["va-20", "va-21"],
+       "test": ["te-30", "te-31", "te-32"]}
+VALIDATION = {"evaluated": 12, "passed": 12, "failed": 0, "success": True,
+              "suites": {"articles": {"evaluated": 9, "passed": 9, "failed": 0},
+                         "rejected": {"evaluated": 3, "passed": 3, "failed": 0}}}
+
+
+@pytest.fixture(scope="module")
+def params() -> dict:
+    p = params_mod.load(ROOT / "params.yaml")
+    p["card"] = {**p["card"], "version": "1.2.3", "date": "2026-03-04"}
+    return p
+
+
+@pytest.fixture(scope="module")
+def carded(tmp_path_factory, params) -> Path:
+    root = tmp_path_factory.mktemp("ds")
+    build_dataset(root, IDS)
+    card.run(root, params, VALIDATION)
+    return root
+
+
+def test_front_matter_matches_parquet_files(carded: Path) -> None:
+    meta = card.front_matter(carded / "README.md")
+    assert meta["license"] == "cc-by-nc-sa-4.0"
+    assert meta["language"] == ["ar"]
+    assert meta["size_categories"] == ["n<1K"]
+    assert "text-generation" in meta["task_categories"]
+    configs = {c["config_name"]: c for c in meta["configs"]}
+    assert configs["default"]["data_files"] == [
+        {"split": s, "path": f"data/{s}-*"} for s in ("train", "validation", "test")]
+    assert configs["rejected"]["data_files"] == [{"split": "train",
+                                                  "path": "rejected/*.parquet"}]
+    infos = {i["config_name"]: i for i in meta["dataset_info"]}
+    assert Features._from_yaml_list(infos["default"]["features"]) == \
+        Features.from_arrow_schema(ARTICLE_SCHEMA)
+    assert Features._from_yaml_list(infos["rejected"]["features"]) == \
+        Features.from_arrow_schema(REJECTED_SCHEMA)
+    for info, folder, globs in ((infos["default"], "data", None),
+                                (infos["rejected"], "rejected", {"train": "*.parquet"})):
+        total_size = 0
+        for split in info["splits"]:
+            pattern = (globs or {}).get(split["name"], f"{split['name']}-*.parquet")
+            files = sorted((carded / folder).glob(pattern))
+            assert files, split
+            assert split["num_examples"] == sum(pq.read_metadata(f).num_rows for f in files)
+            assert split["num_bytes"] > 0
+            total_size += sum(f.stat().st_size for f in files)
+        assert info["download_size"] == total_size
+    assert [s["num_examples"] for s in infos["default"]["splits"]] == [9, 2, 3]
+    assert infos["rejected"]["splits"][0]["num_examples"] == 2
+
+
+def test_load_dataset_offline_from_hub_export(carded: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    dest = card.export(carded, tmp_path / "hub")
+    for rel in ("README.md", "stats.json", "plots/articles_per_source.png",
+                *[p.relative_to(carded).as_posix() for p in carded.rglob("*.parquet")]):
+        assert (dest / rel).read_bytes() == (carded / rel).read_bytes(), rel
+    ds = datasets.load_dataset(str(dest), cache_dir=str(tmp_path / "hf"))
+    assert {s: ds[s].num_rows for s in ds} == {"train": 9, "validation": 2, "test": 3}
+    feats = ds["train"].features
+    assert feats["published"] == Value("timestamp[us, tz=UTC]")
+    assert feats["tags"] == List(Value("string"))
+    assert sorted(ds["validation"]["id"]) == ["uva-20", "uva-21"]
+    by_id = {row["id"]: row for row in ds["train"]}
+    expected = article("tr-2", 2, "train")
+    assert by_id["utr-2"]["published"] == expected["published"]
+    assert by_id["utr-2"]["tags"] == expected["tags"] == ["محليات", "اقتصاد"]
+    assert by_id["utr-2"]["text"] == expected["text"]
+    rejected = datasets.load_dataset(str(dest), "rejected", cache_dir=str(tmp_path / "hf"))
+    assert sorted(rejected["train"]["reason"]) == ["dedup:near-duplicate",
+                                                   "quality:too-short"]
+
+
+def test_body_reports_counts_params_and_citation(carded: Path, params: dict) -> None:
+    text = (carded / "README.md").read_text(encoding="utf-8")
+    body = text.split("\n---\n", 1)[1]
+    # per-source table: counts recomputed here from the fixture
+    for source in SOURCES:
+        per = [sum(1 for k in IDS[s] if int(k.split("-")[1]) % 3 == SOURCES.index(source))
+               for s in ("train", "validation", "test")]
+        assert f"| {source} | {per[0]} | {per[1]} | {per[2]} | {sum(per)} |" in body
+    assert "| `quality:too-short` | quality | 1 |" in body
+    assert "| `dedup:near-duplicate` | dedup | 1 |" in body
+    assert "| **total** | | **2** |" in body
+    # the exact parameter values of the stages that ran
+    assert f"threshold: {params['dedup']['threshold']}" in body
+    assert f"min_words: {params['quality']['min_words']}" in body
+    assert "### 3. `dedup` — 15 → 14 rows, 1 removed" in body
+    assert "12 expectations evaluated, 12 passed" in body
+    assert "| articles | 9 | 9 | 0 |\n| rejected | 3 | 3 | 0 |" in body
+    assert "| Version | 1.2.3 (2026-03-04) |" in body
+    assert "@misc{akhbar_1_2_3," in body and "year         = {2026}" in body
+    years = {"2021": sum(1 for ks in IDS.values() for k in ks if int(k.split("-")[1]) % 2 == 0)}
+    assert f"| 2021 | {years['2021']} |" in body
+    for name in plots.PLOTS:
+        assert f"(plots/{name}.png)" in body
+        assert (carded / "plots" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_identical_inputs_give_identical_bytes(tmp_path: Path, params: dict) -> None:
+    outputs = []
+    for name in ("a", "b"):
+        root = tmp_path / name
+        build_dataset(root, IDS)
+        card.run(root, params, VALIDATION)
+        outputs.append({p.relative_to(root).as_posix(): p.read_bytes()
+                        for p in sorted(root.rglob("*")) if p.is_file()
+                        and p.suffix in (".md", ".png", ".csv")})
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) == 7  # README + 3 PNG + 3 CSV
+
+
+def test_plot_data() -> None:
+    rows = [article(f"x-{i}", i, "train") for i in (0, 1, 2, 3)]
+    articles = pl.DataFrame({
+        "split": ["train"] * 4, "source": [r["source"] for r in rows],
+        "published": [r["published"] for r in rows],
+        "n_chars": [len(r["text"]) for r in rows]})
+    months = plots.per_month(articles)
+    # first and last month present, gaps between them filled with zeros
+    assert months.get_column("articles").sum() == 4
+    assert months.height == 18  # 2021-01 … 2022-06
+    assert months.get_column("articles").to_list().count(0) == months.height - 4
+    hist = plots.length_histogram(articles, bins=5)
+    assert hist.get_column("articles").sum() == 4
+    assert hist.get_column("bin_start")[0] == min(len(r["text"]) for r in rows)
+    assert (hist.get_column("bin_end")[:-1] == hist.get_column("bin_start")[1:]).all()
+    src = plots.per_source(articles)
+    assert dict(zip(src["source"], src["articles"], strict=True)) == {
+        SOURCES[0]: 2, SOURCES[1]: 1, SOURCES[2]: 1}
+
+
+def test_size_category() -> None:
+    assert card.size_category(0) == "n<1K"
+    assert card.size_category(999) == "n<1K"
+    assert card.size_category(1000) == "1K<n<10K"
+    assert card.size_category(250_000) == "100K<n<1M"
+    assert card.size_category(10**13) == "n>1T"
+
+
+def test_citation_cff_is_generated_from_params_version() -> None:
+    """CITATION.cff carries the one version of params.yaml (card.version)."""
+    p = params_mod.load(ROOT / "params.yaml")
+    on_disk = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert on_disk == card.citation_text(p), "regenerate with akhbar.card.write_citation"
+    cff = yaml.safe_load(on_disk)
+    assert cff["type"] == "dataset"
+    assert cff["version"] == str(p["card"]["version"])
+    assert cff["preferred-citation"]["version"] == str(p["card"]["version"])
+    assert str(cff["date-released"]) == str(p["card"]["date"])
+    assert cff["license"] == "CC-BY-NC-SA-4.0"
+
+
+def test_export_requires_a_card(tmp_path: Path) -> None:
+    build_dataset(tmp_path / "ds", {"train": ["tr-1"]})
+    with pytest.raises(FileNotFoundError):
+        card.export(tmp_path / "ds", tmp_path / "out")

@@ -1,0 +1,270 @@
+"""Releases and pinned loading, end to end in a throw-away git + DVC repository.
+
+One module-scoped repository is built (two releases of a tiny dataset folder tracked with
+``dvc add`` and pushed to a local DVC remote) and shared by the tests, so the slow part —
+the ``dvc``/``git`` subprocesses — runs once (about 15 s).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from akhbar import card, release, versions
+from test_card import IDS, article, build_dataset
+
+DVC = str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "dvc")
+
+# v0.2.0: two train and one test article removed, two train and one test article added,
+# one article moved from validation to test.
+IDS_V2 = {
+    "train": [k for k in IDS["train"] if k not in ("tr-1", "tr-5")] + ["tr-40", "tr-41"],
+    "validation": ["va-20"],
+    "test": ["te-30", "te-31", "va-21", "te-43"],
+}
+
+
+def sh(repo: Path, *args: str) -> str:
+    proc = subprocess.run(list(args), cwd=repo, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, f"{args}: {proc.stdout}{proc.stderr}"
+    return proc.stdout
+
+
+def _env(mp: pytest.MonkeyPatch, home: Path) -> None:
+    """An isolated git identity/config and no DVC analytics (no network)."""
+    gitconfig = home / "gitconfig"
+    gitconfig.write_text("[init]\n\tdefaultBranch = main\n", encoding="utf-8")
+    for key, value in {"GIT_AUTHOR_NAME": "Akhbar Test", "GIT_AUTHOR_EMAIL": "t@example.org",
+                       "GIT_COMMITTER_NAME": "Akhbar Test",
+                       "GIT_COMMITTER_EMAIL": "t@example.org",
+                       "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1",
+                       "DVC_NO_ANALYTICS": "1", "HF_HUB_OFFLINE": "1"}.items():
+        mp.setenv(key, value)
+    # The environment sets PYTHONDONTWRITEBYTECODE, so every `dvc` subprocess would
+    # recompile its ~400 modules (~2 s each call); cache bytecode under the test folder.
+    mp.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    mp.setenv("PYTHONPYCACHEPREFIX", str(home / "pycache"))
+
+
+def init_repo(repo: Path, remote: Path | None = None) -> None:
+    repo.mkdir(parents=True)
+    sh(repo, "git", "init", "-q")
+    sh(repo, DVC, "init", "-q")
+    if remote is not None:
+        remote.mkdir(parents=True, exist_ok=True)
+        # what `dvc remote add -d local REMOTE` writes, without one more dvc process
+        with open(repo / ".dvc" / "config", "a", encoding="utf-8") as fh:
+            fh.write(f"[core]\n    remote = local\n['remote \"local\"']\n    url = {remote}\n")
+    (repo / "params.yaml").write_text(
+        "# test project\ncard:\n  version: 0.0.0  # set by release\n"
+        '  pretty_name: "Akhbar test"\n  license: cc-by-4.0\n', encoding="utf-8")
+
+
+def write_validation(repo: Path, success: bool) -> None:
+    (repo / "reports").mkdir(exist_ok=True)
+    (repo / "reports" / "validation.json").write_text(json.dumps(
+        {"evaluated": 3, "passed": 3 if success else 2, "failed": 0 if success else 1,
+         "success": success}), encoding="utf-8")
+
+
+def files_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory):
+    base = tmp_path_factory.mktemp("release")
+    with pytest.MonkeyPatch.context() as mp:
+        _env(mp, base)
+        repo, remote = base / "repo", base / "remote"
+        init_repo(repo, remote)
+        write_validation(repo, True)
+        build_dataset(repo / "dataset", IDS)
+        sh(repo, DVC, "add", "-q", "dataset")
+        sh(repo, "git", "add", "-A")
+        sh(repo, "git", "commit", "-qm", "data v1")
+        assert release.release("0.1.0", repo, date="2026-01-10", push=True) == "v0.1.0"
+        digest_v1 = files_digest(repo / "dataset")
+
+        shutil.rmtree(repo / "dataset")
+        build_dataset(repo / "dataset", IDS_V2)
+        sh(repo, DVC, "add", "-q", "dataset")
+        sh(repo, "git", "add", "-A")
+        sh(repo, "git", "commit", "-qm", "data v2")
+        assert release.release("v0.2.0", repo, date="2026-02-20", push=True) == "v0.2.0"
+        yield {"repo": repo, "remote": remote, "base": base, "mp": mp,
+               "digest_v1": digest_v1, "digest_v2": files_digest(repo / "dataset")}
+
+
+def _entry(changelog: str, tag: str) -> str:
+    m = re.search(rf"^## {re.escape(tag)} .*?(?=^## |\Z)", changelog, flags=re.M | re.S)
+    assert m, tag
+    return m.group(0)
+
+
+def _rows(entry: str, section: str) -> dict[str, list[str]]:
+    part = entry.split(f"### {section}", 1)[1].split("###", 1)[0]
+    rows = [ln.strip("|").split("|") for ln in part.splitlines() if ln.startswith("| ")]
+    return {r[0].strip(): [c.strip() for c in r[1:]] for r in rows[1:]}
+
+
+def _expected(before: dict[str, list[str]], after: dict[str, list[str]], key: str
+              ) -> dict[str, list[str]]:
+    """Recompute the changelog table from the fixture ids (split or source keyed)."""
+    def pairs(ids: dict[str, list[str]]) -> set[tuple[str, str]]:
+        return {(s if key == "split" else article(k, int(k.split("-")[1]), s)["source"], k)
+                for s, ks in ids.items() for k in ks}
+    b, a = pairs(before), pairs(after)
+    out = {}
+    for name in sorted({g for g, _ in a | b}):
+        nb, na = {k for g, k in b if g == name}, {k for g, k in a if g == name}
+        out[name] = [f"{len(nb):,}", f"{len(na):,}", f"+{len(na - nb):,}",
+                     f"-{len(nb - na):,}"]
+    return out
+
+
+@pytest.mark.slow
+def test_changelog_counts_against_previous_release(project) -> None:
+    text = (project["repo"] / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert text.index("\n## Unreleased\n") < text.index("## v0.2.0") < text.index("## v0.1.0")
+    assert "\n\n\n" not in text
+    first = _entry(text, "v0.1.0")
+    assert "First release: 14 articles." in first
+    assert _rows(first, "Per split") == _expected({}, IDS, "split")
+    second = _entry(text, "v0.2.0")
+    assert "## v0.2.0 — 2026-02-20" in second
+    assert "Articles: 14 → 14 (+3 added, -3 removed) compared with v0.1.0." in second
+    assert _rows(second, "Per split") == _expected(IDS, IDS_V2, "split")
+    assert _rows(second, "Per source") == _expected(IDS, IDS_V2, "source")
+    # the article that moved from validation to test is in both split rows, not the totals
+    assert _rows(second, "Per split")["validation"][3] == "-1"
+
+
+@pytest.mark.slow
+def test_version_written_once_and_tagged(project) -> None:
+    repo = project["repo"]
+    params = yaml.safe_load((repo / "params.yaml").read_text(encoding="utf-8"))
+    assert params["card"]["version"] == "0.2.0" and params["card"]["date"] == "2026-02-20"
+    assert "# test project" in (repo / "params.yaml").read_text(encoding="utf-8")
+    assert "# set by release" in (repo / "params.yaml").read_text(encoding="utf-8")
+    cff = yaml.safe_load((repo / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["version"] == "0.2.0" and cff["date-released"] == "2026-02-20"
+    assert release.release_tags(repo) == ["v0.1.0", "v0.2.0"]
+    assert release.git(repo, "status", "--porcelain") == ""
+    old_params = yaml.safe_load(release.git(repo, "show", "v0.1.0:params.yaml"))
+    assert old_params["card"]["version"] == "0.1.0"
+
+
+@pytest.mark.slow
+def test_pinned_load_returns_each_release(project, tmp_path: Path) -> None:
+    for tag, ids in (("v0.1.0", IDS), ("0.2.0", IDS_V2)):
+        dd = versions.load(tag, project["repo"], cache_dir=tmp_path / "cache")
+        assert {s: sorted(dd[s]["id"]) for s in dd} == {
+            s: sorted(f"u{k}" for k in ks) for s, ks in ids.items()}
+        assert dd["train"].features["tags"].feature.dtype == "string"
+    local = versions.fetch("v0.1.0", project["repo"], cache_dir=tmp_path / "cache")
+    readme = (local / "README.md").read_text(encoding="utf-8")
+    assert "| Version | 0.1.0 (2026-01-10) |" in readme  # the card as released
+    meta = card.front_matter(local / "README.md")
+    assert [s["num_examples"] for s in meta["dataset_info"][0]["splits"]] == [9, 2, 3]
+
+
+@pytest.mark.slow
+def test_push_clone_pull_round_trip(project, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    sh(tmp_path, "git", "clone", "-q", str(project["repo"]), str(clone))
+    # nothing pulled yet: the pinned load must fetch v0.1.0 from the DVC remote
+    dd = versions.load("v0.1.0", clone, cache_dir=tmp_path / "cache")
+    assert sorted(dd["test"]["id"]) == sorted(f"u{k}" for k in IDS["test"])
+    sh(clone, DVC, "pull", "-q")
+    assert files_digest(clone / "dataset") == project["digest_v2"]
+    sh(clone, "git", "checkout", "-q", "v0.1.0")
+    sh(clone, DVC, "pull", "-q")
+    assert files_digest(clone / "dataset") == project["digest_v1"]
+
+
+@pytest.mark.slow
+def test_release_refuses_dirty_tree_old_version_and_failed_validation(project,
+                                                                      tmp_path: Path) -> None:
+    repo = project["repo"]
+    (repo / "stray.txt").write_text("x", encoding="utf-8")
+    try:
+        with pytest.raises(release.ReleaseError, match="not clean"):
+            release.release("0.3.0", repo)
+    finally:
+        (repo / "stray.txt").unlink()
+    with pytest.raises(release.ReleaseError, match="not newer"):
+        release.release("0.1.5", repo)
+    stats = repo / "dataset" / "stats.json"  # ignored by git, tracked by DVC
+    original = stats.read_bytes()
+    stats.write_bytes(original.replace(b"records_in", b"records_In"))
+    try:
+        assert release.git(repo, "status", "--porcelain") == ""
+        with pytest.raises(release.ReleaseError, match="DVC-tracked data differs"):
+            release.release("0.3.0", repo)
+    finally:
+        stats.write_bytes(original)
+    assert release.release_tags(repo) == ["v0.1.0", "v0.2.0"]
+    other = tmp_path / "failing"  # refused before any dvc command runs: no `dvc init`
+    other.mkdir()
+    sh(other, "git", "init", "-q")
+    (other / "params.yaml").write_text("card:\n  version: 0.0.0\n", encoding="utf-8")
+    write_validation(other, False)
+    sh(other, "git", "add", "-A")
+    sh(other, "git", "commit", "-qm", "init")
+    with pytest.raises(release.ReleaseError, match="success"):
+        release.release("0.1.0", other)
+    assert release.release_tags(other) == []
+
+
+def test_set_card_keys_keeps_everything_else(tmp_path: Path) -> None:
+    p = tmp_path / "params.yaml"
+    p.write_text("a:\n  x: 1  # keep\ncard:\n  version: 0.1.0  # the one place\n"
+                 "  license: mit\nz:\n  version: 9\n", encoding="utf-8")
+    release.set_card_keys(p, {"version": "0.10.0", "date": "2026-05-01"})
+    text = p.read_text(encoding="utf-8")
+    assert '  version: "0.10.0"  # the one place\n' in text
+    assert "a:\n  x: 1  # keep\n" in text and "z:\n  version: 9\n" in text
+    data = yaml.safe_load(text)
+    assert data["card"] == {"version": "0.10.0", "date": "2026-05-01", "license": "mit"}
+
+
+def test_diff_and_unreleased_notes(tmp_path: Path) -> None:
+    before = pl.DataFrame({"id": ["a", "b", "c"], "source": ["s1", "s1", "s2"],
+                           "split": ["train", "test", "train"]})
+    after = pl.DataFrame({"id": ["a", "b", "d"], "source": ["s1", "s1", "s3"],
+                          "split": ["train", "train", "validation"]})
+    d = release.diff(before, after)
+    assert (d["added"], d["removed"]) == (1, 1)
+    splits = {r["split"]: r for r in d["splits"]}
+    assert list(splits) == ["train", "validation", "test"]
+    assert (splits["train"]["added"], splits["train"]["removed"]) == (1, 1)  # b moved, c gone
+    assert (splits["test"]["before"], splits["test"]["after"]) == (1, 0)
+    sources = {r["source"]: r for r in d["sources"]}
+    assert sources["s1"]["added"] == 0 and sources["s3"]["added"] == 1
+    log = tmp_path / "CHANGELOG.md"
+    log.write_text(release.CHANGELOG_HEADER + "- Fixed the dateline parser.\n",
+                   encoding="utf-8")
+    release.add_changelog_entry(log, lambda notes: release.changelog_entry(
+        "v1.0.0", "2026-06-01", "v0.9.0", d, notes))
+    text = log.read_text(encoding="utf-8")
+    unreleased = text.split("\n## Unreleased\n", 1)[1].split("## v1.0.0", 1)[0]
+    assert unreleased.strip() == ""
+    assert "### Notes\n\n- Fixed the dateline parser." in _entry(text, "v1.0.0")
+    assert "\n\n\n" not in text and text.endswith("parser.\n")
+
+
+def test_version_tag_parsing() -> None:
+    assert versions.tag("1.2.3") == versions.tag("v1.2.3") == "v1.2.3"
+    for bad in ("1.2", "v1.2.3-rc1", "latest"):
+        with pytest.raises(ValueError):
+            versions.tag(bad)
