@@ -1,0 +1,173 @@
+"""Per-source line boilerplate: lines a news source repeats across many of its articles.
+
+Like the C4/FineWeb line filters, but decided per ``source`` and on Arabic-folded lines
+(:func:`akhbar.text.fold_expr`), so ``// انتهى //``, ``//انتهى//`` and ``انتهى`` are one
+line. A line is boilerplate of a source when it occurs in at least ``min_docs`` distinct
+articles of that source AND in at least ``min_fraction`` of them, and has at most
+``max_line_words`` words (a long line is a sentence, even when a story is syndicated).
+
+Two passes over streamed batches, all columnar (split → explode → group_by):
+
+1. :class:`LineIndex` ``.add(batch)`` counts, per source, in how many distinct articles each
+   short line occurs. Articles are counted by body hash, so exact duplicate bodies (one
+   story crawled twice) count once and cannot promote their own lines to boilerplate.
+   Memory holds only this index: (source, 64-bit hash of the folded line, count).
+2. :func:`remove_lines` drops the indexed boilerplate lines from each batch and returns what
+   it removed (with the position: header, footer or middle of the article).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from akhbar.text import fold_expr
+
+#: Partial counts are merged when they exceed this many rows (bounded, amortized merging).
+_COMPACT_ROWS = 2_000_000
+
+
+@dataclass(frozen=True)
+class BoilerplateParams:
+    """The ``clean.boilerplate`` section of params.yaml."""
+
+    min_docs: int = 5
+    min_fraction: float = 0.01
+    max_line_words: int = 40
+    report_top: int = 20
+
+    @classmethod
+    def from_params(cls, section: dict[str, Any] | None) -> BoilerplateParams:
+        section = section or {}
+        return cls(**{k: section[k] for k in cls.__dataclass_fields__ if k in section})
+
+
+def lines_frame(df: pl.DataFrame, text: str = "text") -> pl.DataFrame:
+    """One row per non-empty line of ``df[text]``: ``__row`` (position in ``df``),
+    ``source`` (null → ""), ``line_no``, ``line``, its folded ``key``, ``words`` of the key
+    and ``h``, a 64-bit hash of (key) used as the index key."""
+    return (
+        df.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
+            pl.col("source").fill_null("").cast(pl.String),
+            pl.col(text).fill_null("").str.split("\n").alias("line"),
+        )
+        .explode("line")
+        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over("__row").alias("line_no"))
+        .filter(pl.col("line").str.len_bytes() > 0)
+        .with_columns(fold_expr(pl.col("line")).alias("key"))
+        .with_columns(
+            pl.when(pl.col("key") == "").then(0)
+            .otherwise(pl.col("key").str.count_matches(" ") + 1).alias("words"),
+            pl.col("key").hash().alias("h"),
+        )
+    )
+
+
+class LineIndex:
+    """Pass 1: per source, the number of distinct articles each short line occurs in."""
+
+    def __init__(self, params: BoilerplateParams) -> None:
+        self.params = params
+        self._counts: list[pl.DataFrame] = []  # (source, h, docs) partials
+        self._bodies: list[pl.DataFrame] = []  # (source, body) hashes already counted
+        self._pending = 0
+
+    def add(self, df: pl.DataFrame, text: str = "text") -> None:
+        """Count the lines of one batch (``df`` has ``source`` and normalized ``text``)."""
+        bodies = df.select(
+            pl.col("source").fill_null("").cast(pl.String),
+            pl.col(text).hash().alias("body"),
+            pl.col(text),
+        ).filter(pl.col(text).str.len_bytes() > 0)
+        seen = self._merged_bodies()
+        fresh = bodies.unique(["source", "body"], keep="first", maintain_order=True)
+        if seen is not None:
+            fresh = fresh.join(seen, on=["source", "body"], how="anti", maintain_order="left")
+        if fresh.is_empty():
+            return
+        self._bodies.append(fresh.select("source", "body"))
+        lines = lines_frame(fresh.select("source", text), text)
+        counts = (
+            lines.filter((pl.col("words") >= 1) & (pl.col("words") <= self.params.max_line_words))
+            .unique(["__row", "h"])
+            .group_by("source", "h").agg(pl.len().alias("docs"))
+        )
+        self._counts.append(counts)
+        self._pending += counts.height
+        if self._pending > _COMPACT_ROWS:
+            self._compact()
+
+    def _merged_bodies(self) -> pl.DataFrame | None:
+        if not self._bodies:
+            return None
+        if len(self._bodies) > 1:  # chunks are linked, not copied
+            self._bodies = [pl.concat(self._bodies, rechunk=False)]
+        return self._bodies[0]
+
+    def _compact(self) -> None:
+        if len(self._counts) > 1:
+            self._counts = [pl.concat(self._counts).group_by("source", "h")
+                            .agg(pl.col("docs").sum())]
+        self._pending = 0
+
+    def articles(self) -> pl.DataFrame:
+        """Distinct non-empty articles per source: (source, articles)."""
+        bodies = self._merged_bodies()
+        if bodies is None:
+            return pl.DataFrame(schema={"source": pl.String, "articles": pl.UInt32})
+        return bodies.group_by("source").agg(pl.len().alias("articles")).sort("source")
+
+    def boilerplate(self) -> pl.DataFrame:
+        """The boilerplate lines: (source, h, docs, articles), sorted."""
+        self._compact()
+        if not self._counts:
+            return pl.DataFrame(schema={"source": pl.String, "h": pl.UInt64,
+                                        "docs": pl.UInt32, "articles": pl.UInt32})
+        p = self.params
+        return (
+            self._counts[0].join(self.articles(), on="source")
+            .filter((pl.col("docs") >= p.min_docs)
+                    & (pl.col("docs") >= pl.col("articles") * p.min_fraction))
+            .select("source", "h", pl.col("docs").cast(pl.UInt32),
+                    pl.col("articles").cast(pl.UInt32))
+            .sort("source", "h")
+        )
+
+
+def remove_lines(df: pl.DataFrame, table: pl.DataFrame, text: str = "text"
+                 ) -> tuple[pl.Series, pl.DataFrame]:
+    """Pass 2: ``df[text]`` without the boilerplate lines of ``table`` (same order and
+    length as ``df``; a text whose every line is removed becomes ""), and the removed
+    lines: (__row, source, h, line, position), position being header | footer | middle
+    | whole (every line of the article was boilerplate)."""
+    lines = lines_frame(df, text).join(
+        table.select("source", "h", pl.lit(True).alias("bp")), on=["source", "h"],
+        how="left", maintain_order="left",
+    ).with_columns(pl.col("bp").fill_null(False))
+    kept = lines.filter(~pl.col("bp"))
+    joined = (kept.group_by("__row", maintain_order=True)
+              .agg(pl.col("line").str.join("\n").alias("__new")))
+    texts = (
+        df.select(pl.col(text), pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"))
+        .join(joined, on="__row", how="left", maintain_order="left")
+        # a null text stays null (it never was text); an emptied one becomes ""
+        .select(pl.when(pl.col(text).is_null()).then(None)
+                .otherwise(pl.col("__new").fill_null("")).alias(text))
+        .get_column(text)
+    )
+    bounds = kept.group_by("__row").agg(pl.col("line_no").min().alias("lo"),
+                                        pl.col("line_no").max().alias("hi"))
+    removed = (
+        lines.filter(pl.col("bp")).join(bounds, on="__row", how="left", maintain_order="left")
+        .select(
+            "__row", "source", "h", "line",
+            pl.when(pl.col("hi").is_null()).then(pl.lit("whole"))
+            .when(pl.col("line_no") > pl.col("hi")).then(pl.lit("footer"))
+            .when(pl.col("line_no") < pl.col("lo")).then(pl.lit("header"))
+            .otherwise(pl.lit("middle")).alias("position"),
+        )
+    )
+    return texts, removed

@@ -1,0 +1,174 @@
+"""The ``clean`` stage: normalize the Arabic text and cut per-source boilerplate lines.
+
+Two streamed passes over the parsed parts (memory holds only the indexes):
+
+1. normalize ``text`` (word-final Farsi yeh left undecided) and feed the per-source line
+   index (:class:`akhbar.boilerplate.LineIndex`) and the yeh-evidence word counts;
+2. normalize ``title``, ``text``, ``author``, ``dateline`` and the elements of ``tags`` and
+   ``related_titles`` with that evidence, drop the boilerplate lines from ``text``, reject
+   rows whose text is left empty (``clean:empty-after-clean``) and write the rest in input
+   order. ``id`` is not touched (it hashes the URL, or ``akhbar.ids.id_text`` of the body).
+
+``report.stats`` holds, sorted and JSON-ready: the change counts per column and kind
+(:data:`akhbar.text.COUNT_KINDS`), the boilerplate lines per source (top
+``boilerplate.report_top``, with how many articles carry them and how many were cut) and the
+yeh-evidence size.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from akhbar import io
+from akhbar.boilerplate import BoilerplateParams, LineIndex, remove_lines
+from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
+from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar.text import (
+    ALEF_MAQSURA,
+    COUNT_KINDS,
+    normalize_expr,
+    normalize_frame,
+    yeh_evidence_from_counts,
+    yeh_word_counts,
+)
+
+STAGE = "clean"
+REASON_EMPTY = "clean:empty-after-clean"
+TEXT_COLUMNS = ("title", "text", "author", "dateline")
+LIST_COLUMNS = ("tags", "related_titles")
+
+
+def _first_pass(inp: Path, bp: BoilerplateParams, batch_size: int, min_evidence: int
+                ) -> tuple[LineIndex, dict[str, str]]:
+    """Pass 1: the line index and the yeh evidence of the whole input."""
+    index = LineIndex(bp)
+    word_counts: list[pl.DataFrame] = []
+    for batch in io.read_batches(inp, batch_size, columns=["source", "text"]):
+        batch = batch.with_columns(normalize_expr(pl.col("text"), keep_final_yeh=True))
+        index.add(batch)
+        word_counts.append(yeh_word_counts(batch.get_column("text"), normalized=True))
+        if len(word_counts) > 8:  # keep the partial counts compact
+            word_counts = [pl.concat(word_counts).group_by("word").agg(pl.col("n").sum())]
+    counts = (pl.concat(word_counts).group_by("word").agg(pl.col("n").sum()) if word_counts
+              else pl.DataFrame(schema={"word": pl.String, "n": pl.Int64}))
+    return index, yeh_evidence_from_counts(counts, min_evidence)
+
+
+def _normalize_lists(df: pl.DataFrame, column: str, evidence: dict[str, str]
+                     ) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Normalize every element of a list column; counts from the flattened elements."""
+    flat = df.select(pl.col(column).explode().drop_nulls().alias("e"))
+    _, counts = normalize_frame(flat, "e", evidence)
+    out = df.with_columns(pl.col(column).list.eval(normalize_expr(pl.element(), evidence)))
+    return out, counts
+
+
+def _merge_forms(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Sum partial (source, h, line, n) counts of removed lines."""
+    if not parts:
+        return pl.DataFrame(schema={"source": pl.String, "h": pl.UInt64, "line": pl.String,
+                                    "n": pl.UInt32})
+    return (pl.concat(parts).group_by("source", "h", "line")
+            .agg(pl.col("n").sum().cast(pl.UInt32)))
+
+
+def _report_lines(removed: pl.DataFrame, table: pl.DataFrame, articles: pl.DataFrame,
+                  top: int) -> dict[str, Any]:
+    """Per source: articles counted, boilerplate lines found, lines cut, top lines."""
+    # representative text of a folded line: its most frequent surface form (ties: min)
+    forms = removed.sort("source", "h", "n", "line", descending=[False, False, True, False])
+    per_line = forms.group_by("source", "h", maintain_order=True).agg(
+        pl.col("n").sum().cast(pl.UInt32).alias("removed"), pl.col("line").first())
+    lines = (table.join(per_line, on=["source", "h"], how="left")
+             .with_columns(pl.col("removed").fill_null(0))
+             .sort(["source", "docs", "removed", "line", "h"],
+                   descending=[False, True, True, False, False], nulls_last=True))
+    sources: dict[str, Any] = {}
+    for src, n_articles in articles.iter_rows():
+        mine = lines.filter(pl.col("source") == src)
+        sources[src] = {
+            "articles": int(n_articles),
+            "boilerplate_lines": mine.height,
+            "lines_removed": int(mine.get_column("removed").sum() or 0),
+            "top": [{"line": r["line"], "docs": int(r["docs"]), "removed": int(r["removed"])}
+                    for r in mine.head(top).iter_rows(named=True)],
+        }
+    return sources
+
+
+def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
+    """Clean the ARTICLE_SCHEMA parts of ``inp`` into ``out``; see the module docstring."""
+    report = StageReport(STAGE)
+    section = params.get(STAGE, params) or {}
+    bp = BoilerplateParams.from_params(section.get("boilerplate"))
+    batch_size = int(section.get("batch_size", 20_000))
+    min_chars = int(section.get("min_text_chars", 1))
+
+    index, evidence = _first_pass(Path(inp), bp, batch_size,
+                                  int(section.get("persian_yeh_min_evidence", 1)))
+    table = index.boilerplate()
+
+    counts: dict[str, Counter[str]] = {c: Counter() for c in (*TEXT_COLUMNS, *LIST_COLUMNS)}
+    positions: Counter[str] = Counter()
+    removed_parts: list[pl.DataFrame] = []
+    rejected_parts: list[pl.DataFrame] = []
+    articles_changed = footers_cut = 0
+    sink = io.ParquetSink(Path(out), ARTICLE_SCHEMA,
+                          rows_per_file=int(section.get("rows_per_file", 100_000)))
+    with sink:
+        for batch in io.read_batches(Path(inp), batch_size):
+            report.rows_in += batch.height
+            for column in TEXT_COLUMNS:
+                batch, c = normalize_frame(batch, column, evidence)
+                counts[column].update(c)
+            for column in LIST_COLUMNS:
+                batch, c = _normalize_lists(batch, column, evidence)
+                counts[column].update(c)
+            texts, removed = remove_lines(batch, table)
+            positions.update(dict(removed.group_by("position").len().iter_rows()))
+            articles_changed += removed.get_column("__row").n_unique()
+            footers_cut += (removed.filter(pl.col("position") == "footer")
+                            .get_column("__row").n_unique())
+            removed_parts.append(removed.group_by("source", "h", "line")
+                                 .agg(pl.len().alias("n")))
+            if len(removed_parts) > 8:
+                removed_parts = [_merge_forms(removed_parts)]
+            empty = (texts.is_null() | (texts.str.len_chars() < min_chars)).alias("__empty")
+            bad = batch.filter(empty)
+            if bad.height:
+                rejected_parts.append(rejected_frame(
+                    bad, STAGE, REASON_EMPTY,
+                    detail=f"text has fewer than {min_chars} character(s) after normalization "
+                           "and boilerplate removal (text shown before the line removal)"))
+            kept = batch.with_columns(texts).filter(~empty)
+            sink.write(kept)
+            report.rows_out += kept.height
+
+    rej = pl.concat(rejected_parts) if rejected_parts else []
+    io.write_table(Path(rejected), rej, REJECTED_SCHEMA)
+    if rejected_parts:
+        report.rejected.update(count_reasons(pl.concat(rejected_parts)))
+
+    removed_all = _merge_forms(removed_parts)
+    report.stats = {
+        "normalize": {col: {k: int(c.get(k, 0)) for k in COUNT_KINDS}
+                      for col, c in sorted(counts.items())},
+        "boilerplate": {
+            "lines_removed": int(sum(positions.values())),
+            "lines_removed_by_position": {k: int(positions.get(k, 0))
+                                          for k in ("footer", "header", "middle", "whole")},
+            "articles_changed": int(articles_changed),
+            "articles_with_footer_cut": int(footers_cut),
+            "sources": _report_lines(removed_all, table, index.articles(), bp.report_top),
+        },
+        "yeh_evidence": {
+            "words": len(evidence),
+            "to_alef_maqsura": sum(v.endswith(ALEF_MAQSURA) for v in evidence.values()),
+            "to_yeh": sum(not v.endswith(ALEF_MAQSURA) for v in evidence.values()),
+        },
+    }
+    return report.finish()

@@ -1,0 +1,467 @@
+"""Arabic text normalization: one chain of regex classes, run column-wise by polars.
+
+Why a module of its own: every later stage (quality signals, dedup keys, the published
+``text``) must see the same characters, so the rules live here once. Each rule is a polars
+string operation (``str.replace_all`` over a character class, ``str.replace_many``); the
+steps whose work depends on the batch (which entities occur, which rows hold Persian
+letters) wrap such column operations in ``map_batches``, never a per-row Python loop. The
+plain string functions run the very same expressions on a one-element Series, so the two
+APIs cannot drift apart (use the expression API for bulk work: a call costs 1-5 ms).
+
+The chain of :func:`normalize_expr`, in order:
+
+1. ``unescape``     tatweel, soft hyphen, zero-width and bidi controls, C0/C1 controls are
+                    removed, then HTML entities (``&amp;`` ``&#1575;`` ``&#x627;``) are
+                    decoded, repeatedly, until none is left (double-escaped ``&amp;quot;``).
+2. ``presentation`` Arabic presentation forms (U+FB50–U+FDFF, U+FE70–U+FEFE) → their NFKC
+                    letters, code point by code point (``ﻻ`` → ``لا``, ``ﷲ`` → ``الله``,
+                    ``ﷺ`` → ``صلى الله عليه وسلم``); nothing else is NFKC-folded.
+3. ``invisible``    the same removal again, for tatweel produced by step 2 (``ﹱ``).
+4. ``spaces``       line breaks (``\\r\\n``, U+2028, ...) → ``\\n``; NBSP, tabs and other
+                    Unicode spaces → space; runs of spaces collapsed; no space around a line
+                    end; blank lines collapsed (paragraphs joined by one ``\\n``); trimmed.
+5. ``persian``      per line, unless the line looks Persian: keheh ``ک`` → ``ك``; Farsi yeh
+                    ``ی`` → ``ي`` inside a word; a word-final ``ی`` → ``ى`` or ``ي`` by corpus
+                    evidence (:func:`build_yeh_evidence`), else by a small built-in list of
+                    alef-maqsura words, else ``ي``. Letters with no Arabic equivalent
+                    (``گ پ چ ژ``) are kept and only counted, as are the Persian lines.
+
+Diacritics are kept. ZWNJ (U+200C) is removed everywhere, Persian lines included (it is in
+the invisible set by design; Persian text loses its half-spaces).
+
+The chain is idempotent (``normalize(normalize(x)) == normalize(x)``): step 1 loops to a
+fixed point and removes controls inside the loop (so ``&am<ZWSP>p;`` cannot turn into an
+entity later), later steps never create an entity, a control or a line break, and the
+Persian decision only ever removes Persian cues from a line.
+
+:func:`fold_expr` is the stronger, lossy form used for matching keys (boilerplate lines,
+dedup): no diacritics, one alef, ``ى``/``ئ``/``ی`` → ``ي``, ``ة`` → ``ه``, ``ؤ`` → ``و``,
+no punctuation or symbols, Western digits, lower case.
+"""
+
+from __future__ import annotations
+
+import html
+import html.entities
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from functools import cache
+
+import polars as pl
+
+# --------------------------------------------------------------------------- classes
+#: Arabic diacritics (harakat, tanwin, shadda, sukun, dagger alef, Quranic marks).
+MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+DIACRITICS = f"[{MARKS}]"
+TATWEEL = "\u0640"
+#: Invisible format/bidi controls, soft hyphen, BOM, word joiner, C0/C1 controls (not
+#: \t \n \r \v \f U+0085, which are whitespace and handled by the ``spaces`` step).
+INVISIBLE = (
+    "[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+    "\\x00-\\x08\\x0e-\\x1f\\x7f-\\x84\\x86-\\x9f]"
+)
+_DROP = f"[{TATWEEL}{INVISIBLE[1:-1]}]"
+PRESENTATION = "[\ufb50-\ufdff\ufe70-\ufefe]"
+ENTITY = r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});"
+LINE_BREAK = "\r\n|[\r\u000b\u000c\u0085\u2028\u2029]"
+SPACE_LIKE = "[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+PERSIAN_MAPPED = "[\u06a9\u06cc]"  # ک ی
+PERSIAN_ONLY = "[\u067e\u0686\u0698\u06af]"  # پ چ ژ گ: no Arabic equivalent
+ARABIC_ONLY = "[\u0629\u064a\u0643\u0649]"  # ة ي ك ى: not written in Persian
+_PERSIAN_WORDS = "\\b(?:\u06a9\u0647|را|است|از|برا\u06cc)\\b"
+_ARABIC_WORDS = ("\\b(?:ف\u06cc|في|هذا|هذه|الذ\u06cc|الذي|الت\u06cc|التي|عن|قد|لم|لن|أن|إن)\\b"
+                 "|\\bال\\w")
+FARSI_YEH, ALEF_MAQSURA, YEH = "\u06cc", "\u0649", "\u064a"
+_M = f"[{MARKS}]*"
+#: Marks that may sit on the letter before a final ى (a kasra there means ي: عَلِيّ).
+_M_NO_KASRA = ("[\u0610-\u061a\u064b\u064c\u064e\u064f\u0651-\u065f\u0670"
+               "\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed]*")
+#: A letter that ends a word: followed by marks, then a non-letter or the end.
+_FINAL = f"({_M})([^\\p{{L}}\\p{{M}}]|$)"
+
+#: Kinds reported by :func:`normalize_frame` / :func:`normalize_with_counts`.
+COUNT_KINDS = (
+    "entities_unescaped",
+    "invisible_removed",
+    "persian_letters_mapped",
+    "persian_lines_kept",
+    "persian_only_letters_seen",
+    "presentation_forms_folded",
+    "spaces_normalized",
+    "tatweel_removed",
+)
+
+
+# --------------------------------------------------------------------------- tables
+@cache
+def presentation_map() -> dict[str, str]:
+    """Presentation form → its NFKC letters, for the two presentation blocks only.
+
+    An isolated mark form (``ﹰ`` = space + fathatan under NFKC) maps to the bare mark so
+    that it attaches to the letter before it instead of inserting a space."""
+    table: dict[str, str] = {}
+    for cp in [*range(0xFB50, 0xFE00), *range(0xFE70, 0xFEFF)]:
+        ch = chr(cp)
+        out = unicodedata.normalize("NFKC", ch)
+        if out != ch:
+            if out.startswith(" ") and all(unicodedata.category(c) == "Mn" for c in out[1:]):
+                out = out[1:]
+            table[ch] = out
+    return table
+
+
+def _char_class(chars: list[str]) -> str:
+    """A regex class of ``chars``, with runs of consecutive code points as ranges."""
+    cps = sorted(ord(c) for c in chars)
+    parts, i = [], 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        parts.append(f"\\x{{{cps[i]:x}}}" + (f"-\\x{{{cps[j]:x}}}" if j > i else ""))
+        i = j + 1
+    return "[" + "".join(parts) + "]"
+
+
+@cache
+def presentation_class() -> str:
+    """The presentation forms that have a mapping (the ornate parentheses ﴾﴿, ﷽ and
+    unassigned code points have none and stay)."""
+    return _char_class(list(presentation_map()))
+
+
+def _decode_entity(entity: str) -> str | None:
+    """The text of one entity, or None when it is not a known HTML5 entity."""
+    if entity.startswith("&#"):
+        return html.unescape(entity)  # numeric; invalid code points → U+FFFD (HTML5 rule)
+    return html.entities.html5.get(entity[1:])
+
+
+_ALEF_HAMZA = "أإآ"
+#: Words that end in alef maqsura (ى): particles and verbs (may take و/ف), nouns,
+#: adjectives and names (may also take ب ك ل ال لل). Deliberately only words whose
+#: ي-ending twin is rare: ambiguous pairs (منى/مني, بنى/بني, سعى/سعي) are left to evidence.
+_MAQSURA_PLAIN = (
+    "على إلى الى حتى لدى متى سوى بلى أنى رأى يرى ترى نرى أرى جرى أجرى مضى أمضى ألقى تلقى "
+    "التقى اشترى أعطى أبدى أدى انتهى أنهى قضى اقتضى تولى استدعى ادعى أوصى أحصى أتى أدلى أفتى "
+    "ألغى أرسى استثنى أبقى تمنى تحدى تصدى ارتقى أمسى أضحى اكتفى اختفى موسى عيسى مصطفى يحيى "
+    "ليلى سلمى مرتضى سلوى"
+).split()
+_MAQSURA_NOUNS = (
+    "مستشفى مستوى منتدى ملتقى مبنى معنى مرمى مدى مجرى مأوى مقهى مصلى مغزى منحنى أقصى أدنى "
+    "أعلى أولى أخرى كبرى صغرى عظمى قصوى وسطى ذكرى شكوى فتوى دعوى تقوى بشرى رؤى قرى ضحى "
+    "جدوى عدوى فوضى مرضى جرحى قتلى"
+).split()
+
+
+def _variants(words: list[str]) -> list[str]:
+    """Add the hamza-less spelling (اعلى for أعلى), common on Persian keyboards."""
+    out = set(words)
+    out.update("ا" + w[1:] for w in words if w[0] in _ALEF_HAMZA)
+    return sorted(out, key=lambda w: (-len(w), w))
+
+
+def _stem_pattern(stem: str) -> str:
+    """A stem that may carry diacritics between its letters."""
+    return _M.join(re.escape(c) for c in stem)
+
+
+def _alternation(stems: list[str]) -> str:
+    return "|".join(_stem_pattern(s) for s in sorted(set(stems), key=lambda w: (-len(w), w)))
+
+
+@cache
+def _builtin_maqsura_pattern() -> str:
+    plain = _alternation([w[:-1] for w in _variants(_MAQSURA_PLAIN)])
+    nouns = _alternation([w[:-1] for w in _variants(_MAQSURA_NOUNS)])
+    return (f"\\b((?:[وف]?(?:{plain})|[وف]?(?:[بك]?ال|لل|[بكل])?(?:{nouns})){_M_NO_KASRA})"
+            f"{FARSI_YEH}{_FINAL}")
+
+
+def _stems_patterns(words: list[str], chunk: int = 400) -> list[str]:
+    """Regexes matching the given ی-final words (chunked to keep each regex small)."""
+    stems = sorted({w[:-1] for w in words if w.endswith(FARSI_YEH) and len(w) > 1})
+    return [f"\\b((?:{_alternation(stems[i:i + chunk])}){_M}){FARSI_YEH}{_FINAL}"
+            for i in range(0, len(stems), chunk)]
+
+
+# --------------------------------------------------------------------------- steps
+def _unescape_series(s: pl.Series) -> pl.Series:
+    """Remove controls, then decode entities until none is left (a fixed point).
+
+    Columnar: each round collects the distinct entities of the whole batch, decodes those
+    few strings with the standard library and substitutes them with one Aho-Corasick
+    ``replace_many``. Every round shortens each string it changes, so the loop ends."""
+    s = s.str.replace_all(_DROP, "")
+    while s.str.contains("&", literal=True).any():
+        found = s.str.extract_all(ENTITY).explode().drop_nulls().unique().sort()
+        mapping = {e: d for e in found.to_list() if (d := _decode_entity(e)) is not None}
+        if not mapping:
+            break
+        s = s.str.replace_many(mapping).str.replace_all(_DROP, "")
+    return s
+
+
+def _unescape_expr(e: pl.Expr) -> pl.Expr:
+    return e.map_batches(_unescape_series, return_dtype=pl.String, is_elementwise=True)
+
+
+def _presentation_series(s: pl.Series) -> pl.Series:
+    """One Aho-Corasick pass over the table. A small batch without any presentation form
+    (the string API) skips it and the ~1 ms it takes to build the automaton; on a large
+    batch the check would cost more than it saves."""
+    if s.len() < 256 and not s.str.contains(presentation_class()).any():
+        return s
+    return s.str.replace_many(presentation_map())
+
+
+def _presentation_expr(e: pl.Expr) -> pl.Expr:
+    return e.map_batches(_presentation_series, return_dtype=pl.String, is_elementwise=True)
+
+
+def _drop_expr(e: pl.Expr) -> pl.Expr:
+    return e.str.replace_all(_DROP, "")
+
+
+def _spaces_expr(e: pl.Expr) -> pl.Expr:
+    return (
+        e.str.replace_all(LINE_BREAK, "\n")
+        .str.replace_all(SPACE_LIKE, " ")
+        .str.replace_all(" {2,}", " ")
+        .str.replace_all(" ?\n ?", "\n")
+        .str.replace_all("\n{2,}", "\n")
+        .str.strip_chars(" \n")
+    )
+
+
+def _persian_line(line: pl.Expr) -> pl.Expr:
+    """A line is Persian when Persian cues (Persian-only letters, the function words که را
+    است از برای) number at least 2, at least 1 per 20 words, and more than the Arabic cues
+    (letters Persian does not use: ة ي ك ى; words فی هذا الذی عن قد ..., ال- words). So a
+    transliterated name (گوگل) in an Arabic sentence does not qualify, a Persian one does."""
+    cues = (line.str.count_matches(PERSIAN_ONLY)
+            + line.str.count_matches(_PERSIAN_WORDS))
+    arabic = line.str.count_matches(ARABIC_ONLY) + line.str.count_matches(_ARABIC_WORDS)
+    words = line.str.count_matches("\\S+")
+    return (cues >= 2) & (cues > arabic) & (cues * 20 >= words)
+
+
+def _map_persian(line: pl.Expr, evidence: Mapping[str, str] | None,
+                 keep_final_yeh: bool) -> pl.Expr:
+    out = line.str.replace_all("\u06a9", "\u0643")  # ک → ك
+    if keep_final_yeh:  # evidence gathering: map only word-internal ی (protect finals)
+        return (out.str.replace_all(f"{FARSI_YEH}{_FINAL}", "\ue000${1}${2}")
+                .str.replace_all(FARSI_YEH, YEH).str.replace_all("\ue000", FARSI_YEH))
+    if evidence:
+        for target in (ALEF_MAQSURA, YEH):
+            words = [w for w, form in evidence.items() if form.endswith(target)]
+            for pattern in _stems_patterns(words):
+                out = out.str.replace_all(pattern, f"${{1}}{target}${{2}}${{3}}")
+    out = out.str.replace_all(_builtin_maqsura_pattern(), f"${{1}}{ALEF_MAQSURA}${{2}}${{3}}")
+    return out.str.replace_all(FARSI_YEH, YEH)
+
+
+def _persian_series(s: pl.Series, evidence: Mapping[str, str] | None = None,
+                    keep_final_yeh: bool = False) -> pl.Series:
+    """Line by line (``list.eval`` over the split text), only for the rows with ک or ی:
+    they are filtered out, mapped, and scattered back in place."""
+    mask = s.str.contains(PERSIAN_MAPPED).fill_null(False)
+    if not mask.any():
+        return s
+    el = pl.element()
+    mapped = (pl.DataFrame({"t": s.filter(mask)})
+              .select(pl.col("t").str.split("\n")
+                      .list.eval(pl.when(_persian_line(el)).then(el)
+                                 .otherwise(_map_persian(el, evidence, keep_final_yeh)))
+                      .list.join("\n"))
+              .get_column("t"))
+    return s.clone().scatter(mask.arg_true(), mapped)
+
+
+def _persian_expr(e: pl.Expr, evidence: Mapping[str, str] | None = None,
+                  keep_final_yeh: bool = False) -> pl.Expr:
+    return e.map_batches(lambda s: _persian_series(s, evidence, keep_final_yeh),
+                         return_dtype=pl.String, is_elementwise=True)
+
+
+Step = tuple[str, Callable[[pl.Expr], pl.Expr]]
+
+
+def _steps(yeh_evidence: Mapping[str, str] | None, keep_final_yeh: bool) -> list[Step]:
+    return [
+        ("unescape", _unescape_expr),
+        ("presentation", _presentation_expr),
+        ("invisible", _drop_expr),
+        ("spaces", _spaces_expr),
+        ("persian", lambda e: _persian_expr(e, yeh_evidence, keep_final_yeh)),
+    ]
+
+
+# --------------------------------------------------------------------------- public API
+def normalize_expr(e: pl.Expr, yeh_evidence: Mapping[str, str] | None = None, *,
+                   keep_final_yeh: bool = False) -> pl.Expr:
+    """The normalization chain as one polars expression (see the module docstring).
+
+    ``yeh_evidence`` maps a word ending in Farsi yeh to its Arabic form (from
+    :func:`build_yeh_evidence`). ``keep_final_yeh`` leaves word-final ی undecided (used to
+    gather that evidence)."""
+    for _, step in _steps(yeh_evidence, keep_final_yeh):
+        e = step(e)
+    return e
+
+
+def normalize_frame(df: pl.DataFrame, column: str,
+                    yeh_evidence: Mapping[str, str] | None = None
+                    ) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Normalize ``df[column]`` and count what changed, per kind (:data:`COUNT_KINDS`).
+
+    Each change is counted once, under the step that makes it (a tatweel written as
+    ``&#1600;`` is an entity, not a tatweel)."""
+    b, a = pl.col("__before"), pl.col("__after")
+    count_exprs: dict[str, list[pl.Expr]] = {
+        "unescape": [
+            b.str.count_matches(TATWEEL).alias("tatweel_removed"),
+            b.str.count_matches(INVISIBLE).alias("invisible_removed"),
+            (b.str.count_matches(ENTITY).cast(pl.Int64)
+             - a.str.count_matches(ENTITY).cast(pl.Int64)).clip(0).alias("entities_unescaped"),
+        ],
+        "presentation": [b.str.count_matches(presentation_class())
+                         .alias("presentation_forms_folded")],
+        "spaces": [(b.str.count_matches(f"{SPACE_LIKE}|{LINE_BREAK}").cast(pl.Int64)
+                    + b.str.len_chars().cast(pl.Int64) - a.str.len_chars().cast(pl.Int64))
+                   .alias("spaces_normalized")],
+        "persian": [
+            (b.str.count_matches(PERSIAN_MAPPED).cast(pl.Int64)
+             - a.str.count_matches(PERSIAN_MAPPED).cast(pl.Int64)).alias("persian_letters_mapped"),
+            a.str.count_matches(PERSIAN_ONLY).alias("persian_only_letters_seen"),
+        ],
+    }
+    counts = dict.fromkeys(COUNT_KINDS, 0)
+    work = df.select(pl.col(column).alias("__before"))
+    for name, step in _steps(yeh_evidence, keep_final_yeh=False):
+        work = work.with_columns(step(b).alias("__after"))
+        if name in count_exprs:
+            sums = work.select(e.sum() for e in count_exprs[name]).row(0, named=True)
+            for kind, value in sums.items():
+                counts[kind] += int(value or 0)
+        if name == "persian":
+            counts["persian_lines_kept"] += _persian_lines(work.get_column("__after"))
+        work = work.select(a.alias("__before"))
+    return df.with_columns(work.get_column("__before").alias(column)), counts
+
+
+def _persian_lines(s: pl.Series) -> int:
+    """Lines judged Persian (left alone) among the lines holding a Persian letter."""
+    lines = (s.filter(s.str.contains(f"{PERSIAN_MAPPED}|{PERSIAN_ONLY}").fill_null(False))
+             .str.split("\n").explode().drop_nulls())
+    lines = lines.filter(lines.str.contains(f"{PERSIAN_MAPPED}|{PERSIAN_ONLY}"))
+    return int(pl.select(_persian_line(pl.lit(lines)).sum()).item() or 0)
+
+
+def _one(expr: Callable[[pl.Expr], pl.Expr], s: str) -> str:
+    out = pl.select(expr(pl.lit(s, dtype=pl.String))).item()
+    return out if out is not None else ""
+
+
+def normalize(s: str, yeh_evidence: Mapping[str, str] | None = None) -> str:
+    """:func:`normalize_expr` for one string."""
+    return _one(lambda e: normalize_expr(e, yeh_evidence), s)
+
+
+def normalize_with_counts(s: str, yeh_evidence: Mapping[str, str] | None = None
+                          ) -> tuple[str, dict[str, int]]:
+    """:func:`normalize_frame` for one string: the text and its change counts."""
+    df, counts = normalize_frame(pl.DataFrame({"t": [s]}, schema={"t": pl.String}), "t",
+                                 yeh_evidence)
+    return df.item(0, "t") or "", counts
+
+
+def strip_diacritics_expr(e: pl.Expr) -> pl.Expr:
+    """Remove Arabic diacritics (harakat, tanwin, shadda, sukun, dagger alef, Quranic marks)."""
+    return e.str.replace_all(DIACRITICS, "")
+
+
+def strip_diacritics(s: str) -> str:
+    """:func:`strip_diacritics_expr` for one string."""
+    return _one(strip_diacritics_expr, s)
+
+
+#: Letter folding for keys. ئ → ي and ى → ي (not ى → ا): the dotless and hamza-seated yeh
+#: are the letters most often confused in scraped news, and ي is their common base shape;
+#: ة → ه and ؤ → و follow the same "drop the dots/hamza" rule. Persian ی ک are folded too,
+#: and Arabic-Indic / Persian digits become Western digits.
+FOLD_MAP: dict[str, str] = {
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ئ": "ي", "ی": "ي", "ة": "ه",
+    "ؤ": "و", "ک": "ك",
+    **{chr(0x0660 + i): str(i) for i in range(10)},
+    **{chr(0x06F0 + i): str(i) for i in range(10)},
+}
+
+
+def fold_expr(e: pl.Expr) -> pl.Expr:
+    """A lossy matching key of (normalized) text: no diacritics, tatweel or controls, letter
+    variants folded (:data:`FOLD_MAP`), punctuation and symbols (Arabic ، ؛ ؟ « » too)
+    turned into spaces, lower case, whitespace collapsed to single spaces."""
+    return (
+        e.str.replace_all(f"[{MARKS}{_DROP[1:-1]}]", "")
+        .str.replace_many(FOLD_MAP)
+        .str.to_lowercase()
+        .str.replace_all(r"[\p{P}\p{S}]", " ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars(" ")
+    )
+
+
+def fold(s: str) -> str:
+    """:func:`fold_expr` for one string."""
+    return _one(fold_expr, s)
+
+
+# --------------------------------------------------------------------------- yeh evidence
+#: A word ending in a yeh form, with the character after it (``\b`` would force the slow
+#: regex engine; a trailing space is appended to each text so the last word matches too).
+_YEH_WORD = "[\\p{L}\\p{M}]*[\u064a\u0649\u06cc][^\\p{L}\\p{M}]"
+
+
+def yeh_word_counts(texts: pl.Series, *, normalized: bool = False) -> pl.DataFrame:
+    """Counts of the words ending in ي, ى or ی (diacritics stripped) in ``texts``, after
+    normalization that leaves word-final ی undecided (``normalized=True``: ``texts`` already
+    went through ``normalize_expr(..., keep_final_yeh=True)``). Partial counts of several
+    batches add up (``pl.concat(...).group_by("word").agg(pl.col("n").sum())``)."""
+    t = pl.col("t") if normalized else normalize_expr(pl.col("t"), keep_final_yeh=True)
+    words = (pl.DataFrame({"t": texts.cast(pl.String)})
+             .select((strip_diacritics_expr(t) + " ").str.extract_all(_YEH_WORD).alias("word"))
+             .explode("word").drop_nulls()
+             .select(pl.col("word").str.head(-1)))
+    return (words.group_by("word").agg(pl.len().cast(pl.Int64).alias("n"))
+            .sort("word"))
+
+
+def yeh_evidence_from_counts(counts: pl.DataFrame, min_evidence: int = 1) -> dict[str, str]:
+    """For each word ending in ی, the Arabic form (…ي or …ى) seen more often in the corpus,
+    when that form is seen at least ``min_evidence`` times and strictly more than the
+    other; undecided words are left to the built-in fallback of :func:`normalize`."""
+    cand = (counts.filter(pl.col("word").str.ends_with(FARSI_YEH))
+            .select(pl.col("word"), pl.col("word").str.head(-1).alias("stem")))
+    n = counts.select("word", "n")
+    cand = (cand
+            .join(n.rename({"word": "w_y", "n": "n_y"}),
+                  left_on=pl.col("stem") + YEH, right_on="w_y", how="left")
+            .join(n.rename({"word": "w_m", "n": "n_m"}),
+                  left_on=pl.col("stem") + ALEF_MAQSURA, right_on="w_m", how="left")
+            .with_columns(pl.col("n_y", "n_m").fill_null(0)))
+    decided = cand.with_columns(
+        pl.when((pl.col("n_m") > pl.col("n_y")) & (pl.col("n_m") >= min_evidence))
+        .then(pl.col("stem") + ALEF_MAQSURA)
+        .when((pl.col("n_y") > pl.col("n_m")) & (pl.col("n_y") >= min_evidence))
+        .then(pl.col("stem") + YEH)
+        .alias("form")
+    ).drop_nulls("form").sort("word")
+    return dict(zip(decided.get_column("word").to_list(), decided.get_column("form").to_list(),
+                    strict=True))
+
+
+def build_yeh_evidence(texts: pl.Series, min_evidence: int = 1) -> dict[str, str]:
+    """Word-with-final-ی → chosen Arabic form, from the word frequencies of ``texts``."""
+    return yeh_evidence_from_counts(yeh_word_counts(texts), min_evidence)

@@ -1,0 +1,209 @@
+"""akhbar.text: the normalization chain, folding, yeh evidence, change counts."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from akhbar.text import (
+    COUNT_KINDS,
+    build_yeh_evidence,
+    fold,
+    fold_expr,
+    normalize,
+    normalize_expr,
+    normalize_frame,
+    normalize_with_counts,
+    presentation_map,
+    strip_diacritics,
+    strip_diacritics_expr,
+    yeh_word_counts,
+)
+
+TATWEEL, NBSP, ZWSP, RLM, LRE, PDF, SHY = "\u0640", "\u00a0", "\u200b", "\u200f", "\u202a", \
+    "\u202c", "\u00ad"
+FA_YEH, KEHEH = "\u06cc", "\u06a9"
+
+
+def fa(word: str) -> str:
+    """The same word typed on a Persian keyboard: ي/ى → ی, ك → ک."""
+    return word.replace("ي", FA_YEH).replace("ى", FA_YEH).replace("ك", KEHEH)
+
+
+# ----------------------------------------------------------------- entities
+@pytest.mark.parametrize(("raw", "want"), [
+    ("قال &quot;نعم&quot; &amp; مضى", 'قال "نعم" & مضى'),
+    ("&#1587;&#1604;&#1575;&#1605;", "سلام"),
+    ("&#x633;&#x644;&#x627;&#x645;", "سلام"),
+    ("&amp;quot;مرحبا&amp;quot;", '"مرحبا"'),  # double-escaped
+    ("&lt;b&gt; ثم &raquo;", "<b> ثم »"),
+    ("&bogus; يبقى", "&bogus; يبقى"),  # not an entity: left alone
+])
+def test_entities(raw: str, want: str) -> None:
+    assert normalize(raw) == want
+
+
+# ----------------------------------------------------------------- presentation forms
+def test_presentation_forms_to_letters() -> None:
+    assert normalize("\ufedf\ufef7\ufee3\ufe8e\ufee5") == "للأمان"  # ﻟﻷﻣﺎﻥ
+    assert normalize("\ufefb") == "لا"
+    assert normalize("بسم \ufdf2") == "بسم الله"  # the Allah ligature keeps the word
+    assert normalize("النبي \ufdfa") == "النبي صلى الله عليه وسلم"
+    # an isolated mark form becomes the bare mark on the previous letter, no space
+    assert normalize("كتاب\ufe70") == "كتاب\u064b"
+
+
+def test_presentation_map_only_covers_presentation_blocks() -> None:
+    table = presentation_map()
+    assert all(0xFB50 <= ord(k) <= 0xFDFF or 0xFE70 <= ord(k) <= 0xFEFE for k in table)
+    assert "\ufeff" not in table  # the BOM is an invisible, removed elsewhere
+    # other compatibility characters are NOT folded (NFKC of those code points only)
+    assert normalize("x² ﬁ …") == "x² ﬁ …"
+    # forms without a decomposition (ornate parentheses, the bismillah sign) stay, uncounted
+    assert normalize_with_counts("﴿ﻻ﴾ ﷽") == ("﴿لا﴾ ﷽", {
+        **dict.fromkeys(COUNT_KINDS, 0), "presentation_forms_folded": 1})
+
+
+# ----------------------------------------------------------------- invisibles, spaces
+def test_tatweel_controls_soft_hyphen_removed() -> None:
+    raw = f"مر{TATWEEL}{TATWEEL}حبا{ZWSP} بكم{RLM} في{LRE}الرياض{PDF} غد{SHY}ا\ufeff"
+    assert normalize(raw) == "مرحبا بكم فيالرياض غدا"
+
+
+def test_spaces_and_paragraphs() -> None:
+    raw = f"  سطر{NBSP}{NBSP}أول \t هنا  \r\n\r\n\n   سطر\u2003ثان  \u2029ثالث\n\n"
+    assert normalize(raw) == "سطر أول هنا\nسطر ثان\nثالث"
+
+
+# ----------------------------------------------------------------- Persian letters
+def test_persian_yeh_and_keheh_inside_words() -> None:
+    assert normalize(fa("الخارجية")) == "الخارجية"
+    assert normalize(fa("كتاب")) == "كتاب"
+    assert normalize(fa("في")) == "في"  # default for a final yeh: ي
+    assert normalize(fa("على") + " " + fa("إلى")) == "على إلى"  # built-in alef-maqsura words
+    assert normalize(fa("وعلى") + " " + fa("المستشفى")) == "وعلى المستشفى"
+    # a kasra before the final yeh means ي even on a listed word (عَلِيّ, the name)
+    assert normalize("عَلِ" + FA_YEH) == "عَلِي"
+    assert normalize("عَلَ" + FA_YEH) == "عَلَى"
+
+
+def test_yeh_evidence_decides_the_final_form() -> None:
+    corpus = pl.Series(["علي جاء ثم علي ذهب ثم علي", "على الطاولة", fa("علي"),
+                        "مرمي", "مرمي", fa("مرمى")])
+    evidence = build_yeh_evidence(corpus)
+    # "علي" (3) beats "على" (1): the corpus overrides the built-in list here
+    assert evidence[fa("علي")] == "علي"
+    assert evidence[fa("مرمى")] == "مرمي"
+    assert normalize(fa("علي"), evidence) == "علي"
+    assert normalize(fa("علي")) == "على"  # without evidence, the built-in list decides
+    # min_evidence=3: علي (3 times) still decides, مرمي (twice) no longer does
+    assert fa("علي") in build_yeh_evidence(corpus, min_evidence=3)
+    assert fa("مرمى") not in build_yeh_evidence(corpus, min_evidence=3)
+
+
+def test_yeh_word_counts_keeps_final_farsi_yeh_undecided() -> None:
+    counts = yeh_word_counts(pl.Series([fa("الذي في") + " فى، الذي", None]))
+    got = dict(zip(counts["word"].to_list(), counts["n"].to_list(), strict=True))
+    assert got == {fa("الذي"): 1, fa("في"): 1, "فى": 1, "الذي": 1}
+
+
+def test_persian_passage_left_alone_but_counted() -> None:
+    persian = fa("این کتاب را من از دوست خریدم و گفت که خوب است")
+    arabic = fa("أعلنت شركة") + " گوگل " + fa("في بيان رسمي")
+    text, counts = normalize_with_counts(persian + "\n" + arabic)
+    lines = text.split("\n")
+    assert lines[0] == persian  # Persian line: untouched
+    assert lines[1] == "أعلنت شركة گوگل في بيان رسمي"  # Arabic line: mapped, گ kept
+    assert counts["persian_only_letters_seen"] == 3  # گ in گفت, گوگل ×2
+    assert counts["persian_lines_kept"] == 1
+    assert counts["persian_letters_mapped"] == fa(arabic).count(FA_YEH) + fa(arabic).count(
+        KEHEH)
+
+
+# ----------------------------------------------------------------- counts
+def test_counts_per_kind() -> None:
+    raw = (f"&amp; \ufefb مر{TATWEEL}حبا{RLM}{ZWSP}{NBSP}{NBSP}" + fa("في") + " گل"
+           + "\n\n")
+    text, counts = normalize_with_counts(raw)
+    assert text == "& لا مرحبا في گل"
+    assert set(counts) == set(COUNT_KINDS)
+    assert counts == {
+        "entities_unescaped": 1,
+        "presentation_forms_folded": 1,
+        "tatweel_removed": 1,
+        "invisible_removed": 2,
+        "persian_letters_mapped": 1,
+        "persian_only_letters_seen": 1,
+        "persian_lines_kept": 0,
+        "spaces_normalized": 2 + 1 + 2,  # 2 NBSP; one of them dropped; 2 trailing \n
+    }
+
+
+def test_normalize_frame_matches_expr_and_string_api() -> None:
+    texts = [f"ﻻ مر{TATWEEL}حبا {fa('في')}", None, "", "&#1575;\r\n\r\nب"]
+    df = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    by_frame, counts = normalize_frame(df, "t")
+    by_expr = df.select(normalize_expr(pl.col("t")))
+    assert by_frame["t"].to_list() == by_expr["t"].to_list()
+    assert by_frame["t"].to_list() == ["لا مرحبا في", None, "", "ا\nب"]
+    assert [normalize(t) for t in texts if t is not None] == ["لا مرحبا في", "", "ا\nب"]
+    assert counts["presentation_forms_folded"] == 1 and counts["entities_unescaped"] == 1
+
+
+def test_normalize_in_list_columns() -> None:
+    df = pl.DataFrame({"tags": [[f"ﺍﻟ{TATWEEL}ﺮﻳﺎﺽ", fa("كرة")], None, []]})
+    out = df.select(pl.col("tags").list.eval(normalize_expr(pl.element())))
+    assert out["tags"].to_list() == [["الرياض", "كرة"], None, []]
+
+
+# ----------------------------------------------------------------- diacritics, fold
+def test_diacritics_kept_by_normalize_and_stripped_on_demand() -> None:
+    word = "كَتَبَ الطّالِبُ دَرْساً"
+    assert normalize(word) == word
+    assert strip_diacritics(word) == "كتب الطالب درسا"
+    s = pl.Series([word, None])
+    assert pl.select(strip_diacritics_expr(pl.lit(s))).to_series().to_list() == [
+        "كتب الطالب درسا", None]
+
+
+def test_fold() -> None:
+    assert fold("أَحمد، إلى مدرسةِ «الرؤى» آمنة؟") == "احمد الي مدرسه الروي امنه"
+    assert fold("مسئول ٱلقرآن") == "مسيول القران"
+    assert fold("// انتهى //") == fold("//انتهى//") == fold("انتهى") == "انتهي"
+    assert fold(f"رقم ٣٤ و{fa('كيف')} SMS") == "رقم 34 و" + "كيف" + " sms"
+    assert fold(f"مر{TATWEEL}حبا\n\n  بكم") == "مرحبا بكم"
+    s = pl.Series(["إلى؛ هنا", None])
+    assert pl.select(fold_expr(pl.lit(s))).to_series().to_list() == ["الي هنا", None]
+
+
+# ----------------------------------------------------------------- idempotence
+_PIECES = [
+    "ال", "كتاب", "في", "على", "ة", "ى", "ي", "أ", "ؤ", "ئ", "َ", "ِ", "ّ", "ً",
+    TATWEEL, ZWSP, RLM, LRE, PDF, SHY, "\ufeff", "\u2066", "\u061c", NBSP, "\u2003",
+    " ", "  ", "\n", "\n\n", "\r\n", "\t", "\u2028",
+    FA_YEH, KEHEH, "گ", "پ", "چ", "ژ", "که", "را", "است",
+    "\ufefb", "\ufdf2", "\ufdfa", "\ufe70", "\ufe71", "\ufe8d", "\ufedf", "\ufbfc", "\ufb8e",
+    "&amp;", "&quot;", "&#1575;", "&#x644;", "&amp;lt;", "&", "#", ";", "amp", "&#",
+    "&nbsp;", "&#8207;", "&#1600;", "x", "1", "،", "؟", ".",
+]
+arabicish = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arabicish)
+@example("&&#8207;amp;quot;")  # an entity decoding to a control inside another entity
+@example("&am\u200bp;amp;")  # a control splitting an entity
+@example("\ufdfc \ufe71" + fa("في"))  # rial sign → ریال (Farsi yeh from NFKC)
+def test_normalize_is_idempotent(s: str) -> None:
+    once = normalize(s)
+    assert normalize(once) == once
+
+
+@settings(max_examples=100, deadline=None)
+@given(arabicish)
+def test_fold_is_idempotent_and_normalize_stable(s: str) -> None:
+    folded = fold(normalize(s))
+    assert fold(folded) == folded
+    assert "  " not in folded and TATWEEL not in folded
