@@ -196,3 +196,12 @@ def test_project_params_file(tmp_path: Path) -> None:
     write_raw(tmp_path, raw_rows())
     report = parse.run(tmp_path / "ingested", tmp_path / "p", tmp_path / "r.parquet", params)
     assert report.rows_out == 4 and report.stats["tags_unsplit"] == 0
+
+
+def test_missing_source_falls_back_to_the_url_host(tmp_path: Path) -> None:
+    records = [raw(0, url="HTTPS://www.Akhbar-Test.example/news/7", body="نص خبر قصير."),
+               raw(1, url=None, body="نص آخر بلا رابط."),
+               raw(2, url="https://site.example/x", source="صحيفة محلية", body="نص ثالث.")]
+    _, articles, _, _ = run(tmp_path, records)
+    assert articles.get_column("source").to_list() == [
+        "akhbar-test.example", None, "صحيفة محلية"]

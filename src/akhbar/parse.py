@@ -160,6 +160,9 @@ def _aggregator_rows(row: dict[str, Any], params: dict[str, Any], stats: _Stats
     return rows
 
 
+_HOST_RE = r"^[a-z][a-z0-9+.-]*://(?:www\.)?([^/:?#@]+)"
+
+
 def _reject_rows(rows: list[dict[str, Any]]) -> pl.DataFrame:
     df = pl.DataFrame(rows, schema=_REJECT_PL)
     return rejected_frame(df, STAGE, pl.concat_list(pl.col("_reason")))
@@ -193,6 +196,11 @@ def _parse_batch(batch: pl.DataFrame, params: dict[str, Any], stats: _Stats
         frames.append(pl.DataFrame(agg_rows, schema=_ARTICLE_PL))
     articles = (pl.concat([_conform(f) for f in frames], how="vertical")
                 .sort(_ORDER) if frames else pl.DataFrame(schema=_ARTICLE_PL))
+    # An article with no stated outlet is attributed to its URL's host, so that per-source
+    # steps (boilerplate lines, card counts) never pool unrelated sites under one null.
+    articles = articles.with_columns(pl.coalesce(
+        pl.col("source"),
+        pl.col("url").str.to_lowercase().str.extract(_HOST_RE, 1)).alias("source"))
     articles, empty = _split_empty(articles, batch, int(params["min_body_chars"]))
     rejects = [r for r in (empty, _reject_rows(errors) if errors else None) if r is not None]
     return articles.drop(_ORDER), (pl.concat(rejects, how="diagonal_relaxed") if rejects
