@@ -1,0 +1,135 @@
+"""Buffered, bounded writing of good rows (RAW_SCHEMA parts) and rejected rows.
+
+Good rows are kept as column lists and turned into one Arrow table per batch (much
+faster than a list of row dicts); Parquet encoding and compression of a batch run in a
+single background thread while the next batch is read (pyarrow releases the GIL). One
+writer thread and waiting for the previous batch keep order and memory bounded.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from akhbar import io
+from akhbar.ids import record_id
+from akhbar.ingest.readers.base import Bad, Batch, Blob, Context, Good
+from akhbar.schema import RAW_SCHEMA, REJECTED_SCHEMA
+
+STAGE = "ingest"
+TEXT_FIELDS = ("url", "source", "title", "author", "published_raw", "crawled_raw", "body")
+FIELD_COLUMNS = (*TEXT_FIELDS, "tags")
+
+
+def excerpt_text(data: bytes | str, n: int, encoding: str | None) -> str:
+    """The first ``n`` bytes of a raw record, decoded with ``errors="replace"``."""
+    if isinstance(data, str):
+        data, encoding = data.encode("utf-8"), "utf-8"
+    try:
+        codecs.lookup(encoding or "utf-8")
+    except LookupError:
+        encoding = "utf-8"
+    return data[:n].decode(encoding or "utf-8", "replace")
+
+
+class Writer:
+    """Collects rows and writes them in batches of ``batch_size`` rows (or
+    ``batch_bytes`` of body text)."""
+
+    def __init__(self, out: Path, rejected: Path, cfg: dict[str, Any], ctx: Context) -> None:
+        self.sink = io.ParquetSink(out, RAW_SCHEMA,
+                                   rows_per_file=int(cfg.get("rows_per_file", 100_000)))
+        self.rejected_sink = io.ParquetSink(rejected, REJECTED_SCHEMA)
+        self.batch_size = int(cfg.get("batch_size", 5000))
+        self.batch_bytes = int(cfg.get("batch_bytes", 64 << 20))
+        self.ctx = ctx
+        self.columns: dict[str, list[Any]] = {name: [] for name in RAW_SCHEMA.names}
+        self.n_rows = 0
+        self.pending_bytes = 0
+        self.bad_rows: list[dict[str, Any]] = []
+        self.rows_out = 0
+        self.rows_bad = 0
+        self.formats: Counter[str] = Counter()
+        self.encodings: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        self._pending: Future[None] | None = None
+
+    def good(self, blob: Blob, raw_format: str, item: Good) -> None:
+        fields = item.fields
+        if item.damaged and any("\ufffd" in (fields.get(k) or "") for k in TEXT_FIELDS):
+            text = fields.get("body") or fields.get("title") or ""
+            self.bad(blob.label, blob.sha256, raw_format, Bad(
+                item.raw_record, "encoding", "undecodable bytes (replaced by U+FFFD) in "
+                "this record", text, item.encoding, fields.get("url")))
+            return
+        self._append(blob, raw_format, item.encoding, [item.raw_record],
+                     {name: [fields.get(name)] for name in FIELD_COLUMNS})
+
+    def batch(self, blob: Blob, raw_format: str, batch: Batch) -> None:
+        self._append(blob, raw_format, batch.encoding, batch.raw_records, batch.columns)
+
+    def _append(self, blob: Blob, raw_format: str, encoding: str | None, records: list[int],
+                columns: dict[str, list[Any]]) -> None:
+        n = len(records)
+        cols = self.columns
+        cols["raw_file"].extend([blob.label] * n)
+        cols["raw_record"].extend(records)
+        cols["raw_sha256"].extend([blob.sha256] * n)
+        cols["raw_encoding"].extend([encoding] * n)
+        cols["raw_format"].extend([raw_format] * n)
+        for name in FIELD_COLUMNS:
+            cols[name].extend(columns[name])
+        self.n_rows += n
+        self.rows_out += n
+        self.pending_bytes += sum(len(b) for b in columns["body"] if b)
+        self.formats[raw_format] += n
+        self.encodings[encoding or "unknown"] += n
+        if self.n_rows >= self.batch_size or self.pending_bytes >= self.batch_bytes:
+            self.flush()
+
+    def bad(self, label: str, sha: str | None, raw_format: str | None, item: Bad) -> None:
+        reason = f"{STAGE}:{item.reason}"
+        self.bad_rows.append({
+            "id": record_id(label, item.raw_record), "url": item.url,
+            "raw_file": label, "raw_record": item.raw_record, "raw_sha256": sha,
+            "raw_encoding": item.encoding, "raw_format": item.raw_format or raw_format,
+            "stage": STAGE, "reason": reason, "reasons": [reason],
+            "detail": f"{label}#{item.raw_record}: {reason}: {item.detail}",
+            "raw_excerpt": excerpt_text(item.excerpt, self.ctx.excerpt_bytes, item.encoding),
+        })
+        self.rows_bad += 1
+        self.reasons[reason] += 1
+        if len(self.bad_rows) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.n_rows:
+            table = pa.Table.from_pydict(self.columns, schema=RAW_SCHEMA)
+            self.columns = {name: [] for name in RAW_SCHEMA.names}
+            self.n_rows, self.pending_bytes = 0, 0
+            self._wait()
+            self._pending = self._pool.submit(self.sink.write, table)
+        if self.bad_rows:
+            self._wait()
+            self.rejected_sink.write(self.bad_rows)
+            self.bad_rows = []
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
+
+    def close(self) -> None:
+        try:
+            self.flush()
+            self._wait()
+        finally:
+            self._pool.shutdown(wait=True)
+            self.sink.close()
+            self.rejected_sink.close()
