@@ -1,0 +1,191 @@
+"""The Great Expectations suites of the ``validate`` stage, defined once in Python.
+
+Why Python definitions plus committed JSON: the definitions are built with GX's own
+expectation classes (so a wrong keyword fails at once) and carry comments; the JSON files
+in ``expectations/`` are what ``validate`` loads, what DVC tracks as a dependency and what
+a reviewer diffs (sorted keys, indent 2, ASCII escapes so that an invisible code point in a
+regex is visible). ``tests/test_validate.py`` checks that the committed JSON equals
+:func:`suite_dicts`; after changing a definition run ``python -m akhbar.expectations_suites``.
+
+Thresholds are never written into a suite: they are GX suite parameters
+(``{"$PARAMETER": "min_text_chars"}``) filled from ``params.yaml`` at validation time.
+
+Each expectation carries ``meta.check``: the short, stable name that reports and the
+build's failure summary use. Checks that GX cannot express on pandas frames (Arrow types
+and nullability, shard file names, a readable ``stats.json``) are done with pyarrow in
+``akhbar.validate`` and listed in the suite's ``meta.pyarrow_checks`` so that the JSON
+says everything a suite covers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
+
+#: The folder holding the committed suites (the project root's ``expectations/``).
+SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
+
+#: Stages whose names may prefix a rejection reason (``filter`` writes ``quality:``).
+REASON_STAGES = ("ingest", "parse", "clean", "quality", "dedup")
+KNOWN_REASON = r"^(?:" + "|".join(REASON_STAGES) + r"):\S+$"
+
+#: Code points that the cleaner must have removed or mapped. Regexes stay within the
+#: syntax shared by Python ``re`` and RE2 (pandas may hand them to either).
+FORBIDDEN: dict[str, str] = {
+    # Persian yeh/keheh next to an Arabic-only letter: the corpus is Arabic, so such a
+    # letter is a keyboard artefact the cleaner maps to ي/ك.
+    "persian_letters": "[\u0621-\u064a][\u06a9\u06cc]|[\u06a9\u06cc][\u0621-\u064a]",
+    "tatweel": "\u0640",
+    # zero-width and bidi controls, Arabic letter mark
+    "invisible_controls": "[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c]",
+    # Arabic presentation forms A and B (NFKC maps them to letters); includes U+FEFF
+    "presentation_forms": "[\ufb50-\ufdff\ufe70-\ufeff]",
+}
+
+#: A tag (``<p>``, ``</div>``, ``<br/>``), a comment opener or a named/numeric entity.
+HTML = (r"<\s*/?\s*[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?\s*>|<!--"
+        r"|&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]{1,31});")
+
+#: The per-row suites run on batches; they need only these columns.
+ROW_COLUMNS = ["id", "title", "text", "arabic_ratio", "published", "crawled"]
+
+
+def _p(name: str) -> dict[str, str]:
+    """A GX suite parameter reference, filled from ``params['validate']`` at run time."""
+    return {"$PARAMETER": name}
+
+
+def _definitions() -> dict[str, Any]:
+    """Suite name → (expectations, pyarrow checks, what the suite's batch is)."""
+    import great_expectations.expectations as gxe
+
+    def m(check: str) -> dict[str, str]:
+        return {"check": check}
+
+    text_quality = [
+        gxe.ExpectColumnValuesToNotBeNull(column="text", meta=m("text_not_null")),
+        gxe.ExpectColumnValuesToMatchRegex(column="text", regex=r"\S",
+                                           meta=m("text_not_blank")),
+        gxe.ExpectColumnValueLengthsToBeBetween(
+            column="text", min_value=_p("min_text_chars"), max_value=_p("max_text_chars"),
+            meta=m("text_length")),
+        gxe.ExpectColumnValuesToNotBeNull(column="arabic_ratio",
+                                          meta=m("arabic_ratio_not_null")),
+        gxe.ExpectColumnValuesToBeBetween(column="arabic_ratio",
+                                          min_value=_p("min_arabic_ratio"), max_value=1.0,
+                                          meta=m("arabic_ratio_min")),
+    ]
+    for column in ("text", "title"):
+        for name, regex in FORBIDDEN.items():
+            text_quality.append(gxe.ExpectColumnValuesToNotMatchRegex(
+                column=column, regex=regex, meta=m(f"{column}_no_{name}")))
+    text_quality.append(gxe.ExpectColumnValuesToNotMatchRegex(
+        column="text", regex=_p("boilerplate_regex"), meta=m("text_no_boilerplate")))
+    for column in ("text", "title"):
+        text_quality.append(gxe.ExpectColumnValuesToNotMatchRegex(
+            column=column, regex=HTML, meta=m(f"{column}_no_html")))
+
+    dates = [
+        gxe.ExpectColumnValuesToBeBetween(column=c, min_value=_p("date_min"),
+                                          max_value=_p("date_max"), meta=m(f"{c}_in_range"))
+        for c in ("published", "crawled")
+    ] + [gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A="crawled", column_B="published", or_equal=True,
+        ignore_row_if="either_value_is_missing", meta=m("published_not_after_crawled"))]
+
+    return {
+        "schema_splits": (
+            [gxe.ExpectTableColumnsToMatchOrderedList(column_list=ARTICLE_SCHEMA.names,
+                                                      meta=m("split_columns_ordered"))],
+            ["split_arrow_types", "shard_names"],
+            "an empty frame with each split shard's Parquet schema",
+        ),
+        "schema_rejected": (
+            [gxe.ExpectTableColumnsToMatchOrderedList(column_list=REJECTED_SCHEMA.names,
+                                                      meta=m("rejected_columns_ordered"))],
+            ["rejected_arrow_types"],
+            "an empty frame with each rejected file's Parquet schema",
+        ),
+        "keys": (
+            [gxe.ExpectColumnValuesToNotBeNull(column="id", meta=m("id_not_null")),
+             gxe.ExpectColumnValuesToBeUnique(column="id", meta=m("id_unique")),
+             gxe.ExpectColumnValuesToBeUnique(column="url", meta=m("url_unique"))],
+            [],
+            "id and url of every split together",
+        ),
+        "text_quality": (text_quality, [], "batches of split rows"),
+        "dates": (dates, [], "batches of split rows"),
+        "leakage": (
+            # one row per distinct (key, split); a key on two rows is in two splits
+            [gxe.ExpectColumnValuesToBeUnique(column=f"{k}_key", meta=m(f"no_{k}_in_two_splits"))
+             for k in ("id", "text", "cluster")],
+            [],
+            "distinct (key, split) pairs; text_key = hash of akhbar.text.fold(text)",
+        ),
+        "accounting_rejected": (
+            [gxe.ExpectColumnValuesToNotBeNull(column="reason", meta=m("reason_not_null")),
+             gxe.ExpectColumnValuesToMatchRegex(column="reason", regex=KNOWN_REASON,
+                                                meta=m("known_reason"))],
+            [],
+            "batches of rejected rows",
+        ),
+        "accounting_counts": (
+            [gxe.ExpectColumnPairValuesToBeEqual(column_A="observed", column_B="expected",
+                                                 meta=m("counts_match_stats"))],
+            ["stats_json_valid"],
+            "one row per split and per rejection reason: observed vs stats.json",
+        ),
+    }
+
+
+def suite_dicts() -> dict[str, dict[str, Any]]:
+    """The suites as GX JSON dicts, without GX's version stamp (kept stable in git)."""
+    import great_expectations as gx
+
+    out = {}
+    for name, (expectations, pyarrow_checks, batch) in _definitions().items():
+        suite = gx.ExpectationSuite(name=name, expectations=expectations,
+                                    meta={"batch": batch, "pyarrow_checks": pyarrow_checks})
+        d = suite.to_json_dict()
+        d["meta"].pop("great_expectations_version", None)
+        d.pop("id", None)
+        out[name] = d
+    return out
+
+
+def dumps(suite: dict[str, Any]) -> str:
+    """Diff-friendly JSON: sorted keys, indent 2, ASCII escapes, final newline."""
+    return json.dumps(suite, sort_keys=True, indent=2, ensure_ascii=True) + "\n"
+
+
+def write_suites(folder: Path = SUITES_DIR) -> list[Path]:
+    """(Re)generate ``folder/<suite>.json`` from the definitions above."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, suite in suite_dicts().items():
+        path = folder / f"{name}.json"
+        path.write_text(dumps(suite), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def load_suites(folder: Path | None = None) -> dict[str, Any]:
+    """GX ``ExpectationSuite`` objects from the committed JSON; from the definitions when
+    the folder is absent (an installed package has no project root)."""
+    import great_expectations as gx
+
+    folder = SUITES_DIR if folder is None else folder
+    if folder.is_dir() and any(folder.glob("*.json")):
+        dicts = {p.stem: json.loads(p.read_text(encoding="utf-8"))
+                 for p in sorted(folder.glob("*.json"))}
+    else:
+        dicts = suite_dicts()
+    return {name: gx.ExpectationSuite(**d) for name, d in dicts.items()}
+
+
+if __name__ == "__main__":
+    for written in write_suites():
+        print(written)

@@ -1,0 +1,410 @@
+"""The ``validate`` stage: Great Expectations suites that gate every build.
+
+Why GX: the suites are declarative JSON that a reviewer can read and DVC can track, and
+GX's expectations (regex, ranges, uniqueness, column pairs) already report unexpected
+rows with their ids. GX 1.x has no polars engine, so rows are fed to its pandas engine
+as Arrow-backed frames (``types_mapper=pd.ArrowDtype``, no per-cell Python objects), one
+batch of ``validate.batch_rows`` rows at a time so that memory stays bounded whatever the
+corpus size. Cross-split checks (keys, leakage) keep only small key columns in memory.
+
+Results of every batch are folded into one outcome per (suite, check): a check fails when
+it fails on any batch, and keeps its first :data:`MAX_EXAMPLES` example ids.
+``reports_dir/validation.json`` holds counts and examples only (no timestamps), so that it
+is a deterministic DVC metric; Data Docs HTML (optional, ``validate.data_docs``) goes to
+``reports_dir/data_docs/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from akhbar.expectations_report import MAX_EXAMPLES, Failure, Tally, ValidationResult
+from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, SPLITS
+
+__all__ = ["MAX_EXAMPLES", "Failure", "ValidationResult", "main", "run", "suite_parameters"]
+
+SHARD_NAME = re.compile(r"^(?P<split>[a-z]+)-(?P<i>\d{5})-of-(?P<n>\d{5})\.parquet$")
+_INDEX = ["id", "loc"]  # columns GX reports for an unexpected row (loc only when id is null)
+
+
+class _Gx:
+    """One ephemeral GX context per process (building one costs time; reuse it)."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.execution_engine import pandas_execution_engine
+
+        # GX fingerprints every pandas batch under 1 GB by hashing all of its cells (a batch
+        # marker nothing here reads): a quarter of the stage's CPU on text batches. The
+        # module constant is read at each call; 0 turns the fingerprint off.
+        pandas_execution_engine.HASH_THRESHOLD = 0
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        source = self.context.data_sources.add_pandas("akhbar")
+        asset = source.add_dataframe_asset("frames")
+        self.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+
+    def validate(self, suite: Any, frame: Any, parameters: dict[str, Any],
+                 index: list[str] | None = None) -> Any:
+        """Run one suite on ``frame``."""
+        return self.validate_many([suite], frame, parameters, index)[0]
+
+    def validate_many(self, suites: list[Any], frame: Any, parameters: dict[str, Any],
+                      index: list[str] | None = None) -> list[Any]:
+        """Run several suites on one GX batch of ``frame`` (its setup runs once)."""
+        batch = self.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        fmt: dict[str, Any] = {"result_format": "SUMMARY",
+                               "partial_unexpected_count": MAX_EXAMPLES}
+        if index:
+            fmt["unexpected_index_column_names"] = [c for c in index if c in frame.columns]
+        return [batch.validate(suite, expectation_parameters=parameters, result_format=fmt)
+                for suite in suites]
+
+
+@functools.cache
+def _gx() -> _Gx:
+    return _Gx()
+
+
+def _pandas(table: pa.Table) -> Any:
+    """Arrow → pandas with Arrow-backed columns (no per-cell Python objects)."""
+    import pandas as pd
+
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _regex_literal(text: str) -> str:
+    """Escape a marker for a regex both Python ``re`` and RE2 read the same way
+    (``re.escape`` escapes spaces, which RE2 rejects)."""
+    return "".join("\\" + c if c in r".^$*+?{}[]\|()" else c for c in text)
+
+
+def suite_parameters(params: dict[str, Any]) -> dict[str, Any]:
+    """GX suite parameters from ``params['validate']`` (thresholds live only there)."""
+    import pandas as pd
+
+    v = params.get("validate", {})
+    markers = [m for m in v.get("boilerplate_markers") or [] if m]
+
+    def ts(value: Any) -> Any:
+        stamp = pd.Timestamp(value)
+        return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+    return {
+        "min_text_chars": int(v.get("min_text_chars", 1)),
+        "max_text_chars": int(v.get("max_text_chars", 1_000_000)),
+        "min_arabic_ratio": float(v.get("min_arabic_ratio", 0.5)),
+        "date_min": ts(v.get("date_min", "1990-01-01")),
+        "date_max": ts(v.get("date_max", "2100-01-01")),
+        # a class that matches nothing when no marker is configured
+        "boilerplate_regex": "|".join(_regex_literal(m) for m in markers) or r"[^\s\S]",
+    }
+
+
+def _split_files(dataset_dir: Path) -> list[tuple[str, Path]]:
+    """(split, file) for every Parquet file under ``data/``, splits in canonical order."""
+    files = sorted((dataset_dir / "data").glob("*.parquet"))
+    order = {s: i for i, s in enumerate(SPLITS)}
+    pairs = [(f.name.split("-", 1)[0], f) for f in files]
+    return sorted(pairs, key=lambda p: (order.get(p[0], len(order)), p[1].name))
+
+
+def _batches(path: Path, columns: list[str], batch_rows: int
+             ) -> Iterator[tuple[int, pa.Table]]:
+    """(row offset, table) batches of the ``columns`` that ``path`` has."""
+    pf = pq.ParquetFile(path)
+    present = [c for c in columns if c in pf.schema_arrow.names]
+    offset = 0
+    for rb in pf.iter_batches(batch_size=batch_rows, columns=present):
+        table = pa.Table.from_batches([rb])
+        yield offset, table
+        offset += table.num_rows
+
+
+def _with_loc(table: pa.Table, name: str, offset: int) -> pa.Table:
+    """Add ``loc`` = ``file#row`` where ``id`` is null (so such a row can be named)."""
+    n = table.num_rows
+    ids = table.column("id") if "id" in table.column_names else None
+    if ids is not None and ids.null_count == 0:
+        return table.append_column("loc", pa.nulls(n, pa.string()))
+    locs = pa.array([f"{name}#{offset + i}" for i in range(n)], pa.string())
+    if ids is not None:
+        locs = pc.if_else(pc.is_null(ids), locs, pa.nulls(n, pa.string()))
+    return table.append_column("loc", locs)
+
+
+def _chunks(pairs: list[tuple[str, Path]], columns: list[str], batch_rows: int
+            ) -> Iterator[pa.Table]:
+    """Tables of at most ``batch_rows`` rows, read across files (GX's cost is per call,
+    not per row, so small shards are pooled), each with ``loc`` and ``split`` added.
+    Files whose columns differ (a schema fault) are never pooled together."""
+    pending: list[pa.Table] = []
+    size = 0
+    for split, path in pairs:
+        for offset, table in _batches(path, columns, batch_rows):
+            table = _with_loc(table, path.name, offset)
+            table = table.append_column("split", pa.array([split] * table.num_rows,
+                                                           pa.string()))
+            if pending and (size + table.num_rows > batch_rows or not
+                            table.schema.equals(pending[0].schema, check_metadata=False)):
+                yield pa.concat_tables(pending)
+                pending, size = [], 0
+            pending.append(table)
+            size += table.num_rows
+    if pending:
+        yield pa.concat_tables(pending)
+
+
+def _check_schema(tally: Tally, gx: _Gx, suites: dict[str, Any], suite: str, check: str,
+                  contract: pa.Schema, path: Path, seen: dict[Any, Any]) -> None:
+    """Column order through GX (on an empty frame of the file's schema); Arrow types and
+    nullability with pyarrow, since GX's type check sees pandas dtypes, not Arrow types.
+    ``seen`` caches GX's outcome per column list: shards of one build share a schema."""
+    schema = pq.read_schema(path)
+    names = tuple(schema.names)
+    if names not in seen:
+        seen[names] = gx.validate(suites[suite], _pandas(schema.empty_table()), {})
+    tally.add_gx(suite, seen[names], where=path.name)
+    bad = []
+    for f in contract:
+        if f.name in schema.names:
+            got = schema.field(f.name)
+            if got.type != f.type or got.nullable != f.nullable:
+                bad.append(f"{path.name}:{f.name} is {got.type}"
+                           f"{'' if got.nullable else ' not null'}")
+    tally.add(suite, check, "pyarrow", None, not bad, len(bad), bad)
+
+
+def _check_shard_names(tally: Tally, pairs: list[tuple[str, Path]]) -> None:
+    """Every split present as a complete ``{split}-NNNNN-of-NNNNN`` series, nothing else."""
+    bad: list[str] = []
+    series: dict[str, list[tuple[int, int]]] = {s: [] for s in SPLITS}
+    for _, path in pairs:
+        m = SHARD_NAME.match(path.name)
+        if not m or m["split"] not in series:
+            bad.append(path.name)
+        else:
+            series[m["split"]].append((int(m["i"]), int(m["n"])))
+    for split, shards in series.items():
+        totals = {n for _, n in shards}
+        if len(totals) != 1 or sorted(i for i, _ in shards) != list(range(totals.pop())):
+            bad.append(f"{split}: shards {sorted(shards)}")
+    tally.add("schema_splits", "shard_names", "pyarrow", None, not bad, len(bad), bad)
+
+
+def _fold_hashes(texts: pa.ChunkedArray) -> pa.Array:
+    """128-bit key of ``akhbar.text.fold`` of each text (null for null/empty folds).
+
+    Two seeded 64-bit polars hashes: vectorized, and collisions stay out of reach
+    (~N²/2¹²⁹). Polars hashes are stable within a process only, which is all a
+    comparison inside one run needs."""
+    import polars as pl
+
+    from akhbar.text import fold_expr
+
+    folded = pl.DataFrame({"t": pl.from_arrow(texts)}).select(
+        fold_expr(pl.col("t").cast(pl.String)).alias("f"))
+    key = pl.when(pl.col("f").str.len_bytes() > 0).then(
+        pl.col("f").hash(seed=1).cast(pl.String) + ":"
+        + pl.col("f").hash(seed=2).cast(pl.String))
+    return folded.select(key.alias("k")).to_series().to_arrow().cast(pa.string())
+
+
+def _distinct_pairs(keys: pa.Table, key: str) -> pa.Table:
+    """One row per distinct (key, split) with the smallest id as the example."""
+    t = keys.select([key, "split", "id"]).filter(pc.is_valid(keys.column(key)))
+    g = t.group_by([key, "split"]).aggregate([("id", "min")]).rename_columns(
+        [key, "split", "id"])
+    return g.sort_by([(key, "ascending"), ("split", "ascending")])
+
+
+def _leakage_frame(keys: pa.Table) -> pa.Table:
+    """Stacked distinct (key, split) rows; each row fills one of the three key columns,
+    so a key found on two rows is a key shared by two splits."""
+    parts = []
+    for source, target in (("id", "id_key"), ("text_key", "text_key"),
+                           ("cluster_id", "cluster_key")):
+        pairs = _distinct_pairs(keys.append_column("_k", keys.column(source)), "_k")
+        n = pairs.num_rows
+        cols = {"id": pairs.column("id"), "loc": pa.nulls(n, pa.string())}
+        for name in ("id_key", "text_key", "cluster_key"):
+            cols[name] = pairs.column("_k") if name == target else pa.nulls(n, pa.string())
+        parts.append(pa.table(cols))
+    return pa.concat_tables(parts)
+
+
+def _read_stats(path: Path) -> tuple[dict[str, int], list[str]]:
+    """Expected counts from ``stats.json`` (key → n) and what is wrong with the file."""
+    try:
+        stats = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return {}, [f"stats.json: {exc.__class__.__name__}"]
+    problems = []
+    expected: dict[str, int] = {}
+    articles = stats.get("articles") if isinstance(stats, dict) else None
+    rejected = stats.get("rejected") if isinstance(stats, dict) else None
+    if not isinstance(articles, dict) or not isinstance(rejected, dict):
+        return {}, ["stats.json: no articles/rejected mapping"]
+    for split in SPLITS:
+        if not isinstance(articles.get(split), int):
+            problems.append(f"stats.json: articles.{split} missing")
+    for prefix, counts in (("articles", articles), ("rejected", rejected)):
+        for name, n in counts.items():
+            if isinstance(n, int) and not isinstance(n, bool):
+                expected[f"{prefix}:{name}"] = n
+            else:
+                problems.append(f"stats.json: {prefix}.{name} is not a count")
+    if isinstance(stats.get("rejected_total"), int):
+        expected["rejected_total"] = stats["rejected_total"]
+    else:
+        problems.append("stats.json: rejected_total missing")
+    return expected, problems
+
+
+def _counts_frame(observed: dict[str, int], expected: dict[str, int]) -> pa.Table:
+    keys = sorted(set(observed) | set(expected))
+    return pa.table({
+        "key": pa.array(keys, pa.string()),
+        "observed": pa.array([observed.get(k, 0) for k in keys], pa.int64()),
+        "expected": pa.array([expected.get(k, 0) for k in keys], pa.int64()),
+    })
+
+
+def _keys(table: pa.Table) -> pa.Table:
+    """The small key columns of a chunk kept for the cross-split suites."""
+    n = table.num_rows
+
+    def col(name: str) -> Any:
+        return (table.column(name).cast(pa.string()) if name in table.column_names
+                else pa.nulls(n, pa.string()))
+
+    text_key = (_fold_hashes(table.column("text")) if "text" in table.column_names
+                else pa.nulls(n, pa.string()))
+    return pa.table({"id": col("id"), "url": col("url"), "loc": col("loc"),
+                     "split": col("split"), "text_key": text_key,
+                     "cluster_id": col("cluster_id")}, schema=_KEY_SCHEMA)
+
+
+_KEY_SCHEMA = pa.schema([("id", pa.string()), ("url", pa.string()), ("loc", pa.string()),
+                         ("split", pa.string()), ("text_key", pa.string()),
+                         ("cluster_id", pa.string())])
+
+
+def _validate_splits(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir: Path,
+                     parameters: dict[str, Any], batch_rows: int, observed: Counter[str]
+                     ) -> None:
+    """Schema and per-row suites over batches of the splits; then the cross-split suites
+    on the key columns gathered along the way (the texts themselves are not kept)."""
+    from akhbar.expectations_suites import ROW_COLUMNS
+
+    pairs = _split_files(dataset_dir)
+    _check_shard_names(tally, pairs)
+    seen: dict[Any, Any] = {}
+    for split, path in pairs:
+        _check_schema(tally, gx, suites, "schema_splits", "split_arrow_types",
+                      ARTICLE_SCHEMA, path, seen)
+        observed[f"articles:{split}"] += pq.ParquetFile(path).metadata.num_rows
+    key_parts: list[pa.Table] = []
+    names = ["text_quality", "dates"]
+    for table in _chunks(pairs, [*ROW_COLUMNS, "url", "cluster_id"], batch_rows):
+        frame = _pandas(table.select([c for c in [*ROW_COLUMNS, "loc"]
+                                      if c in table.column_names]))
+        results = gx.validate_many([suites[n] for n in names], frame, parameters, _INDEX)
+        for name, result in zip(names, results, strict=True):
+            tally.add_gx(name, result)
+        del frame
+        key_parts.append(_keys(table))
+    keys = pa.concat_tables(key_parts) if key_parts else _KEY_SCHEMA.empty_table()
+    del key_parts
+    tally.add_gx("keys", gx.validate(suites["keys"], _pandas(keys.select(["id", "url", "loc"])),
+                                     parameters, _INDEX))
+    tally.add_gx("leakage", gx.validate(suites["leakage"], _pandas(_leakage_frame(keys)),
+                                        parameters, _INDEX))
+
+
+def _validate_rejected(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir: Path,
+                       parameters: dict[str, Any], batch_rows: int, observed: Counter[str]
+                       ) -> None:
+    """Schema and known reasons of the rejected rows; counts them per reason."""
+    rejected = [("rejected", p) for p in sorted((dataset_dir / "rejected").glob("*.parquet"))]
+    seen: dict[Any, Any] = {}
+    for _, path in rejected:
+        _check_schema(tally, gx, suites, "schema_rejected", "rejected_arrow_types",
+                      REJECTED_SCHEMA, path, seen)
+    for table in _chunks(rejected, ["id", "reason"], batch_rows):
+        tally.add_gx("accounting_rejected", gx.validate(
+            suites["accounting_rejected"], _pandas(table.drop_columns(["split"])),
+            parameters, _INDEX))
+        if "reason" in table.column_names:
+            counts = pc.value_counts(table.column("reason").combine_chunks())
+            for item in counts.to_pylist():
+                observed[f"rejected:{item['values']}"] += item["counts"]
+                observed["rejected_total"] += item["counts"]
+
+
+def run(dataset_dir: Path, params: dict[str, Any], reports_dir: Path | None = None
+        ) -> ValidationResult:
+    """Validate a built dataset folder; write ``validation.json`` (+ Data Docs)."""
+    from akhbar.expectations_suites import load_suites
+
+    dataset_dir = Path(dataset_dir)
+    v = params.get("validate", {})
+    batch_rows = int(v.get("batch_rows", 5_000))
+    gx, suites, parameters, tally = _gx(), load_suites(), suite_parameters(params), Tally()
+    observed: Counter[str] = Counter({f"articles:{s}": 0 for s in SPLITS})
+    observed["rejected_total"] = 0
+    _validate_splits(tally, gx, suites, dataset_dir, parameters, batch_rows, observed)
+    _validate_rejected(tally, gx, suites, dataset_dir, parameters, batch_rows, observed)
+
+    # accounting: observed counts against stats.json
+    expected, problems = _read_stats(dataset_dir / "stats.json")
+    tally.add("accounting_counts", "stats_json_valid", "pyarrow", None, not problems,
+              len(problems), problems)
+    tally.add_gx("accounting_counts", gx.validate(
+        suites["accounting_counts"], _pandas(_counts_frame(dict(observed), expected)),
+        parameters, ["key"]))
+
+    report = tally.report()
+    if reports_dir is not None:
+        _write_reports(Path(reports_dir), report, suites, bool(v.get("data_docs", True)))
+    failures = [Failure(suite, c["check"], c["column"], c["examples"])
+                for suite, body in report["suites"].items()
+                for c in body["expectations"] if not c["success"]]
+    return ValidationResult(ok=report["success"], evaluated=report["evaluated"],
+                            passed=report["passed"], failed=report["failed"],
+                            failures=failures, report=report)
+
+
+def _write_reports(reports_dir: Path, report: dict[str, Any], suites: dict[str, Any],
+                   data_docs: bool) -> None:
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    (reports_dir / "validation.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+        encoding="utf-8")
+    if data_docs:
+        from akhbar.expectations_docs import build_data_docs
+
+        build_data_docs(_gx().context, reports_dir / "data_docs", report, suites)
+
+
+def main(dataset_dir: Path | str, params_path: Path | str | None = None,
+         reports_dir: Path | str | None = None) -> int:
+    """Validate, print the summary, return the exit code (0 ok, 1 failed)."""
+    from akhbar import params as params_mod
+
+    dataset_dir = Path(dataset_dir)
+    result = run(dataset_dir, params_mod.load(params_path),
+                 Path(reports_dir) if reports_dir else dataset_dir / "reports")
+    print(result.summary())
+    return 0 if result.ok else 1
