@@ -1,0 +1,119 @@
+"""The ``split`` stage: deduplicated articles → ``train``/``validation``/``test`` shards.
+
+``mode: hash`` (default) assigns a row from ``(salt, cluster_id)`` alone: sha256 → a
+uniform number in [0, 1) → the ratio ranges ``[0, train)``, ``[train, train+validation)``,
+``[.., 1)``. Being a pure function of the cluster, a near-duplicate cluster can never
+straddle two splits, and adding raw articles later never moves an article that stays
+kept (its ``cluster_id`` is its own id). Changing the salt or the ratios reshuffles.
+
+``mode: temporal`` holds out time instead: each row is dated by ``published``, else
+``crawled``, and truncated to ``temporal.period`` (month by default); ``test`` = the latest
+period present, ``validation`` = the latest period before it that has rows, ``train`` =
+everything older **and every undated row**.
+
+Within a split rows are sorted by ``id`` (then provenance), so the files are the same
+bytes whatever the input order. Sorting is done in chunks of ``sort_chunk_rows`` rows per
+pass over the input, so memory holds one chunk of texts, not the corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from akhbar import io
+from akhbar.schema import ARTICLE_SCHEMA, SPLITS
+from akhbar.stage import StageReport
+
+_PLAN_COLUMNS = ["id", "cluster_id", "published", "crawled", "raw_file", "raw_record"]
+_PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "year": "1y"}
+
+
+def bucket(salt: str, key: str) -> float:
+    """A uniform number in [0, 1) from sha256(salt, key): stable across versions."""
+    digest = hashlib.sha256(f"{salt}\x00{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def hash_split(keys: pl.Series, salt: str, ratios: dict[str, float]) -> pl.Series:
+    """Split name of each cluster key by its bucket and the (normalized) ratios."""
+    total = sum(float(ratios[s]) for s in SPLITS)
+    if total <= 0:
+        raise ValueError("split ratios must sum to a positive number")
+    cut_train = float(ratios["train"]) / total
+    cut_val = cut_train + float(ratios["validation"]) / total
+    u = pl.Series("u", [bucket(salt, k) for k in keys.to_list()], dtype=pl.Float64)
+    return (pl.select(pl.when(u < cut_train).then(pl.lit("train"))
+                      .when(u < cut_val).then(pl.lit("validation"))
+                      .otherwise(pl.lit("test")).alias("split")).to_series())
+
+
+def temporal_split(dated: pl.DataFrame, period: str) -> pl.Series:
+    """Split name of each row of ``dated`` (columns ``published``, ``crawled``)."""
+    every = _PERIODS.get(period)
+    if every is None:
+        raise ValueError(f"split.temporal.period must be one of {sorted(_PERIODS)}")
+    when = pl.coalesce("published", "crawled").dt.truncate(every)
+    periods = dated.select(when.alias("p")).to_series()
+    present = periods.drop_nulls().unique().sort(descending=True)
+    test = present[0] if len(present) else None
+    val = present[1] if len(present) > 1 else None
+    return (pl.select(pl.when(periods.is_not_null() & (periods == test)).then(pl.lit("test"))
+                      .when(periods.is_not_null() & (periods == val))
+                      .then(pl.lit("validation"))
+                      .otherwise(pl.lit("train")).alias("split")).to_series())
+
+
+def plan(inp: Path, params: dict[str, Any]) -> pl.DataFrame:
+    """Per input row (in input order): ``split`` and ``rank`` (position in its split)."""
+    s = params["split"]
+    parts = list(io.read_batches(inp, batch_size=s["sort_chunk_rows"], columns=_PLAN_COLUMNS))
+    if not parts:
+        return pl.DataFrame(schema={"split": pl.String, "rank": pl.Int64})
+    rows = pl.concat(parts).with_row_index("row")
+    if s["mode"] == "hash":
+        keys = rows.select(pl.coalesce("cluster_id", "id")).to_series()
+        split = hash_split(keys, str(s["salt"]), s["ratios"])
+    elif s["mode"] == "temporal":
+        split = temporal_split(rows, s["temporal"]["period"])
+    else:
+        raise ValueError(f"unknown split.mode {s['mode']!r} (hash | temporal)")
+    ordered = (rows.with_columns(split)
+               .sort(["split", "id", "raw_file", "raw_record", "row"], nulls_last=True)
+               .with_columns(pl.int_range(pl.len()).over("split").cast(pl.Int64).alias("rank")))
+    return ordered.sort("row").select("split", "rank")
+
+
+def run(inp: Path, dataset_dir: Path, params: dict[str, Any]) -> StageReport:
+    """Write ``dataset_dir/data/{split}-NNNNN-of-NNNNN.parquet`` from ``inp``."""
+    s = params["split"]
+    chunk = int(s["sort_chunk_rows"])
+    report = StageReport("split")
+    decided = plan(Path(inp), params)
+    report.rows_in = decided.height
+    sizes = {name: decided.filter(pl.col("split") == name).height for name in SPLITS}
+    passes = max((n + chunk - 1) // chunk for n in sizes.values())
+    sinks = {name: io.ParquetSink(Path(dataset_dir) / "data", ARTICLE_SCHEMA,
+                                  rows_per_file=s["rows_per_shard"], prefix=name,
+                                  of_total=True) for name in SPLITS}
+    for p in range(passes):  # pass p writes ranks [p*chunk, (p+1)*chunk) of every split
+        taken: list[pl.DataFrame] = []
+        offset = 0
+        for batch in io.read_batches(Path(inp), batch_size=chunk):
+            dec = decided.slice(offset, batch.height)
+            offset += batch.height
+            both = pl.concat([batch, dec], how="horizontal")
+            taken.append(both.filter(pl.col("rank") // chunk == p))
+        rows = pl.concat(taken)
+        for name in SPLITS:
+            part = rows.filter(pl.col("split") == name).sort("rank")
+            if part.height:
+                sinks[name].write(part.drop("split", "rank"))
+    for sink in sinks.values():
+        sink.close()
+    report.rows_out = sum(sizes.values())
+    report.stats = dict(sizes)
+    return report.finish()
