@@ -78,7 +78,7 @@ def test_rebuild_gives_byte_identical_parquet(built, tmp_path: Path, sample_dir:
 
 
 def test_stats_agree_with_the_files(built) -> None:
-    result, out, work = built
+    result, out, _ = built
     stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
     assert stats == result.stats
     assert set(stats["stages"]) >= {s for s, _, _ in STAGES} | {"split"}

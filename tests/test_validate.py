@@ -355,8 +355,10 @@ FAULTS: dict[str, tuple[Callable[[Fixture], str], set[str]]] = {
     "title-alm": (_sub("test", 0, "title", "في", "في\u061c"), {"title_no_invisible_controls"}),
     "title-presentation": (_sub("train", 1, "title", "في", "\ufed3\ufef4"),
                            {"title_no_presentation_forms"}),
-    "boilerplate": (_sub("train", 2, "text", "الأحد.", "الأحد. تابعونا على الشبكات"),
+    "boilerplate": (_sub("train", 2, "text", "الأحد.", "الأحد.تابعونا عبرالشبكات"),
                     {"text_no_boilerplate"}),
+    "boilerplate_line": (_sub("train", 2, "text", "الأحد.", "الأحد.\nالمصدر: وكالة تجريبية"),
+                         {"text_no_boilerplate"}),
     "text-html-tag": (_sub("test", 1, "text", "الأحد.", "الأحد.<br/>"), {"text_no_html"}),
     "title-html-entity": (_sub("validation", 0, "title", "في", "&quot;في"), {"title_no_html"}),
     "published-too-early": (_set("train", 1, published=dt.datetime(1985, 1, 1, tzinfo=UTC)),
@@ -398,3 +400,11 @@ def test_fault_is_caught(fault: str, tmp_path: Path, params) -> None:
         assert example in summary
     report = json.loads((tmp_path / "reports" / "validation.json").read_text("utf-8"))
     assert report["success"] is False and report["failed"] == len(expected)
+
+
+def test_attribution_inside_prose_is_not_boilerplate(tmp_path: Path, params) -> None:
+    """"وقال المصدر:" is news prose; only a line that starts with the marker is furniture."""
+    fx = Fixture()
+    _sub("train", 2, "text", "الأحد.", "الأحد. وقال المصدر: إن العمل مستمر")(fx)
+    result = validate.run(write_dataset(tmp_path / "ds", fx), params)
+    assert result.ok, result.summary()

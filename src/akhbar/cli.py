@@ -49,7 +49,7 @@ def build(
     try:
         result = run_build(raw_paths, out, params_mod.load(params), work=work,
                            validate=not no_validate, console=console)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one clear message
+    except Exception as exc:
         _fail(exc, debug)
         return
     console.print(summary_table(result))
@@ -70,7 +70,7 @@ def validate(
             raise AkhbarError(f"{dataset_dir}: not a dataset folder (no data/ inside)")
         result = validate_stage.run(dataset_dir, params_mod.load(params),
                                     reports_dir=reports or dataset_dir / "reports")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         _fail(exc, debug)
         return
     console.print(result.summary())
@@ -86,7 +86,7 @@ def release(version: Annotated[str, typer.Argument(help="X.Y.Z")],
 
     try:
         release_mod.release(version, repo)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         _fail(exc, debug)
 
 
@@ -98,7 +98,7 @@ def export(dataset_dir: Annotated[Path, typer.Argument()],
 
     try:
         card.export(dataset_dir, dest)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         _fail(exc, debug)
 
 

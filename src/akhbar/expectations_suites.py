@@ -20,6 +20,7 @@ says everything a suite covers.
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,20 @@ KNOWN_REASON = r"^(?:" + "|".join(REASON_STAGES) + r"):\S+$"
 
 #: Code points that the cleaner must have removed or mapped. Regexes stay within the
 #: syntax shared by Python ``re`` and RE2 (pandas may hand them to either).
+def _presentation_class() -> str:
+    """A regex class of the presentation-form code points that NFKC changes, plus U+FEFF."""
+    changed = [c for r in ((0xFB50, 0xFDFF), (0xFE70, 0xFEFE)) for c in range(r[0], r[1] + 1)
+               if unicodedata.normalize("NFKC", chr(c)) != chr(c)]
+    ranges: list[list[int]] = []
+    for c in changed:
+        if ranges and c == ranges[-1][1] + 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    body = "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
+    return f"[{body}\ufeff]"
+
+
 FORBIDDEN: dict[str, str] = {
     # Persian yeh/keheh next to an Arabic-only letter: the corpus is Arabic, so such a
     # letter is a keyboard artefact the cleaner maps to ي/ك.
@@ -41,8 +56,10 @@ FORBIDDEN: dict[str, str] = {
     "tatweel": "\u0640",
     # zero-width and bidi controls, Arabic letter mark
     "invisible_controls": "[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c]",
-    # Arabic presentation forms A and B (NFKC maps them to letters); includes U+FEFF
-    "presentation_forms": "[\ufb50-\ufdff\ufe70-\ufeff]",
+    # Arabic presentation forms A and B that NFKC maps to letters (the cleaner does the
+    # same); symbols of those blocks with no letter form, such as the ornate parentheses
+    # ﴾﴿ around Quran quotations, are legitimate text. U+FEFF: zero-width no-break space.
+    "presentation_forms": _presentation_class(),
 }
 
 #: A tag (``<p>``, ``</div>``, ``<br/>``), a comment opener or a named/numeric entity.

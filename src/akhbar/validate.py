@@ -90,6 +90,18 @@ def _regex_literal(text: str) -> str:
     return "".join("\\" + c if c in r".^$*+?{}[]\|()" else c for c in text)
 
 
+def _boilerplate_regex(line_markers: list[str], anywhere: list[str]) -> str:
+    """One regex: a line that starts with a line marker (``المصدر:`` heads an attribution
+    line, while ``وقال المصدر:`` is prose), or an anywhere marker (a footer fragment such as
+    ``تابعونا عبر`` glued onto a sentence). Matches nothing when no marker is configured."""
+    parts = []
+    if line_markers:
+        parts.append("(?m:^[ \t]*(?:" + "|".join(_regex_literal(m) for m in line_markers)
+                     + "))")
+    parts.extend(_regex_literal(m) for m in anywhere)
+    return "|".join(parts) or r"[^\s\S]"
+
+
 def suite_parameters(params: dict[str, Any]) -> dict[str, Any]:
     """GX suite parameters from ``params['validate']`` (thresholds live only there)."""
     import pandas as pd
@@ -108,7 +120,8 @@ def suite_parameters(params: dict[str, Any]) -> dict[str, Any]:
         "date_min": ts(v.get("date_min", "1990-01-01")),
         "date_max": ts(v.get("date_max", "2100-01-01")),
         # a class that matches nothing when no marker is configured
-        "boilerplate_regex": "|".join(_regex_literal(m) for m in markers) or r"[^\s\S]",
+        "boilerplate_regex": _boilerplate_regex(
+            v.get("boilerplate_line_markers") or [], markers),
     }
 
 
