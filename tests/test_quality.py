@@ -93,7 +93,7 @@ def test_language_id_on_arabic_english_and_empty() -> None:
     df = quality.signals(frame([news(1), "The council approved the new budget on Monday "
                                 "after a long debate about roads and schools.", ""]))
     langs = df.get_column("lang").to_list()
-    assert langs[0] == "ar" and df.item(0, "lang_score") > 0.8
+    assert langs[0] == "ar" and df.item(0, "lang_score") > 0.7  # 300-character prefix (params)
     assert langs[1] == "en"
     assert langs[2] == "und" and df.item(2, "lang_score") == 0.0
 

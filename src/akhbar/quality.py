@@ -13,13 +13,12 @@ least one letter or digit (Gopher's non-symbol words).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from akhbar import io
+from akhbar import io, langid
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport, count_reasons, rejected_frame
 
@@ -67,33 +66,19 @@ def _top_bigram_frac(df: pl.DataFrame) -> pl.Series:
     return frac.fill_nan(0.0).fill_null(0.0).alias("top_ngram_frac")
 
 
-@lru_cache(maxsize=1)
-def _identifier() -> Any:
-    """py3langid with normalized probabilities; the model ships inside the wheel."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
-def language(texts: pl.Series, prefix_chars: int = 1000) -> pl.DataFrame:
+def language(texts: pl.Series, prefix_chars: int = 300) -> pl.DataFrame:
     """``lang``/``lang_score`` of each text, on its first ``prefix_chars`` characters.
 
-    A per-row Python call is unavoidable (py3langid walks a byte automaton); the prefix
-    bounds its cost, and the first kilobyte of a news body is representative.
+    A per-row Python call is unavoidable (py3langid walks a byte automaton): the prefix
+    bounds its cost and :mod:`akhbar.langid` spreads it over all cores.
     """
-    ident = _identifier()
     prefixes = texts.fill_null("").str.slice(0, prefix_chars).to_list()
-    langs, scores = [], []
-    for text in prefixes:
-        # py3langid answers a uniform guess for a text without letters; call it "und"
-        lang, score = ident.classify(text) if _LETTER.search(text) else ("und", 0.0)
-        langs.append(lang)
-        scores.append(float(score))
-    return pl.DataFrame({"lang": langs, "lang_score": scores},
+    result = langid.classify(prefixes)
+    return pl.DataFrame({"lang": [r[0] for r in result], "lang_score": [r[1] for r in result]},
                         schema={"lang": pl.String, "lang_score": pl.Float64})
 
 
-def signals(df: pl.DataFrame, lang_prefix_chars: int = 1000) -> pl.DataFrame:
+def signals(df: pl.DataFrame, lang_prefix_chars: int = 300) -> pl.DataFrame:
     """``df`` with the ``QUALITY_FIELDS`` columns (re)computed from ``text``."""
     text = pl.col("text").fill_null("")
     words = text.str.extract_all(r"\S+").list.filter(pl.element().str.contains(_WORD))
