@@ -44,11 +44,18 @@ class BoilerplateParams:
         return cls(**{k: section[k] for k in cls.__dataclass_fields__ if k in section})
 
 
-def lines_frame(df: pl.DataFrame, text: str = "text") -> pl.DataFrame:
+def lines_frame(df: pl.DataFrame, text: str = "text", max_words: int | None = None
+                ) -> pl.DataFrame:
     """One row per non-empty line of ``df[text]``: ``__row`` (position in ``df``),
     ``source`` (null → ""), ``line_no``, ``line``, its folded ``key``, ``words`` of the key
-    and ``h``, a 64-bit hash of (key) used as the index key."""
-    return (
+    and ``h``, a 64-bit hash of (key) used as the index key.
+
+    With ``max_words``, a line of more than twice that many space-separated tokens is a
+    sentence and is not folded (null ``key``/``h``): folding is the costly step and such
+    lines carry most of a corpus's text. Folding only drops punctuation tokens, so such a
+    line could fold to ``max_words`` words only if most of its tokens were punctuation.
+    """
+    lines = (
         df.select(
             pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
             pl.col("source").fill_null("").cast(pl.String),
@@ -57,12 +64,20 @@ def lines_frame(df: pl.DataFrame, text: str = "text") -> pl.DataFrame:
         .explode("line")
         .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over("__row").alias("line_no"))
         .filter(pl.col("line").str.len_bytes() > 0)
-        .with_columns(fold_expr(pl.col("line")).alias("key"))
+    )
+    short = (pl.lit(True) if max_words is None
+             else pl.col("line").str.count_matches(" ") < 2 * max_words)
+    key = pl.when(short).then(fold_expr(pl.col("line")))
+    return (
+        lines.with_columns(key.alias("key"), short.alias("__short"))
         .with_columns(
-            pl.when(pl.col("key") == "").then(0)
+            pl.when(~pl.col("__short")).then(pl.col("line").str.count_matches(" ") + 1)
+            .when(pl.col("key") == "").then(0)
             .otherwise(pl.col("key").str.count_matches(" ") + 1).alias("words"),
             pl.col("key").hash().alias("h"),
         )
+        .with_columns(pl.when(pl.col("__short")).then(pl.col("h")).alias("h"))
+        .drop("__short")
     )
 
 
@@ -89,7 +104,7 @@ class LineIndex:
         if fresh.is_empty():
             return
         self._bodies.append(fresh.select("source", "body"))
-        lines = lines_frame(fresh.select("source", text), text)
+        lines = lines_frame(fresh.select("source", text), text, self.params.max_line_words)
         counts = (
             lines.filter((pl.col("words") >= 1) & (pl.col("words") <= self.params.max_line_words))
             .unique(["__row", "h"])
@@ -137,13 +152,13 @@ class LineIndex:
         )
 
 
-def remove_lines(df: pl.DataFrame, table: pl.DataFrame, text: str = "text"
-                 ) -> tuple[pl.Series, pl.DataFrame]:
+def remove_lines(df: pl.DataFrame, table: pl.DataFrame, text: str = "text",
+                 max_words: int | None = None) -> tuple[pl.Series, pl.DataFrame]:
     """Pass 2: ``df[text]`` without the boilerplate lines of ``table`` (same order and
     length as ``df``; a text whose every line is removed becomes ""), and the removed
     lines: (__row, source, h, line, position), position being header | footer | middle
     | whole (every line of the article was boilerplate)."""
-    lines = lines_frame(df, text).join(
+    lines = lines_frame(df, text, max_words).join(
         table.select("source", "h", pl.lit(True).alias("bp")), on=["source", "h"],
         how="left", maintain_order="left",
     ).with_columns(pl.col("bp").fill_null(False))

@@ -128,7 +128,7 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
             for column in LIST_COLUMNS:
                 batch, c = _normalize_lists(batch, column, evidence)
                 counts[column].update(c)
-            texts, removed = remove_lines(batch, table)
+            texts, removed = remove_lines(batch, table, max_words=bp.max_line_words)
             positions.update(dict(removed.group_by("position").len().iter_rows()))
             articles_changed += removed.get_column("__row").n_unique()
             footers_cut += (removed.filter(pl.col("position") == "footer")
