@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 import yaml
 
+import akhbar
 from akhbar import card, release, versions
 from test_card import IDS, article, build_dataset
 
@@ -183,7 +184,7 @@ def test_push_clone_pull_round_trip(project, tmp_path: Path) -> None:
     clone = tmp_path / "clone"
     sh(tmp_path, "git", "clone", "-q", str(project["repo"]), str(clone))
     # nothing pulled yet: the pinned load must fetch v0.1.0 from the DVC remote
-    dd = versions.load("v0.1.0", clone, cache_dir=tmp_path / "cache")
+    dd = akhbar.load("v0.1.0", str(clone), cache_dir=tmp_path / "cache")  # the public entry
     assert sorted(dd["test"]["id"]) == sorted(f"u{k}" for k in IDS["test"])
     sh(clone, DVC, "pull", "-q")
     assert files_digest(clone / "dataset") == project["digest_v2"]
