@@ -3,7 +3,6 @@ own fixture, and the stage streams to deterministic files."""
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import polars as pl
@@ -12,27 +11,7 @@ import pytest
 
 from akhbar import io, params, quality
 from akhbar.schema import ARTICLE_SCHEMA, QUALITY_FIELDS, conform
-
-_SUBJECTS = ["وزارة الصحة", "هيئة الطيران المدني", "البنك المركزي", "بلدية المدينة",
-             "الجامعة الوطنية", "غرفة التجارة", "إدارة المرور", "الهيئة العامة للإحصاء"]
-_VERBS = ["أعلنت", "أكدت", "كشفت", "أطلقت", "افتتحت", "ناقشت", "اعتمدت", "درست"]
-_OBJECTS = ["خطة جديدة لتطوير الخدمات", "برنامجا لتدريب الموظفين", "نتائج الدراسة السنوية",
-            "مشروعا لتحسين الطرق الداخلية", "حملة توعية للسكان", "تقريرا عن أسعار السلع"]
-_PLACES = ["في العاصمة", "في المنطقة الشرقية", "على مستوى البلاد", "قرب الميناء التجاري"]
-_TIMES = ["صباح اليوم", "مساء أمس", "خلال الأسبوع الماضي", "قبل نهاية العام"]
-_EXTRAS = ["بتكلفة بلغت {n} مليون ريال", "بمشاركة {n} متدربا ومتدربة",
-           "ويستفيد منها نحو {n} شخص", "وتستمر لمدة {n} يوما"]
-
-
-def news(seed: int, sentences: int = 6) -> str:
-    """A made-up Arabic news body: two paragraphs of template sentences."""
-    rng = random.Random(seed)
-    out = [f"{rng.choice(_VERBS)} {rng.choice(_SUBJECTS)} {rng.choice(_OBJECTS)} "
-           f"{rng.choice(_PLACES)} {rng.choice(_TIMES)} "
-           f"{rng.choice(_EXTRAS).format(n=rng.randint(2, 9999))}."
-           for _ in range(sentences)]
-    half = len(out) // 2
-    return " ".join(out[:half]) + "\n" + " ".join(out[half:])
+from builders import news
 
 
 def article(i: int, text: str, **extra: object) -> dict:

@@ -14,25 +14,12 @@ from hypothesis import strategies as st
 
 from akhbar import dedup, io, params, split
 from akhbar.schema import ARTICLE_SCHEMA, SPLITS
-
-_SUBJECTS = ["وزارة الصحة", "هيئة الطيران المدني", "البنك المركزي", "بلدية المدينة",
-             "الجامعة الوطنية", "غرفة التجارة", "إدارة المرور", "الهيئة العامة للإحصاء"]
-_VERBS = ["أعلنت", "أكدت", "كشفت", "أطلقت", "افتتحت", "ناقشت", "اعتمدت", "درست"]
-_OBJECTS = ["خطة جديدة لتطوير الخدمات", "برنامجا لتدريب الموظفين", "نتائج الدراسة السنوية",
-            "مشروعا لتحسين الطرق الداخلية", "حملة توعية للسكان", "تقريرا عن أسعار السلع"]
-_PLACES = ["في العاصمة", "في المنطقة الشرقية", "على مستوى البلاد", "قرب الميناء التجاري"]
-_TIMES = ["صباح اليوم", "مساء أمس", "خلال الأسبوع الماضي", "قبل نهاية العام"]
-_EXTRAS = ["بتكلفة بلغت {n} مليون ريال", "بمشاركة {n} متدربا ومتدربة",
-           "ويستفيد منها نحو {n} شخص", "وتستمر لمدة {n} يوما"]
+from builders import news as _news
 
 
 def news(seed: int, sentences: int = 4) -> str:
-    """A made-up Arabic news body of template sentences."""
-    rng = random.Random(seed)
-    return " ".join(f"{rng.choice(_VERBS)} {rng.choice(_SUBJECTS)} {rng.choice(_OBJECTS)} "
-                    f"{rng.choice(_PLACES)} {rng.choice(_TIMES)} "
-                    f"{rng.choice(_EXTRAS).format(n=rng.randint(2, 9999))}."
-                    for _ in range(sentences))
+    """A one-paragraph made-up body (see builders.news)."""
+    return _news(seed, sentences, paragraphs=1)
 
 
 def edited(text: str) -> str:
