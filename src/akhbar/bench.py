@@ -1,0 +1,256 @@
+"""Measure a whole build: wall time, throughput and memory per stage and in total.
+
+Why in-process: the figure that matters is the one a user sees for ``akhbar build`` (one
+process, imports included), so the benchmark calls :func:`akhbar.build.build` directly and
+reads the process's own counters: ``resource.getrusage`` for the whole-process peak RSS and a
+psutil sampling thread for per-stage peaks. Stage boundaries come from thin wrappers around
+the functions ``build`` calls (``run_stage``, ``_validate``, ``card.run``); the stages
+themselves run unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from akhbar import build as build_mod
+from akhbar.errors import ValidationFailed
+from akhbar.params import Params
+from akhbar.pipeline import Layout
+
+#: The reference this project is measured against (see docs/scaling.md).
+REFERENCE = {"datatrove_saudinewsnet_s": 643.0, "target_saudinewsnet_s": 64.0,
+             "target_peak_rss_mb": 1536.0, "max_rss_growth_at_300k": 0.30}
+MB = 1024 * 1024
+
+
+def cpu_seconds() -> float:
+    """CPU of this process (all threads) plus its finished child processes (a stage's
+    worker pool is counted once the pool is shut down)."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + kids.ru_utime + kids.ru_stime
+
+
+class RssSampler(threading.Thread):
+    """Sample this process's RSS every ``interval`` seconds; attribute each sample to the
+    stage running at that moment (``self.stage``) and keep the per-stage maximum."""
+
+    def __init__(self, interval: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.stage = "startup"
+        self.peaks: dict[str, int] = {}
+        # (stage, wall clock, process CPU seconds) at each stage's entry
+        self.marks: list[tuple[str, float, float]] = []
+        self._proc = psutil.Process()
+        self._halt = threading.Event()
+
+    def mark(self, stage: str) -> None:
+        self.marks.append((stage, time.perf_counter(), cpu_seconds()))
+        self.stage = stage
+        self._sample()
+
+    def _sample(self) -> None:
+        rss = self._proc.memory_info().rss
+        if rss > self.peaks.get(self.stage, 0):
+            self.peaks[self.stage] = rss
+
+    def run(self) -> None:
+        while not self._halt.wait(self.interval):
+            self._sample()
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+        self._sample()
+
+
+@contextmanager
+def _stage_marks(sampler: RssSampler) -> Iterator[None]:
+    """Tell the sampler when ``build`` enters each stage (wrappers restored on exit)."""
+    from akhbar import card
+
+    def marked(fn: Callable[..., Any], name: Callable[..., str]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            sampler.mark(name(*args, **kwargs))
+            return fn(*args, **kwargs)
+        return wrapper
+
+    saved = (build_mod.run_stage, build_mod._validate, card.run)
+    build_mod.run_stage = marked(saved[0], lambda stage, *a, **k: stage)
+    build_mod._validate = marked(saved[1], lambda *a, **k: "validate")
+    card.run = marked(saved[2], lambda *a, **k: "card")
+    try:
+        yield
+    finally:
+        build_mod.run_stage, build_mod._validate, card.run = saved
+
+
+def raw_bytes(paths: Sequence[Path]) -> tuple[int, int]:
+    """(bytes on disk, bytes after unzipping) of the raw inputs."""
+    disk = unpacked = 0
+    for root in paths:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for f in files:
+            size = f.stat().st_size
+            disk += size
+            if f.suffix == ".zip":
+                with zipfile.ZipFile(f) as zf:
+                    unpacked += sum(i.file_size for i in zf.infolist())
+            else:
+                unpacked += size
+    return disk, unpacked
+
+
+def folder_bytes(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
+def _outputs(layout: Layout, out: Path) -> dict[str, int]:
+    sizes = {s: folder_bytes(layout.output(s))
+             for s in ("ingest", "parse", "clean", "filter", "dedup")}
+    sizes["split"] = folder_bytes(out / "data") + folder_bytes(out / "rejected")
+    sizes["validate"] = folder_bytes(out / "reports")
+    sizes["card"] = sum(folder_bytes(p) for p in out.iterdir()
+                        if p.name not in ("data", "rejected", "reports"))
+    sizes["rejected_intermediate"] = folder_bytes(layout.root / "rejected")
+    return sizes
+
+
+def run(raw: Sequence[Path], out: Path, params: Params, *, validate: bool = True,
+        card: bool = True, profile_html: Path | None = None) -> dict[str, Any]:
+    """Build ``raw`` into ``out`` and return the report (also what ``--json`` writes)."""
+    raw = [Path(p) for p in raw]
+    disk, unpacked = raw_bytes(raw)
+    sampler = RssSampler()
+    sampler.start()
+    profiler = None
+    if profile_html is not None:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.005)
+        profiler.start()
+    failure = None
+    t0 = time.perf_counter()
+    sampler.mark("imports")  # the stage modules build() would import on the way
+    with tempfile.TemporaryDirectory(prefix="akhbar-bench-") as tmp, _stage_marks(sampler):
+        layout = Layout(Path(tmp))
+        try:
+            build_mod.build(raw, out, params, work=layout.root, validate=validate, card=card)
+        except ValidationFailed as exc:
+            # a data problem, not a speed one: record it, time the card anyway
+            failure = str(exc)
+            if card:
+                from akhbar import card as card_stage
+
+                card_stage.run(out, params, validation=None)
+        build_s = time.perf_counter() - t0
+        sampler.mark("teardown")
+        sizes = _outputs(layout, Path(out))
+    if profiler is not None:
+        profiler.stop()
+        profile_html.write_text(profiler.output_html(), encoding="utf-8")
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+    sampler.stop()
+    stats = json.loads((Path(out) / "stats.json").read_text(encoding="utf-8"))
+    records = int(stats.get("records_in", 0))
+    stages = stats.get("stages", {})
+    per_stage = {}
+    for (name, wall, cpu), (_, wall2, cpu2) in pairwise(sampler.marks):
+        secs = round(wall2 - wall, 3)
+        rows = stages.get(name, {}).get("rows_in", records)
+        per_stage[name] = {
+            "seconds": secs,
+            "cpu_seconds": round(cpu2 - cpu, 3),
+            "rows_in": rows,
+            "rows_per_s": round(rows / secs, 1) if secs else None,
+            "raw_mb_per_s": round(unpacked / MB / secs, 2) if secs else None,
+            "peak_rss_mb": round(sampler.peaks.get(name, 0) / MB, 1),
+            "output_mb": round(sizes.get(name, 0) / MB, 2),
+        }
+    proc = psutil.Process()
+    return {
+        "raw": [str(p) for p in raw],
+        "raw_bytes": disk,
+        "raw_bytes_unpacked": unpacked,
+        "records_in": records,
+        "articles_out": stats.get("articles_total"),
+        "rejected": stats.get("rejected_total"),
+        "validation": failure or ("passed" if validate else "skipped"),
+        "stages": per_stage,
+        "total": {
+            "build_seconds": round(build_s, 3),
+            "process_seconds": round(time.time() - proc.create_time(), 3),
+            "process_cpu_seconds": round(cpu_seconds(), 3),
+            "articles_per_s": round(records / build_s, 1),
+            "raw_mb_per_s": round(unpacked / MB / build_s, 2),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_rss_sampled_mb": round(max(sampler.peaks.values()) / MB, 1),
+            "dataset_mb": round((folder_bytes(Path(out) / "data")) / MB, 2),
+            # the machine may be shared: a high load average inflates wall times
+            "loadavg": [round(x, 2) for x in os.getloadavg()],
+        },
+        "reference": REFERENCE,
+        "profiled": profile_html is not None,
+    }
+
+
+def compare(base: dict[str, Any], big: dict[str, Any]) -> dict[str, Any]:
+    """Scaling check between a base run and a larger one: peak RSS growth outside the dedup
+    stage (≤ 30 % allowed) and throughput ratio (must not fall)."""
+    def rss_without_dedup(rep: dict[str, Any]) -> float:
+        return max(v["peak_rss_mb"] for k, v in rep["stages"].items() if k != "dedup")
+
+    growth = rss_without_dedup(big) / rss_without_dedup(base) - 1
+    throughput = big["total"]["articles_per_s"] / base["total"]["articles_per_s"]
+    return {"rss_growth_excl_dedup": round(growth, 3), "throughput_ratio": round(throughput, 3),
+            "rss_ok": growth <= REFERENCE["max_rss_growth_at_300k"], "throughput_ok":
+            throughput >= 0.95}
+
+
+def format_report(rep: dict[str, Any]) -> str:
+    """A plain-text table of the report (what the script prints)."""
+    lines = [f"raw: {', '.join(rep['raw'])}  ({rep['records_in']} records, "
+             f"{rep['raw_bytes'] / MB:.1f} MB on disk, {rep['raw_bytes_unpacked'] / MB:.1f} MB "
+             f"unpacked) → {rep['articles_out']} articles, {rep['rejected']} rejected",
+             f"{'stage':<10}{'wall s':>9}{'cpu s':>9}{'rows/s':>11}{'MB/s':>9}{'peak RSS MB':>13}"
+             f"{'output MB':>11}"]
+    for name, s in rep["stages"].items():
+        lines.append(f"{name:<10}{s['seconds']:>9.2f}{s['cpu_seconds'] or 0:>9.2f}"
+                     f"{s['rows_per_s'] or 0:>11.0f}"
+                     f"{s['raw_mb_per_s'] or 0:>9.2f}{s['peak_rss_mb']:>13.0f}"
+                     f"{s['output_mb']:>11.2f}")
+    t = rep["total"]
+    lines.append(f"{'total':<10}{t['build_seconds']:>9.2f}{t['process_cpu_seconds']:>9.2f}"
+                 f"{t['articles_per_s']:>11.0f}"
+                 f"{t['raw_mb_per_s']:>9.2f}{t['peak_rss_mb']:>13.0f}{t['dataset_mb']:>11.2f}")
+    lines.append(f"whole process: {t['process_seconds']:.1f} s wall, "
+                 f"{t['process_cpu_seconds']:.1f} s CPU, peak RSS (ru_maxrss) "
+                 f"{t['peak_rss_mb']:.0f} MB, load average {t.get('loadavg', '?')}")
+    ref = rep["reference"]
+    lines.append(f"reference: datatrove {ref['datatrove_saudinewsnet_s']:.0f} s on SaudiNewsNet; "
+                 f"target ≤ {ref['target_saudinewsnet_s']:.0f} s for the full build, peak RSS < "
+                 f"{ref['target_peak_rss_mb']:.0f} MB")
+    if rep.get("profiled"):
+        lines.append("(profiled run: pyinstrument adds overhead; time it again without --profile)")
+    lines.append(f"validation: {rep['validation']}")
+    return "\n".join(lines)
+
+
+def dump(rep: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rep, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
