@@ -109,7 +109,9 @@ def test_parallel_prefix_is_byte_identical(cluster, tmp_path: Path, sample_dir: 
 
 def test_workers_run_language_id_without_a_nested_pool(cluster) -> None:
     """Dask workers are daemonic: a filter shard must not try to start a process pool."""
-    assert cluster.submit(parallel.no_nested_pools, pure=False).result() == 1
+    from akhbar import langid
+
+    assert cluster.submit(langid._workers, pure=False).result() == 1
 
 
 def test_ingest_shards_keep_labels(tmp_path: Path) -> None:

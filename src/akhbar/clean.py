@@ -115,11 +115,10 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
     counts: dict[str, Counter[str]] = {c: Counter() for c in (*TEXT_COLUMNS, *LIST_COLUMNS)}
     positions: Counter[str] = Counter()
     removed_parts: list[pl.DataFrame] = []
-    rejected_parts: list[pl.DataFrame] = []
     articles_changed = footers_cut = 0
     sink = io.ParquetSink(Path(out), ARTICLE_SCHEMA,
                           rows_per_file=int(section.get("rows_per_file", 100_000)))
-    with sink:
+    with sink, io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink:
         for batch in io.read_batches(Path(inp), batch_size):
             report.rows_in += batch.height
             for column in TEXT_COLUMNS:
@@ -133,25 +132,23 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
             articles_changed += removed.get_column("__row").n_unique()
             footers_cut += (removed.filter(pl.col("position") == "footer")
                             .get_column("__row").n_unique())
-            removed_parts.append(removed.group_by("source", "h", "line")
-                                 .agg(pl.len().alias("n")))
+            removed_parts.append(io.compact(removed.group_by("source", "h", "line")
+                                            .agg(pl.len().alias("n"))))
             if len(removed_parts) > 8:
                 removed_parts = [_merge_forms(removed_parts)]
             empty = (texts.is_null() | (texts.str.len_chars() < min_chars)).alias("__empty")
             bad = batch.filter(empty)
             if bad.height:
-                rejected_parts.append(rejected_frame(
+                rejects = rejected_frame(
                     bad, STAGE, REASON_EMPTY,
                     detail=f"text has fewer than {min_chars} character(s) after normalization "
-                           "and boilerplate removal (text shown before the line removal)"))
+                           "and boilerplate removal (text shown before the line removal)")
+                rsink.write(rejects)
+                report.rejected.update(count_reasons(rejects))
             kept = batch.with_columns(texts).filter(~empty)
             sink.write(kept)
             report.rows_out += kept.height
 
-    rej = pl.concat(rejected_parts) if rejected_parts else []
-    io.write_table(Path(rejected), rej, REJECTED_SCHEMA)
-    if rejected_parts:
-        report.rejected.update(count_reasons(pl.concat(rejected_parts)))
 
     removed_all = _merge_forms(removed_parts)
     report.stats = {

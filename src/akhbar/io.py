@@ -68,6 +68,8 @@ class ParquetSink:
         self._writer: pq.ParquetWriter | None = None
         self._file_rows = 0
         self._files: list[Path] = []
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
         if rows_per_file:
             self.path.mkdir(parents=True, exist_ok=True)
             for old in self.path.glob(f"{prefix}-*.parquet"):
@@ -88,27 +90,45 @@ class ParquetSink:
         self._file_rows = 0
 
     def write(self, data: Any) -> None:
-        """Append rows (polars frame, arrow table or list of dicts)."""
+        """Append rows (polars frame, arrow table or list of dicts).
+
+        Rows are buffered into row groups of exactly ``ROW_GROUP_SIZE`` (the last one of a
+        file may be shorter), so the bytes written do not depend on how callers batch their
+        writes. ``conform`` copies the rows out of the caller's buffers, so a few kept rows
+        never pin a whole input batch in memory.
+        """
         table = conform(data, self.schema)
-        offset = 0
-        while offset < table.num_rows:
+        if table.num_rows == 0:
+            return
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        self.rows += table.num_rows
+        self._drain(final=False)
+
+    def _drain(self, final: bool) -> None:
+        while self._pending_rows >= ROW_GROUP_SIZE or (final and self._pending_rows):
             if self._writer is None:
                 self._open()
-            room = table.num_rows - offset
+            n = min(ROW_GROUP_SIZE, self._pending_rows)
             if self.rows_per_file:
-                room = min(room, self.rows_per_file - self._file_rows)
-            chunk = table.slice(offset, room)
+                n = min(n, self.rows_per_file - self._file_rows)
+            buffered = pa.concat_tables(self._pending)
             assert self._writer is not None
-            self._writer.write_table(chunk, row_group_size=ROW_GROUP_SIZE)
-            self._file_rows += chunk.num_rows
-            self.rows += chunk.num_rows
-            offset += room
+            # one contiguous chunk per row group: page layout must not follow the callers'
+            # batch boundaries either
+            self._writer.write_table(buffered.slice(0, n).combine_chunks(),
+                                     row_group_size=ROW_GROUP_SIZE)
+            rest = buffered.slice(n)
+            self._pending = [rest] if rest.num_rows else []
+            self._pending_rows -= n
+            self._file_rows += n
             if self.rows_per_file and self._file_rows >= self.rows_per_file:
                 self._writer.close()
                 self._writer = None
 
     def close(self) -> list[Path]:
         """Finish the files; returns their final paths."""
+        self._drain(final=True)
         if self._writer is None and not self._files:
             self._open()
         if self._writer is not None:
@@ -136,3 +156,13 @@ def write_table(path: Path, data: Any, schema: pa.Schema) -> Path:
     with ParquetSink(path, schema) as sink:
         sink.write(data)
     return Path(path)
+
+
+def compact(df: pl.DataFrame) -> pl.DataFrame:
+    """A copy of ``df`` whose strings own their bytes.
+
+    Polars string columns are views into the buffers of the frame they were cut from, so a
+    few rows (or group keys) kept from a batch would keep the whole batch's text alive;
+    exporting to Arrow's classic layout copies them out.
+    """
+    return pl.from_arrow(df.to_arrow(compat_level=pl.CompatLevel.oldest()))  # type: ignore[return-value]

@@ -47,8 +47,11 @@ def classify_many(texts: list[str]) -> list[tuple[str, float]]:
 
 
 def _workers() -> int:
-    """Cores available, or 1 when worker processes cannot be spawned: ``spawn`` re-imports
-    the main module, which is impossible for code read from stdin or typed in a REPL."""
+    """Cores available, or 1 when worker processes cannot be spawned: inside a daemonic
+    process (a Dask worker, already one process per core) or when ``spawn`` could not
+    re-import the main module (code read from stdin or typed in a REPL)."""
+    if mp.current_process().daemon:
+        return 1
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     if not main_file or not os.path.exists(main_file):
         return 1

@@ -243,19 +243,15 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
     section = _section(params)
     report = StageReport(name=STAGE)
     stats = _Stats()
-    rejected_parts: list[pl.DataFrame] = []
     with io.ParquetSink(Path(out), ARTICLE_SCHEMA,
-                        rows_per_file=int(section["rows_per_file"])) as sink:
+                        rows_per_file=int(section["rows_per_file"])) as sink, \
+            io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink:
         for batch in io.read_batches(Path(inp), batch_size=int(section["batch_size"])):
             report.rows_in += batch.height
             articles, rejects = _parse_batch(batch, section, stats)
             sink.write(articles)
-            if not rejects.is_empty():
-                rejected_parts.append(rejects)
+            rsink.write(rejects)  # written as we go: kept rows never pin a whole batch
+            report.rejected.update(count_reasons(rejects))
     report.rows_out = sink.rows
-    rejected_df = (pl.concat(rejected_parts, how="diagonal_relaxed") if rejected_parts
-                   else pl.DataFrame(schema=polars_schema(REJECTED_SCHEMA)))
-    io.write_table(Path(rejected), rejected_df, REJECTED_SCHEMA)
-    report.rejected = count_reasons(rejected_df)
     report.stats = stats.as_dict()
     return report.finish()

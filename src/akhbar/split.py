@@ -12,23 +12,26 @@ period present, ``validation`` = the latest period before it that has rows, ``tr
 everything older **and every undated row**.
 
 Within a split rows are sorted by ``id`` (then provenance), so the files are the same
-bytes whatever the input order. Sorting is done in chunks of ``sort_chunk_rows`` rows per
-pass over the input, so memory holds one chunk of texts, not the corpus.
+bytes whatever the input order. The sort is a bucket sort through temporary files (see
+:func:`run`), so memory holds one bucket of ``sort_chunk_rows`` texts, not the corpus.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from akhbar import io
 from akhbar.schema import ARTICLE_SCHEMA, SPLITS
 from akhbar.stage import StageReport
 
 _PLAN_COLUMNS = ["id", "cluster_id", "published", "crawled", "raw_file", "raw_record"]
+_BATCH_ROWS = 20_000  # rows read at once while scattering into buckets
 _PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "year": "1y"}
 
 
@@ -88,32 +91,44 @@ def plan(inp: Path, params: dict[str, Any]) -> pl.DataFrame:
 
 
 def run(inp: Path, dataset_dir: Path, params: dict[str, Any]) -> StageReport:
-    """Write ``dataset_dir/data/{split}-NNNNN-of-NNNNN.parquet`` from ``inp``."""
+    """Write ``dataset_dir/data/{split}-NNNNN-of-NNNNN.parquet`` from ``inp``.
+
+    One pass over the input scatters each batch into temporary buckets of at most
+    ``sort_chunk_rows`` rows, keyed by (split, rank // sort_chunk_rows); each bucket is then
+    sorted alone and appended to its split. Memory holds one batch or one bucket, never
+    the corpus, and the input is read once.
+    """
     s = params["split"]
     chunk = int(s["sort_chunk_rows"])
     report = StageReport("split")
     decided = plan(Path(inp), params)
     report.rows_in = decided.height
     sizes = {name: decided.filter(pl.col("split") == name).height for name in SPLITS}
-    passes = max((n + chunk - 1) // chunk for n in sizes.values())
-    sinks = {name: io.ParquetSink(Path(dataset_dir) / "data", ARTICLE_SCHEMA,
-                                  rows_per_file=s["rows_per_shard"], prefix=name,
-                                  of_total=True) for name in SPLITS}
-    for p in range(passes):  # pass p writes ranks [p*chunk, (p+1)*chunk) of every split
-        taken: list[pl.DataFrame] = []
+    ranked = pa.schema([*ARTICLE_SCHEMA, pa.field("rank", pa.int64(), nullable=False)])
+    with tempfile.TemporaryDirectory(prefix="akhbar-split-") as tmp:
+        buckets: dict[tuple[str, int], io.ParquetSink] = {}
         offset = 0
-        for batch in io.read_batches(Path(inp), batch_size=chunk):
+        for batch in io.read_batches(Path(inp), batch_size=min(chunk, _BATCH_ROWS)):
             dec = decided.slice(offset, batch.height)
             offset += batch.height
-            both = pl.concat([batch, dec], how="horizontal")
-            taken.append(both.filter(pl.col("rank") // chunk == p))
-        rows = pl.concat(taken)
+            both = pl.concat([batch, dec], how="horizontal").with_columns(
+                (pl.col("rank") // chunk).alias("_bucket"))
+            for (name, b), part in both.partition_by(["split", "_bucket"],
+                                                      as_dict=True).items():
+                key = (str(name), int(b))
+                if key not in buckets:
+                    buckets[key] = io.ParquetSink(Path(tmp) / f"{name}-{b:06d}.parquet",
+                                                  ranked)
+                buckets[key].write(part.drop("split", "_bucket"))
+        for sink in buckets.values():
+            sink.close()
         for name in SPLITS:
-            part = rows.filter(pl.col("split") == name).sort("rank")
-            if part.height:
-                sinks[name].write(part.drop("split", "rank"))
-    for sink in sinks.values():
-        sink.close()
+            with io.ParquetSink(Path(dataset_dir) / "data", ARTICLE_SCHEMA,
+                                rows_per_file=s["rows_per_shard"], prefix=name,
+                                of_total=True) as out:
+                for key in sorted(k for k in buckets if k[0] == name):
+                    part = pl.read_parquet(buckets[key].path).sort("rank").drop("rank")
+                    out.write(part)
     report.rows_out = sum(sizes.values())
     report.stats = dict(sizes)
     return report.finish()
