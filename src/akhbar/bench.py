@@ -10,9 +10,11 @@ themselves run unchanged.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
+import sys
 import tempfile
 import threading
 import time
@@ -254,3 +256,61 @@ def format_report(rep: dict[str, Any]) -> str:
 def dump(rep: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rep, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The benchmark command line (``scripts/benchmark.py`` and ``akhbar bench``)."""
+    parser = argparse.ArgumentParser(
+        prog="akhbar bench",
+        description="Benchmark a full build (ingest → card) on a raw corpus or a synthetic one.")
+    src = parser.add_mutually_exclusive_group()
+    src.add_argument("--raw", type=Path, nargs="+", help="raw files/folders to build")
+    src.add_argument("--synthetic", type=int, metavar="N",
+                     help="generate N synthetic articles (akhbar.synth) and build them")
+    parser.add_argument("--synthetic-dir", type=Path,
+                        help="where to generate (default: a temporary folder, removed after)")
+    parser.add_argument("--seed", type=int, default=0, help="synthetic corpus seed")
+    parser.add_argument("--builtin-vocab", action="store_true",
+                        help="synthetic bodies from the built-in grammar, not ../shared")
+    parser.add_argument("--out", type=Path, help="dataset folder (default: temporary)")
+    parser.add_argument("--params", type=Path, help="params file merged over the defaults")
+    parser.add_argument("--json", type=Path, help="write the report as JSON here")
+    parser.add_argument("--compare", type=Path,
+                        help="a smaller run's JSON report: print RSS growth and throughput ratio")
+    parser.add_argument("--profile", type=Path, nargs="?", const=Path("profile.html"),
+                        help="run under pyinstrument; write HTML here (default profile.html)")
+    parser.add_argument("--no-validate", action="store_true")
+    parser.add_argument("--no-card", action="store_true")
+    args = parser.parse_args(argv)
+
+    from akhbar import params as params_mod
+    from akhbar import synth
+
+    params = params_mod.load(args.params)
+    with tempfile.TemporaryDirectory(prefix="akhbar-benchmark-") as tmp:
+        if args.synthetic:
+            dest = args.synthetic_dir or Path(tmp) / "raw"
+            seed_corpus = None if args.builtin_vocab else synth.default_seed_corpus()
+            t0 = time.perf_counter()
+            synth.generate(dest, args.synthetic, seed=args.seed, seed_corpus=seed_corpus)
+            print(f"generated {args.synthetic} articles in {dest} "
+                  f"({time.perf_counter() - t0:.1f} s, seed corpus: {seed_corpus})",
+                  file=sys.stderr)
+            raw = [dest]
+        elif args.raw:
+            raw = args.raw
+        else:
+            raw = [Path(p) for p in params["raw"]["paths"]]
+        out = args.out or Path(tmp) / "dataset"
+        report = run(raw, out, params, validate=not args.no_validate,
+                           card=not args.no_card, profile_html=args.profile)
+        if args.synthetic:
+            report["synthetic"] = {"n_articles": args.synthetic, "seed": args.seed}
+    print(format_report(report))
+    if args.compare:
+        base = json.loads(args.compare.read_text(encoding="utf-8"))
+        report["compare"] = compare(base, report)
+        print(f"vs {args.compare}: {report['compare']}")
+    if args.json:
+        dump(report, args.json)
+    return 0

@@ -102,6 +102,14 @@ def export(dataset_dir: Annotated[Path, typer.Argument()],
         _fail(exc, debug)
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(ctx: typer.Context) -> None:
+    """Benchmark a full build; options as in `scripts/benchmark.py --help`."""
+    from akhbar.bench import main as bench_main
+
+    raise typer.Exit(bench_main(list(ctx.args)))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.exit(app())
