@@ -68,6 +68,10 @@ _ENDS_SENTENCE_RE = re.compile(r"[.!?؟…:،][\"”»)\]'’]*$")
 #: and for polars' Rust regex alike (the stage applies it column-wise to other formats).
 DATELINE_PATTERN = r"^([^\n().!?؟]{0,80}\([^()\n]{1,30}\)\s*(?:--|[-–—:]))"
 _DATELINE_RE = re.compile(DATELINE_PATTERN.replace("^(", "^(?P<d>", 1))
+#: A dateline that is a paragraph of its own, with no dash: the Arabic Gigaword / TREC
+#: ``<DATELINE>`` layout, ``الرياض 3-5 (الخليج للأنباء)``.
+DATELINE_LINE_PATTERN = r"^([^\n().!?؟]{0,80}\([^()\n]{1,30}\))[ \t]*(?:\n|$)"
+_DATELINE_LINE_RE = re.compile(DATELINE_LINE_PATTERN.replace("^(", "^(?P<d>", 1))
 _TAG_SEP_RE = re.compile(r"\s*(?:[،,;؛|/•·\n\t]|\s-\s|\s{2,})\s*")
 _SPACE_RE = re.compile(r"\s+")
 
@@ -346,7 +350,7 @@ def _paragraphs(lines: Iterable[str]) -> list[str]:
 def _dateline(paragraphs: Sequence[str]) -> str | None:
     if not paragraphs:
         return None
-    match = _DATELINE_RE.match(paragraphs[0])
+    match = _DATELINE_RE.match(paragraphs[0]) or _DATELINE_LINE_RE.match(paragraphs[0])
     return match.group("d").strip() if match else None
 
 

@@ -27,7 +27,12 @@ from typing import Any
 import polars as pl
 
 from akhbar import io
-from akhbar.aggregator import DATELINE_PATTERN, normalize_tags, parse_page
+from akhbar.aggregator import (
+    DATELINE_LINE_PATTERN,
+    DATELINE_PATTERN,
+    normalize_tags,
+    parse_page,
+)
 from akhbar.dates import parse_date, parse_dates
 from akhbar.ids import article_id, record_id
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, polars_schema
@@ -101,8 +106,9 @@ def _other(df: pl.DataFrame, stats: _Stats) -> pl.DataFrame:
         parse_dates(df.get_column("crawled_raw")).alias("crawled"),
         _tags_expr(pl.col("tags")).alias("tags"),
         pl.lit(0, dtype=pl.Int32).alias("_sub"),
-    ).with_columns(pl.col("text").str.extract(DATELINE_PATTERN, 1).str.strip_chars()
-                   .alias("dateline"))
+    ).with_columns(pl.coalesce(pl.col("text").str.extract(DATELINE_PATTERN, 1),
+                               pl.col("text").str.extract(DATELINE_LINE_PATTERN, 1))
+                   .str.strip_chars().alias("dateline"))
     # Hashing has no columnar form: one call per row.
     ids = [article_id(u, t) for u, t in zip(out.get_column("url").to_list(),
                                             out.get_column("text").to_list(), strict=True)]
