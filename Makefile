@@ -1,5 +1,5 @@
 # Two entry points for a fresh machine that has only Python >= 3.11, pip and git:
-#   make dataset   bootstrap the locked environment, then `dvc repro` (builds dataset/)
+#   make dataset   bootstrap the locked environment, pull the sample, `dvc repro` (dataset/)
 #   make test      bootstrap the locked environment, then run the test suite
 # The environment comes from uv.lock (uv is itself installed into .tools/ by pip).
 
@@ -14,7 +14,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: env dataset test lint bench clean
+.PHONY: env raw dataset test lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -26,10 +26,16 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 
 env: $(VENV)/.synced
 
-dataset: env
+# The embedded sample corpus is DVC-tracked (data/raw.dvc) and stored in the repository
+# (data/sample-store): pulled offline, and only when data/raw is absent, so that a corpus
+# of your own under data/raw is never overwritten.
+raw: env
+	@test -d data/raw || dvc pull -q data/raw.dvc
+
+dataset: raw
 	dvc repro
 
-test: env
+test: raw
 	python -m pytest -q
 
 lint: env

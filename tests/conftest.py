@@ -17,6 +17,9 @@ SHARED = ROOT.parent / "shared"
 
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
+    if not SAMPLE.is_dir():
+        pytest.fail(f"{SAMPLE} is missing: it is DVC-tracked, run `dvc pull data/raw.dvc` "
+                    "(`make test` does)")
     return SAMPLE
 
 

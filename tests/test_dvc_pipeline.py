@@ -37,6 +37,11 @@ def test_dvc_repro_builds_the_dataset_on_a_copy(tmp_path: Path) -> None:
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "copy")
     env = {**os.environ, "PATH": f"{DVC.parent}{os.pathsep}{os.environ['PATH']}"}
+    assert not (repo / "data" / "raw").exists()  # DVC-tracked: not in git
+    pull = subprocess.run([str(DVC), "pull", "data/raw.dvc"], cwd=repo, env=env,
+                          capture_output=True, text=True)  # from the in-repo sample remote
+    assert pull.returncode == 0, pull.stdout + pull.stderr
+    assert (repo / "data" / "raw" / "sample" / "README.md").is_file()
     run = subprocess.run([str(DVC), "repro"], cwd=repo, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     shards = sorted(p.name for p in (repo / "dataset" / "data").glob("*.parquet"))
