@@ -58,8 +58,10 @@ class ParquetSink:
     """
 
     def __init__(self, path: Path, schema: pa.Schema, rows_per_file: int | None = None,
-                 prefix: str = "part", of_total: bool = False) -> None:
+                 prefix: str = "part", of_total: bool = False,
+                 row_group_size: int = ROW_GROUP_SIZE) -> None:
         self.path = Path(path)
+        self.row_group_size = row_group_size  # also the most rows the sink buffers
         self.schema = schema
         self.rows_per_file = rows_per_file
         self.prefix = prefix
@@ -92,7 +94,7 @@ class ParquetSink:
     def write(self, data: Any) -> None:
         """Append rows (polars frame, arrow table or list of dicts).
 
-        Rows are buffered into row groups of exactly ``ROW_GROUP_SIZE`` (the last one of a
+        Rows are buffered into row groups of exactly ``row_group_size`` (the last one of a
         file may be shorter), so the bytes written do not depend on how callers batch their
         writes. ``conform`` copies the rows out of the caller's buffers, so a few kept rows
         never pin a whole input batch in memory.
@@ -106,10 +108,10 @@ class ParquetSink:
         self._drain(final=False)
 
     def _drain(self, final: bool) -> None:
-        while self._pending_rows >= ROW_GROUP_SIZE or (final and self._pending_rows):
+        while self._pending_rows >= self.row_group_size or (final and self._pending_rows):
             if self._writer is None:
                 self._open()
-            n = min(ROW_GROUP_SIZE, self._pending_rows)
+            n = min(self.row_group_size, self._pending_rows)
             if self.rows_per_file:
                 n = min(n, self.rows_per_file - self._file_rows)
             buffered = pa.concat_tables(self._pending)
@@ -117,7 +119,7 @@ class ParquetSink:
             # one contiguous chunk per row group: page layout must not follow the callers'
             # batch boundaries either
             self._writer.write_table(buffered.slice(0, n).combine_chunks(),
-                                     row_group_size=ROW_GROUP_SIZE)
+                                     row_group_size=self.row_group_size)
             rest = buffered.slice(n)
             self._pending = [rest] if rest.num_rows else []
             self._pending_rows -= n

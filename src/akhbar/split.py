@@ -32,6 +32,7 @@ from akhbar.stage import StageReport
 
 _PLAN_COLUMNS = ["id", "cluster_id", "published", "crawled", "raw_file", "raw_record"]
 _BATCH_ROWS = 20_000  # rows read at once while scattering into buckets
+_BUCKET_GROUP_ROWS = 1_000  # rows a temporary bucket buffers before writing
 _PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "year": "1y"}
 
 
@@ -117,8 +118,9 @@ def run(inp: Path, dataset_dir: Path, params: dict[str, Any]) -> StageReport:
                                                       as_dict=True).items():
                 key = (str(name), int(b))
                 if key not in buckets:
+                    # small row groups: every open bucket buffers at most one
                     buckets[key] = io.ParquetSink(Path(tmp) / f"{name}-{b:06d}.parquet",
-                                                  ranked)
+                                                  ranked, row_group_size=_BUCKET_GROUP_ROWS)
                 buckets[key].write(part.drop("split", "_bucket"))
         for sink in buckets.values():
             sink.close()
