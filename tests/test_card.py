@@ -41,7 +41,7 @@ def article(key: str, i: int, split: str) -> dict:
         "source": SOURCES[i % 3], "title": _SUBJECTS[i % len(_SUBJECTS)], "text": text,
         "published": datetime(2021 + i % 2, 1 + (i * 5) % 12, 1 + i % 27, 8, tzinfo=UTC),
         "tags": ["محليات", "اقتصاد", "رياضة"][: i % 4], "raw_file": f"dump/{split}.jsonl",
-        "raw_record": i, "n_words": len(text.split()),
+        "raw_record": i, "n_words": len(text.split()), "n_chars": len(text),
     }
 
 

@@ -66,9 +66,10 @@ def article_frame(dataset_dir: Path) -> pl.DataFrame:
                 pl.lit(split).alias("split"),
                 pl.col("source").fill_null("(unknown)"),
                 pl.col("published"),
-                pl.col("text").fill_null("").str.len_chars().cast(pl.Int64).alias("n_chars"),
+                # the filter's stored length: the texts themselves are never read
+                pl.col("n_chars").cast(pl.Int64),
             )
-            .collect(engine="streaming")  # texts are streamed, only lengths are kept
+            .collect(engine="streaming")
         )
     if not frames:
         return pl.DataFrame(schema={"split": pl.String, "source": pl.String,
@@ -107,7 +108,7 @@ def length_histogram(articles: pl.DataFrame, bins: int) -> pl.DataFrame:
 
     Bins are ``[bin_start, bin_end)`` with integer edges; the last bin includes its end.
     """
-    lengths = articles.get_column("n_chars").to_numpy()
+    lengths = articles.get_column("n_chars").drop_nulls().to_numpy()  # null: not scored
     schema = {"bin_start": pl.Int64, "bin_end": pl.Int64, "articles": pl.Int64}
     if lengths.size == 0:
         return pl.DataFrame(schema=schema)

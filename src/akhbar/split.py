@@ -31,7 +31,7 @@ from akhbar.schema import ARTICLE_SCHEMA, SPLITS
 from akhbar.stage import StageReport
 
 _PLAN_COLUMNS = ["id", "cluster_id", "published", "crawled", "raw_file", "raw_record"]
-_BATCH_ROWS = 20_000  # rows read at once while scattering into buckets
+_BATCH_ROWS = 5_000  # rows read at once while scattering into buckets
 _BUCKET_GROUP_ROWS = 1_000  # rows a temporary bucket buffers before writing
 _PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "year": "1y"}
 
