@@ -141,11 +141,6 @@ def conform(data: Any, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def empty(schema: pa.Schema) -> pa.Table:
-    """An empty table of ``schema``."""
-    return schema.empty_table()
-
-
 def rows(schema: pa.Schema, records: Iterable[Mapping[str, Any]]) -> pa.Table:
     """Build a conformed table from Python dicts (used by readers and tests)."""
     return conform(pa.Table.from_pylist(list(records), schema=schema), schema)

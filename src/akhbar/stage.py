@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from akhbar.schema import REJECTED_SCHEMA, conform
+from akhbar.schema import REJECTED_SCHEMA
 
 
 @dataclass
@@ -83,8 +83,3 @@ def count_reasons(rejected: pl.DataFrame) -> Counter[str]:
     vc = rejected.get_column("reason").value_counts()
     return Counter(dict(zip(vc.get_column("reason").to_list(),
                             vc.get_column("count").to_list(), strict=True)))
-
-
-def conform_rejected(df: pl.DataFrame) -> Any:
-    """Rejected rows as a contract table (for writers that batch several stages)."""
-    return conform(df, REJECTED_SCHEMA)
