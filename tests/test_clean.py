@@ -14,6 +14,7 @@ import pytest
 from akhbar import clean, io
 from akhbar.boilerplate import BoilerplateParams, LineIndex, lines_frame, remove_lines
 from akhbar.params import load as load_params
+from akhbar.params import section as params_section
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, rows
 from akhbar.stage import StageReport
 from akhbar.text import fold, normalize_expr
@@ -226,7 +227,7 @@ def test_saudinewsnet_footers_found_sentences_kept() -> None:
                 records.extend(json.loads(zf.read(name)))
     df = (pl.DataFrame(records).select("source", pl.col("content").alias("text"))
           .with_columns(normalize_expr(pl.col("text"))))
-    bp = BoilerplateParams.from_params(load_params()["clean"]["boilerplate"])  # the defaults
+    bp = params_section(BoilerplateParams, load_params()["clean"]["boilerplate"])  # the defaults
     index = LineIndex(bp)
     for batch in df.iter_slices(5000):
         index.add(batch)

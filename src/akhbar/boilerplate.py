@@ -19,7 +19,6 @@ Two passes over streamed batches, all columnar (split → explode → group_by):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import polars as pl
 
@@ -37,11 +36,6 @@ class BoilerplateParams:
     min_fraction: float = 0.01
     max_line_words: int = 40
     report_top: int = 20
-
-    @classmethod
-    def from_params(cls, section: dict[str, Any] | None) -> BoilerplateParams:
-        section = section or {}
-        return cls(**{k: section[k] for k in cls.__dataclass_fields__ if k in section})
 
 
 def lines_frame(df: pl.DataFrame, text: str = "text", max_words: int | None = None

@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from akhbar import io
+from akhbar import params as params_mod
 from akhbar.boilerplate import BoilerplateParams, LineIndex, remove_lines
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport, count_reasons, rejected_frame
@@ -104,7 +105,7 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
     """Clean the ARTICLE_SCHEMA parts of ``inp`` into ``out``; see the module docstring."""
     report = StageReport(STAGE)
     section = params.get(STAGE, params) or {}
-    bp = BoilerplateParams.from_params(section.get("boilerplate"))
+    bp = params_mod.section(BoilerplateParams, section.get("boilerplate"))
     batch_size = int(section.get("batch_size", 20_000))
     min_chars = int(section.get("min_text_chars", 1))
 

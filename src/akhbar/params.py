@@ -7,13 +7,15 @@ with the package, so a user's file may hold only the keys it changes.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 Params = dict[str, Any]
+T = TypeVar("T")
 
 
 def defaults() -> Params:
@@ -43,3 +45,18 @@ def load(path: Path | str | None = None) -> Params:
             raise ValueError(f"{path}: parameters must be a YAML mapping")
         params = merge(params, user)
     return params
+
+
+def section(cls: type[T], values: dict[str, Any] | None) -> T:
+    """A parameters dataclass from its ``params.yaml`` section: unknown keys are ignored,
+    values are coerced to the type of the field's default (YAML may write ``1`` for ``1.0``)
+    and missing keys keep the dataclass default."""
+    values = values or {}
+    kwargs = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in values:
+            default = f.default
+            kwargs[f.name] = (type(default)(values[f.name])
+                              if isinstance(default, int | float) and not isinstance(default, bool)
+                              else values[f.name])
+    return cls(**kwargs)

@@ -20,6 +20,7 @@ import polars as pl
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from akhbar import params as params_mod
 from akhbar.schema import SPLITS
 
 #: The fixed style applied over matplotlib's defaults.
@@ -42,11 +43,6 @@ class PlotSettings:
     dpi: int = 100
     bins: int = 30
     top_sources: int = 30
-
-    @classmethod
-    def from_params(cls, card: dict[str, Any]) -> PlotSettings:
-        known = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in (card.get("plots") or {}).items() if k in known})
 
 
 def article_frame(dataset_dir: Path) -> pl.DataFrame:
@@ -198,7 +194,7 @@ def write(dataset_dir: Path, out_dir: Path, card_params: dict[str, Any],
     Returns name → PNG path (in :data:`PLOTS` order). ``articles`` may be passed when
     the caller already read :func:`article_frame`.
     """
-    settings = PlotSettings.from_params(card_params)
+    settings = params_mod.section(PlotSettings, card_params.get("plots"))
     if articles is None:
         articles = article_frame(dataset_dir)
     out_dir = Path(out_dir)

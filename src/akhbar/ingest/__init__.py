@@ -21,6 +21,7 @@ from akhbar.ingest.prefetch import prefetch
 from akhbar.ingest.readers import READERS, Bad, Batch, Blob, Context, Good
 from akhbar.ingest.units import Producer, Unit
 from akhbar.ingest.writer import STAGE, Writer
+from akhbar.params import section
 from akhbar.stage import StageReport
 
 __all__ = ["run"]
@@ -85,7 +86,7 @@ def run(paths: list[Path], out: Path, rejected: Path, params: dict[str, Any]) ->
         preset=str(cfg.get("preset", "auto")), fields=dict(cfg.get("fields") or {}),
         max_record_bytes=int(cfg.get("max_record_bytes", 64 << 20)),
         excerpt_bytes=int(cfg.get("excerpt_bytes", 200)),
-        encoding=EncodingParams.from_params(cfg.get("encoding")))
+        encoding=section(EncodingParams, cfg.get("encoding")))
     writer = Writer(Path(out), Path(rejected), cfg, ctx)
     producer = Producer(cfg)
     try:

@@ -17,7 +17,7 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO, Any
 
@@ -37,12 +37,6 @@ class Limits:
     max_member_bytes: int = 1 << 30
     ratio_min_bytes: int = 1 << 20
     max_depth: int = 3
-
-    @classmethod
-    def from_params(cls, section: dict[str, Any] | None) -> Limits:
-        section = section or {}
-        return cls(**{f.name: type(f.default)(section[f.name]) for f in fields(cls)
-                      if f.name in section})
 
 
 class Budget:

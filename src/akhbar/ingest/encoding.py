@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
-from typing import Any
 
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),  # before UTF-16 LE: same first 2 bytes
@@ -55,11 +54,6 @@ class EncodingParams:
     utf8_max_invalid_ratio: float = 0.1
     cp1256_min_arabic_ratio: float = 0.5
     cp1256_max_utf8_lead_ratio: float = 0.3
-
-    @classmethod
-    def from_params(cls, section: dict[str, Any] | None) -> EncodingParams:
-        section = section or {}
-        return cls(**{k: float(v) for k, v in section.items() if k in cls.__slots__})
 
 
 def _is_binary(text: str, params: EncodingParams) -> bool:

@@ -20,6 +20,7 @@ from typing import IO, Any
 from akhbar.ingest.archives import Budget, Limits, members
 from akhbar.ingest.discover import ARCHIVE_KINDS, detect_format, walk
 from akhbar.ingest.readers.base import Blob
+from akhbar.params import section
 
 _HEAD = 4096
 
@@ -42,7 +43,7 @@ class Producer:
 
     def __init__(self, cfg: dict[str, Any]) -> None:
         self.overrides: dict[str, str] = dict(cfg.get("formats") or {})
-        self.limits = Limits.from_params(cfg.get("archive"))
+        self.limits = section(Limits, cfg.get("archive"))
         self.max_file_bytes = int(cfg.get("max_file_bytes", 1 << 30))
         self.stream_bytes = int(cfg.get("stream_bytes", 64 << 20))
         self.files: Counter[str] = Counter()
