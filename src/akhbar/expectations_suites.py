@@ -20,11 +20,11 @@ says everything a suite covers.
 from __future__ import annotations
 
 import json
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
+from akhbar.text import char_class, presentation_map
 
 #: The folder holding the committed suites (the project root's ``expectations/``).
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
@@ -35,20 +35,6 @@ KNOWN_REASON = r"^(?:" + "|".join(REASON_STAGES) + r"):\S+$"
 
 #: Code points that the cleaner must have removed or mapped. Regexes stay within the
 #: syntax shared by Python ``re`` and RE2 (pandas may hand them to either).
-def _presentation_class() -> str:
-    """A regex class of the presentation-form code points that NFKC changes, plus U+FEFF."""
-    changed = [c for r in ((0xFB50, 0xFDFF), (0xFE70, 0xFEFE)) for c in range(r[0], r[1] + 1)
-               if unicodedata.normalize("NFKC", chr(c)) != chr(c)]
-    ranges: list[list[int]] = []
-    for c in changed:
-        if ranges and c == ranges[-1][1] + 1:
-            ranges[-1][1] = c
-        else:
-            ranges.append([c, c])
-    body = "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
-    return f"[{body}\ufeff]"
-
-
 FORBIDDEN: dict[str, str] = {
     # Persian yeh/keheh next to an Arabic-only letter: the corpus is Arabic, so such a
     # letter is a keyboard artefact the cleaner maps to ي/ك.
@@ -56,10 +42,11 @@ FORBIDDEN: dict[str, str] = {
     "tatweel": "\u0640",
     # zero-width and bidi controls, Arabic letter mark
     "invisible_controls": "[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c]",
-    # Arabic presentation forms A and B that NFKC maps to letters (the cleaner does the
-    # same); symbols of those blocks with no letter form, such as the ornate parentheses
-    # ﴾﴿ around Quran quotations, are legitimate text. U+FEFF: zero-width no-break space.
-    "presentation_forms": _presentation_class(),
+    # Arabic presentation forms A and B that the cleaner maps to letters
+    # (akhbar.text.presentation_map); symbols of those blocks with no letter form, such as
+    # the ornate parentheses ﴾﴿ around Quran quotations, are legitimate text. U+FEFF:
+    # zero-width no-break space.
+    "presentation_forms": char_class([*presentation_map(), "\ufeff"]),
 }
 
 #: A tag (``<p>``, ``</div>``, ``<br/>``), a comment opener or a named/numeric entity.

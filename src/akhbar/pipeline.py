@@ -24,7 +24,6 @@ STAGES: list[tuple[str, str, str]] = [
     ("filter", "akhbar.quality", "filtered"),
     ("dedup", "akhbar.dedup", "deduplicated"),
 ]
-STAGE_NAMES = [s[0] for s in STAGES] + ["split", "validate", "card"]
 
 
 @dataclass(frozen=True)

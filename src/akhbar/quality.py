@@ -12,7 +12,6 @@ least one letter or digit (Gopher's non-symbol words).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,6 @@ LINE_END = r"""[.!?…،؛؟»"”']$"""
 _INVISIBLE = "".join(map(chr, [*range(0x200B, 0x2010), *range(0x202A, 0x202F),
                                 *range(0x2066, 0x206A), 0xFEFF]))
 _WORD = r"[\p{L}\p{N}]"
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _lines(text: pl.Expr) -> pl.Expr:

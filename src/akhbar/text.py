@@ -62,7 +62,6 @@ INVISIBLE = (
     "\\x00-\\x08\\x0e-\\x1f\\x7f-\\x84\\x86-\\x9f]"
 )
 _DROP = f"[{TATWEEL}{INVISIBLE[1:-1]}]"
-PRESENTATION = "[\ufb50-\ufdff\ufe70-\ufefe]"
 ENTITY = r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});"
 LINE_BREAK = "\r\n|[\r\u000b\u000c\u0085\u2028\u2029]"
 SPACE_LIKE = "[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
@@ -111,15 +110,17 @@ def presentation_map() -> dict[str, str]:
     return table
 
 
-def _char_class(chars: list[str]) -> str:
-    """A regex class of ``chars``, with runs of consecutive code points as ranges."""
+def char_class(chars: list[str]) -> str:
+    """A regex class of ``chars`` (letters and marks, no regex metacharacters), with runs of
+    consecutive code points as ranges. Literal characters, so that Python's ``re`` (GX's
+    pandas engine) and polars' Rust regex read it the same way."""
     cps = sorted(ord(c) for c in chars)
     parts, i = [], 0
     while i < len(cps):
         j = i
         while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
             j += 1
-        parts.append(f"\\x{{{cps[i]:x}}}" + (f"-\\x{{{cps[j]:x}}}" if j > i else ""))
+        parts.append(chr(cps[i]) + (f"-{chr(cps[j])}" if j > i else ""))
         i = j + 1
     return "[" + "".join(parts) + "]"
 
@@ -128,7 +129,7 @@ def _char_class(chars: list[str]) -> str:
 def presentation_class() -> str:
     """The presentation forms that have a mapping (the ornate parentheses ﴾﴿, ﷽ and
     unassigned code points have none and stay)."""
-    return _char_class(list(presentation_map()))
+    return char_class(list(presentation_map()))
 
 
 def _decode_entity(entity: str) -> str | None:

@@ -25,7 +25,6 @@ EXTENSIONS: dict[str, str] = {
     ".xml": "trec", ".zip": "zip", ".tar": "tar", ".tar.gz": "tar", ".tgz": "tar",
     ".tar.bz2": "tar", ".tar.xz": "tar", ".gz": "gz",
 }
-FORMATS = frozenset(EXTENSIONS.values())
 _DOC_SUFFIXES = (".md", ".rst", ".cff")
 _DOC_STEMS = frozenset({"readme", "license", "licence", "copying", "citation", "notice"})
 ARCHIVE_KINDS = frozenset({"zip", "tar", "gz"})
