@@ -272,37 +272,30 @@ def _swap_columns(root: Path) -> None:
     rewrite(root / "data" / "train-00000-of-00002.parquet", edit)
 
 
-def _retype(root: Path) -> None:
-    rewrite(root / "data" / "test-00000-of-00001.parquet",
-            lambda t: t.set_column(t.schema.get_field_index("n_words"), "n_words",
-                                   t.column("n_words").cast(pa.int32())))
+def _retype(rel: str, column: str, type_: pa.DataType) -> Callable[[Path], None]:
+    """Cast ``column`` of the file ``rel`` to another Arrow type."""
+    def fault(root: Path) -> None:
+        rewrite(root / rel, lambda t: t.set_column(t.schema.get_field_index(column), column,
+                                                   t.column(column).cast(type_)))
+    return fault
 
 
-def _null_id(root: Path) -> None:
-    def edit(t: pa.Table) -> pa.Table:
-        i = t.schema.get_field_index("id")
-        ids = pa.array([None, *t.column("id").to_pylist()[1:]], pa.string())
-        return t.set_column(i, pa.field("id", pa.string()), ids)
-    rewrite(root / "data" / "train-00001-of-00002.parquet", edit)
+def _null_one(rel: str, column: str, row: int) -> Callable[[Path], None]:
+    """Set ``column`` of one row of the file ``rel`` to null (a nullable field: the
+    schema itself is then wrong too)."""
+    def fault(root: Path) -> None:
+        def edit(t: pa.Table) -> pa.Table:
+            values = t.column(column).to_pylist()
+            values[row] = None
+            return t.set_column(t.schema.get_field_index(column), pa.field(column, pa.string()),
+                                pa.array(values, pa.string()))
+        rewrite(root / rel, edit)
+    return fault
 
 
 def _drop_rejected_column(root: Path) -> None:
     rewrite(root / "rejected" / "rejected-00000-of-00001.parquet",
             lambda t: t.drop_columns(["raw_excerpt"]))
-
-
-def _retype_rejected(root: Path) -> None:
-    rewrite(root / "rejected" / "rejected-00000-of-00001.parquet",
-            lambda t: t.set_column(t.schema.get_field_index("detail"), "detail",
-                                   t.column("detail").cast(pa.large_string())))
-
-
-def _null_reason(root: Path) -> None:
-    def edit(t: pa.Table) -> pa.Table:
-        i = t.schema.get_field_index("reason")
-        reasons = pa.array([*t.column("reason").to_pylist()[:-1], None], pa.string())
-        return t.set_column(i, pa.field("reason", pa.string()), reasons)
-    rewrite(root / "rejected" / "rejected-00000-of-00001.parquet", edit)
 
 
 def _rename_shard(root: Path) -> None:
@@ -327,11 +320,15 @@ def _drop_total(stats: dict) -> None:
 BIG = "ب" * 1_000_001
 FAULTS: dict[str, tuple[Callable[[Fixture], str], set[str]]] = {
     "columns-reordered": (_post(_swap_columns), {"split_columns_ordered"}),
-    "arrow-type": (_post(_retype), {"split_arrow_types"}),
-    "null-id": (_post(_null_id), {"id_not_null", "split_arrow_types"}),
+    "arrow-type": (_post(_retype("data/test-00000-of-00001.parquet", "n_words", pa.int32())),
+                   {"split_arrow_types"}),
+    "null-id": (_post(_null_one("data/train-00001-of-00002.parquet", "id", 0)),
+                {"id_not_null", "split_arrow_types"}),
     "rejected-column-missing": (_post(_drop_rejected_column), {"rejected_columns_ordered"}),
-    "rejected-arrow-type": (_post(_retype_rejected), {"rejected_arrow_types"}),
-    "reason-null": (_post(_null_reason),
+    "rejected-arrow-type": (_post(_retype("rejected/rejected-00000-of-00001.parquet",
+                                          "detail", pa.large_string())),
+                            {"rejected_arrow_types"}),
+    "reason-null": (_post(_null_one("rejected/rejected-00000-of-00001.parquet", "reason", -1)),
                     {"reason_not_null", "rejected_arrow_types", "counts_match_stats"}),
     "shard-names": (_post(_rename_shard), {"shard_names"}),
     "id-duplicate-in-split": (_dup_id_within, {"id_unique"}),
