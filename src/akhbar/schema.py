@@ -41,6 +41,7 @@ RAW_SCHEMA = pa.schema(
         pa.field("published_raw", pa.string()),  # date as written; parsed by `parse`
         pa.field("crawled_raw", pa.string()),
         pa.field("tags", STR_LIST),
+        pa.field("category", pa.string()),  # section/category as given by the record or its path
         pa.field("body", pa.string()),  # whole page (aggregator) or article body
     ]
 )
@@ -67,15 +68,18 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("title", pa.string()),
         pa.field("text", pa.string()),
         pa.field("published", TS),
+        pa.field("published_from", pa.string()),  # field | dateline | url | path | null
         pa.field("crawled", TS),
         pa.field("author", pa.string()),
         pa.field("tags", STR_LIST),
+        pa.field("category", pa.string()),  # section/category (record field or path pattern)
         pa.field("related_titles", STR_LIST),
         pa.field("dateline", pa.string()),
         pa.field("host_id", pa.string()),  # set on a "read also" article cut from a host page
         *PROVENANCE_FIELDS,
         *QUALITY_FIELDS,
         pa.field("cluster_id", pa.string()),  # near-duplicate cluster key (kept article's id)
+        pa.field("story_id", pa.string()),  # story cluster (lower similarity); one split each
     ]
 )
 

@@ -22,7 +22,8 @@ from akhbar.ingest.readers.base import Bad, Batch, Blob, Context, Good
 from akhbar.schema import RAW_SCHEMA, REJECTED_SCHEMA
 
 STAGE = "ingest"
-TEXT_FIELDS = ("url", "source", "title", "author", "published_raw", "crawled_raw", "body")
+TEXT_FIELDS = ("url", "source", "title", "author", "published_raw", "crawled_raw", "category",
+               "body")
 FIELD_COLUMNS = (*TEXT_FIELDS, "tags")
 
 
@@ -84,7 +85,7 @@ class Writer:
         cols["raw_encoding"].extend([encoding] * n)
         cols["raw_format"].extend([raw_format] * n)
         for name in FIELD_COLUMNS:
-            cols[name].extend(columns[name])
+            cols[name].extend(columns[name] if name in columns else [None] * n)
         self.n_rows += n
         self.rows_out += n
         self.pending_bytes += sum(len(b) for b in columns["body"] if b)
