@@ -1,15 +1,21 @@
 """``akhbar build``: the whole pipeline in one process, without DVC.
 
 Runs the same stage functions as ``dvc repro`` (through :mod:`akhbar.pipeline`), with a
-progress display and a closing summary table. Intermediate tables go to a work folder
-(temporary unless ``work`` is given) so that the output folder holds only the dataset.
+progress display and a closing summary table. The output folder is guarded
+(:mod:`akhbar.guard`: never an input, never a folder Akhbar did not write, one build at a
+time) and published atomically (:mod:`akhbar.publish`): stages write into a staging folder
+next to OUT, swapped in at the very end, so OUT always holds one complete dataset.
+
+A failing build (validation failed, or a ``build`` floor of :mod:`akhbar.floors`) exits 1
+and never replaces a dataset that passed: it is published only into an OUT that holds no
+such dataset (so that a first build can be inspected in place), and otherwise kept in
+``.<OUT>.akhbar/failed/`` until the next build.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,8 +26,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from akhbar import collect
-from akhbar.errors import AkhbarError, ValidationFailed
+from akhbar import collect, floors, guard, publish
+from akhbar.errors import AkhbarError, BuildCollapsed, UsageError, ValidationFailed
 from akhbar.params import Params
 from akhbar.pipeline import STAGES, Layout, run_stage
 
@@ -37,60 +43,102 @@ class BuildResult:
 
 
 def _check_inputs(raw_paths: Sequence[Path]) -> list[Path]:
-    paths = [Path(p) for p in raw_paths]
+    paths = [guard.absolute(p) for p in raw_paths]
     if not paths:
-        raise AkhbarError("no raw path given")
+        raise UsageError("no raw path given")
     for p in paths:
         if not p.exists():
-            raise AkhbarError(f"{p}: raw path does not exist")
+            raise UsageError(f"{p}: raw path does not exist")
+        if p.is_dir() and not any(f.is_file() for f in p.rglob("*")):
+            raise UsageError(f"{p}: the input folder holds no file")
     return paths
 
 
-def _reset_outputs(out: Path) -> None:
-    """Remove outputs of an earlier build so no stale shard survives into this one."""
-    for sub in ("data", "rejected"):
-        if (out / sub).exists():
-            shutil.rmtree(out / sub)
-    out.mkdir(parents=True, exist_ok=True)
-
-
 def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | None = None,
-          validate: bool = True, card: bool = True,
+          validate: bool = True, card: bool = True, force: bool = False,
           console: Console | None = None) -> BuildResult:
-    """Build a dataset folder ``out`` from raw paths; raise on a failed validation."""
+    """Build a dataset folder ``out`` from raw paths; raise UsageError (nothing written)
+    when OUT is refused, ValidationFailed or BuildCollapsed when the build fails."""
     paths = _check_inputs(raw_paths)
-    out = Path(out)
+    out = guard.absolute(out)
+    work = guard.absolute(work) if work else None
+    guard.check_paths(paths, out, work)
+    floors.check_params(params)
     console = console or Console(stderr=True)
-    _reset_outputs(out)
+    with publish.locked(out):
+        publish.clean_leftovers(out)
+        previous = guard.check_existing(out, force)
+        stage = publish.new_stage(out)
+        staged = stage / "dataset"
+        staged.mkdir()
+        result, failure = _run(paths, staged, params, Layout(work or stage / "work"),
+                               validate=validate, card=card, console=console)
+        result.out = out
+        if failure is None or previous != "ok":
+            publish.checkpoint("staged")
+            publish.swap(staged, out)
+            where = out
+        else:
+            where = publish.keep_failed(staged, out)
+        shutil.rmtree(stage, ignore_errors=True)
+    if failure is not None:
+        failure.args = (f"{failure.args[0]}{_where(failure, where, out)}",)
+        failure.result = result  # type: ignore[attr-defined]
+        raise failure
+    return result
+
+
+def _where(failure: AkhbarError, where: Path, out: Path) -> str:
+    sep = "\n" if isinstance(failure, ValidationFailed) else " "  # after a multi-line summary
+    if where == out:
+        return f"{sep}(written to {out}, which held no dataset that passed, for inspection)"
+    return f"{sep}({out} is unchanged; this build is kept in {where} until the next build)"
+
+
+def _run(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
+         validate: bool, card: bool, console: Console
+         ) -> tuple[BuildResult, AkhbarError | None]:
+    """Run every stage into ``staged``; return the result and the failure, if any."""
     timings: dict[str, float] = {}
     names = [s for s, _, _ in STAGES] + ["split"] + (["validate"] if validate else []) + (
         ["card"] if card else [])
-    with tempfile.TemporaryDirectory(prefix="akhbar-work-") as tmp:
-        layout = Layout(Path(work) if work else Path(tmp))
-        progress = Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(),
-                            TextColumn("{task.completed}/{task.total} stages"),
-                            TimeElapsedColumn(), console=console, transient=True)
-        validation: dict[str, Any] | None = None
-        with progress:
-            task = progress.add_task("build", total=len(names))
-            for name in names:
-                progress.update(task, description=name)
-                t0 = time.perf_counter()
-                if name == "split":
-                    run_stage("split", layout, params, dataset_dir=out)
-                    stats = collect.run(layout, out)
-                elif name == "validate":
-                    validation = _validate(out, params)
-                elif name == "card":
+    progress = Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(),
+                        TextColumn("{task.completed}/{task.total} stages"),
+                        TimeElapsedColumn(), console=console, transient=True)
+    validation: dict[str, Any] | None = None
+    failure: AkhbarError | None = None
+    stats: dict[str, Any] = {}
+    with progress:
+        task = progress.add_task("build", total=len(names))
+        for name in names:
+            progress.update(task, description=name)
+            t0 = time.perf_counter()
+            if name == "split":
+                run_stage("split", layout, params, dataset_dir=staged)
+                stats = collect.run(layout, staged)
+                problems = floors.check(stats, params)
+                if problems:
+                    failure = BuildCollapsed(floors.message(problems))
+            elif name == "validate":
+                if failure is None:  # a collapsed build has its verdict already
+                    try:
+                        validation = _validate(staged, params)
+                    except ValidationFailed as exc:
+                        failure = exc
+            elif name == "card":
+                if not isinstance(failure, ValidationFailed):
                     from akhbar import card as card_stage
 
-                    card_stage.run(out, params, validation=validation)
-                else:
-                    run_stage(name, layout, params, raw_paths=paths)
-                timings[name] = round(time.perf_counter() - t0, 3)
-                progress.advance(task)
-    _write_timings(out, timings)
-    return BuildResult(out=out, stats=stats, timings=timings, validation=validation)
+                    card_stage.run(staged, params, validation=validation)
+            else:
+                run_stage(name, layout, params, raw_paths=paths)
+            timings[name] = round(time.perf_counter() - t0, 3)
+            publish.checkpoint(name)
+            progress.advance(task)
+    _write_timings(staged, timings)
+    guard.write_marker(staged, "ok" if failure is None else "failed",
+                       [] if failure is None else [str(failure.args[0]).splitlines()[0]])
+    return BuildResult(out=staged, stats=stats, timings=timings, validation=validation), failure
 
 
 def _validate(out: Path, params: Params) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""The ``akhbar`` command line (typer): build, validate, release, export, bench."""
+"""The ``akhbar`` command line (typer): build, validate, release, export, bench.
+
+Exit codes: 0 success, 1 a build or validation failure, 2 a usage error (a refused output
+folder, a held lock, bad parameters, an empty input); see :mod:`akhbar.errors`. Paths are
+made absolute here, once, so every later step (Data Docs included) sees absolute paths.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from akhbar import params as params_mod
-from akhbar.errors import AkhbarError
+from akhbar.errors import AkhbarError, UsageError
+from akhbar.guard import absolute
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Build, validate and release the Akhbar Arabic news corpus.")
@@ -21,16 +28,47 @@ ParamsOpt = Annotated[Path | None, typer.Option("--params", help="YAML merged ov
 DebugOpt = Annotated[bool, typer.Option("--debug", help="show full tracebacks")]
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("akhbar")
+        except PackageNotFoundError:  # pragma: no cover - run from a source tree
+            from akhbar import __version__ as number
+        typer.echo(f"akhbar {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="print the version and exit")
+        ] = False) -> None:
+    """Build, validate and release the Akhbar Arabic news corpus."""
+
+
+def _params(path: Path | None) -> params_mod.Params:
+    """Parameters, or a usage error (exit 2) naming the file when they cannot be read."""
+    try:
+        return params_mod.load(absolute(path) if path else None)
+    except Exception as exc:
+        if hasattr(exc, "exit_code"):
+            raise
+        raise UsageError(f"--params {path}: {exc}") from exc
+
+
 def _fail(exc: BaseException, debug: bool) -> None:
-    """One clear line for the user; the traceback only on --debug."""
+    """One clear line for the user (not wrapped, not read as markup); the traceback only
+    on --debug. Exit code: the error's own (``exit_code``), else 1."""
     if debug:
         raise exc
-    if isinstance(exc, AkhbarError):
-        console.print(f"[red]error:[/red] {exc}")
+    code = getattr(exc, "exit_code", 1)
+    if isinstance(exc, AkhbarError) or hasattr(exc, "exit_code"):
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
     else:
-        console.print(f"[red]error:[/red] {type(exc).__name__}: {exc}\n"
-                      "(run again with --debug for the traceback)")
-    raise typer.Exit(1)
+        console.print(f"[red]error:[/red] {escape(f'{type(exc).__name__}: {exc}')}\n"
+                      "(run again with --debug for the traceback)", soft_wrap=True)
+    raise typer.Exit(code if isinstance(code, int) else 1)
 
 
 @app.command()
@@ -40,6 +78,8 @@ def build(
     params: ParamsOpt = None,
     work: Annotated[Path | None, typer.Option(help="keep intermediate tables here")] = None,
     no_validate: Annotated[bool, typer.Option("--no-validate")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="replace OUT even if Akhbar did not write it")] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Build a dataset folder from raw articles (the same stages as `dvc repro`)."""
@@ -47,8 +87,9 @@ def build(
     from akhbar.build import summary_table
 
     try:
-        result = run_build(raw_paths, out, params_mod.load(params), work=work,
-                           validate=not no_validate, console=console)
+        result = run_build([absolute(p) for p in raw_paths], absolute(out), _params(params),
+                           work=absolute(work) if work else None, validate=not no_validate,
+                           force=force, console=console)
     except Exception as exc:
         _fail(exc, debug)
         return
@@ -65,11 +106,12 @@ def validate(
     """Run the expectation suites on a built dataset; exit 1 when one fails."""
     from akhbar import validate as validate_stage
 
+    dataset_dir = absolute(dataset_dir)
     try:
         if not (dataset_dir / "data").is_dir():
-            raise AkhbarError(f"{dataset_dir}: not a dataset folder (no data/ inside)")
-        result = validate_stage.run(dataset_dir, params_mod.load(params),
-                                    reports_dir=reports or dataset_dir / "reports")
+            raise UsageError(f"{dataset_dir}: not a dataset folder (no data/ inside)")
+        result = validate_stage.run(dataset_dir, _params(params),
+                                    reports_dir=absolute(reports or dataset_dir / "reports"))
     except Exception as exc:
         _fail(exc, debug)
         return
@@ -85,7 +127,7 @@ def release(version: Annotated[str, typer.Argument(help="X.Y.Z")],
     from akhbar import release as release_mod
 
     try:
-        release_mod.release(version, repo)
+        release_mod.release(version, absolute(repo))
     except Exception as exc:
         _fail(exc, debug)
 
@@ -97,7 +139,7 @@ def export(dataset_dir: Annotated[Path, typer.Argument()],
     from akhbar import card
 
     try:
-        card.export(dataset_dir, dest)
+        card.export(absolute(dataset_dir), absolute(dest))
     except Exception as exc:
         _fail(exc, debug)
 

@@ -3,7 +3,8 @@
 
 ``stats.json`` is what the card quotes and what validation checks the Parquet files
 against, so it holds counts only (no timings): two builds of the same input produce the
-same bytes.
+same bytes. Its ``formats`` section (rows, kept, duplicates and filled columns per
+``raw_format``) is what the "no silent collapse" floors (:mod:`akhbar.floors`) read.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow.parquet as pq
 
 from akhbar.io import ParquetSink, read_batches
@@ -20,11 +22,17 @@ from akhbar.pipeline import Layout, load_reports
 from akhbar.schema import REJECTED_SCHEMA, SPLITS
 
 REJECTED_ROWS_PER_SHARD = 200_000
+#: Columns whose coverage (non-null share) is counted per raw format in ``stats.json``.
+COVERAGE_COLUMNS = ("url", "source", "title", "published", "author", "category")
+#: ``raw_format`` label for rows whose format was never detected (e.g. random bytes).
+UNKNOWN_FORMAT = "unknown"
 
 
-def write_rejected(layout: Layout, dataset_dir: Path) -> Counter[str]:
+def write_rejected(layout: Layout, dataset_dir: Path,
+                   by_format: Counter[tuple[str, str]] | None = None) -> Counter[str]:
     """Concatenate every stage's rejected rows (pipeline order) into
-    ``dataset_dir/rejected/rejected-NNNNN-of-NNNNN.parquet``; returns reason counts."""
+    ``dataset_dir/rejected/rejected-NNNNN-of-NNNNN.parquet``; returns reason counts
+    (and adds (raw_format, reason) counts to ``by_format`` when given)."""
     reasons: Counter[str] = Counter()
     sink = ParquetSink(dataset_dir / "rejected", REJECTED_SCHEMA,
                        rows_per_file=REJECTED_ROWS_PER_SHARD, prefix="rejected", of_total=True)
@@ -33,6 +41,9 @@ def write_rejected(layout: Layout, dataset_dir: Path) -> Counter[str]:
             continue
         for batch in read_batches(path):
             reasons.update(batch.get_column("reason").to_list())
+            if by_format is not None:
+                fmts = batch.get_column("raw_format").fill_null(UNKNOWN_FORMAT).to_list()
+                by_format.update(zip(fmts, batch.get_column("reason").to_list(), strict=True))
             sink.write(batch)
     sink.close()
     return reasons
@@ -47,7 +58,47 @@ def split_counts(dataset_dir: Path) -> dict[str, int]:
     return counts
 
 
-def write_stats(layout: Layout, dataset_dir: Path, reasons: Counter[str]) -> dict[str, Any]:
+def format_counts(dataset_dir: Path, rejected: Counter[tuple[str, str]]
+                  ) -> dict[str, dict[str, Any]]:
+    """Per ``raw_format``: rows (kept + rejected), kept, duplicates (rejected by dedup),
+    own (kept rows that are their record's own article, not a "read also" excerpt cut
+    from a host page) and, of those, how many fill each of :data:`COVERAGE_COLUMNS`."""
+    formats: dict[str, dict[str, Any]] = {}
+
+    def entry(fmt: str) -> dict[str, Any]:
+        return formats.setdefault(fmt, {"rows": 0, "kept": 0, "duplicates": 0, "own": 0,
+                                        "filled": dict.fromkeys(COVERAGE_COLUMNS, 0),
+                                        "top_rejected": None})
+
+    columns = ["raw_format", "host_id", *COVERAGE_COLUMNS]
+    for batch in read_batches(dataset_dir / "data", columns=columns):
+        batch = batch.with_columns(pl.col("raw_format").fill_null(UNKNOWN_FORMAT))
+        own = batch.filter(pl.col("host_id").is_null())
+        for fmt, n in batch.group_by("raw_format").len().rows():
+            entry(fmt)["kept"] += n
+            entry(fmt)["rows"] += n
+        filled = own.group_by("raw_format").agg(
+            pl.len().alias("own"), *(pl.col(c).is_not_null().sum() for c in COVERAGE_COLUMNS))
+        for row in filled.iter_rows(named=True):
+            e = entry(row["raw_format"])
+            e["own"] += row["own"]
+            for c in COVERAGE_COLUMNS:
+                e["filled"][c] += row[c]
+    top: dict[str, tuple[int, str]] = {}
+    for (fmt, reason), n in sorted(rejected.items()):
+        e = entry(fmt)
+        e["rows"] += n
+        if reason.startswith("dedup:"):
+            e["duplicates"] += n
+        elif n > top.get(fmt, (0, ""))[0]:
+            top[fmt] = (n, reason)
+    for fmt, (_, reason) in top.items():
+        formats[fmt]["top_rejected"] = reason
+    return dict(sorted(formats.items()))
+
+
+def write_stats(layout: Layout, dataset_dir: Path, reasons: Counter[str],
+                by_format: Counter[tuple[str, str]] | None = None) -> dict[str, Any]:
     """Write ``dataset_dir/stats.json`` from the stage reports and the published files."""
     reports = load_reports(layout)
     articles = split_counts(dataset_dir)
@@ -58,6 +109,7 @@ def write_stats(layout: Layout, dataset_dir: Path, reasons: Counter[str]) -> dic
         "rejected": dict(sorted(reasons.items())),
         "rejected_total": sum(reasons.values()),
         "stages": reports,
+        "formats": format_counts(dataset_dir, by_format or Counter()),
     }
     path = dataset_dir / "stats.json"
     path.write_text(json.dumps(stats, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
@@ -67,5 +119,6 @@ def write_stats(layout: Layout, dataset_dir: Path, reasons: Counter[str]) -> dic
 
 def run(layout: Layout, dataset_dir: Path) -> dict[str, Any]:
     """Publish rejected rows and stats for a finished split."""
-    reasons = write_rejected(layout, dataset_dir)
-    return write_stats(layout, dataset_dir, reasons)
+    by_format: Counter[tuple[str, str]] = Counter()
+    reasons = write_rejected(layout, dataset_dir, by_format)
+    return write_stats(layout, dataset_dir, reasons, by_format)

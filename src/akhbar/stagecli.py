@@ -1,7 +1,9 @@
 """Entry point shared by ``scripts/<stage>.py``: the DVC side of the pipeline.
 
 Each script is a thin wrapper (``main("clean")``) so that ``dvc.yaml`` lists one script
-per stage while the logic stays in the library.
+per stage while the logic stays in the library. Exit codes as the CLI's: 1 a failed
+stage (validation, a ``build`` floor of :mod:`akhbar.floors` at the split), 2 bad
+parameters.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import json
 import sys
 from pathlib import Path
 
+from akhbar import floors
 from akhbar import params as params_mod
-from akhbar.errors import AkhbarError
+from akhbar.errors import AkhbarError, BuildCollapsed
 from akhbar.pipeline import Layout, run_stage
 
 
@@ -26,9 +29,9 @@ def main(stage: str, argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     args = parser.parse_args(argv)
     args.dataset, args.reports = args.dataset.resolve(), args.reports.resolve()
-    params = params_mod.load(args.params)
     layout = Layout(args.root)
     try:
+        params = params_mod.load(args.params)
         if stage == "ingest":
             paths = [Path(p) for p in params["raw"]["paths"]]
             missing = [str(p) for p in paths if not p.exists()]
@@ -39,7 +42,9 @@ def main(stage: str, argv: list[str] | None = None) -> int:
             from akhbar import collect
 
             report = run_stage("split", layout, params, dataset_dir=args.dataset)
-            collect.run(layout, args.dataset)
+            problems = floors.check(collect.run(layout, args.dataset), params)
+            if problems:  # outputs stay written (rejected/ included); the stage fails
+                raise BuildCollapsed(floors.message(problems))
         elif stage == "validate":
             from akhbar import validate
 
@@ -57,9 +62,12 @@ def main(stage: str, argv: list[str] | None = None) -> int:
             return 0
         else:
             report = run_stage(stage, layout, params)
-    except AkhbarError as exc:
+    except Exception as exc:
+        code = getattr(exc, "exit_code", None)
+        if code is None and not isinstance(exc, AkhbarError):
+            raise
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return code if isinstance(code, int) else 1
     print(f"{stage}: {report.rows_in} in, {report.rows_out} out, "
           f"{sum(report.rejected.values())} rejected ({report.seconds:.2f}s)")
     return 0

@@ -390,7 +390,7 @@ def run(dataset_dir: Path, params: dict[str, Any], reports_dir: Path | None = No
 
     report = tally.report()
     if reports_dir is not None:
-        _write_reports(Path(reports_dir), report, suites, bool(v.get("data_docs", True)))
+        _write_reports(Path(reports_dir).resolve(), report, suites, bool(v.get("data_docs", True)))
     failures = [Failure(suite, c["check"], c["column"], c["examples"])
                 for suite, body in report["suites"].items()
                 for c in body["expectations"] if not c["success"]]
