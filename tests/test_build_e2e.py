@@ -85,6 +85,25 @@ def test_stats_agree_with_the_files(built) -> None:
     assert stats["records_in"] == stats["stages"]["ingest"]["rows_in"]
     reasons = read_frame(out / "rejected", columns=["reason"]).get_column("reason")
     assert dict(Counter(reasons.to_list())) == stats["rejected"]
+    # per raw format: every published row counted once; what the floors read
+    formats = stats["formats"]
+    assert sum(f["rows"] for f in formats.values()) == (stats["articles_total"]
+                                                        + stats["rejected_total"])
+    assert sum(f["kept"] for f in formats.values()) == stats["articles_total"]
+    kept = read_frame(out / "data", columns=["raw_format", "title", "host_id"])
+    for fmt, f in formats.items():
+        own = kept.filter((pl.col("raw_format") == fmt) & pl.col("host_id").is_null())
+        assert f["own"] == own.height
+        assert f["filled"]["title"] == own.get_column("title").is_not_null().sum()
+
+
+def test_the_published_folder_is_marked_and_nothing_is_left_beside_it(built) -> None:
+    _, out, _ = built
+    marker = json.loads((out / ".akhbar-dataset").read_text(encoding="utf-8"))
+    assert marker["status"] == "ok"
+    assert set(marker["entries"]) == {p.name for p in out.iterdir()} - {".akhbar-dataset"}
+    control = out.parent / f".{out.name}.akhbar"
+    assert [p.name for p in control.iterdir()] == ["lock"]  # no staging, no work folder
 
 
 def test_card_declares_both_configs(built) -> None:
@@ -113,6 +132,6 @@ def test_cli_build_and_validate(tmp_path: Path, sample_dir: Path) -> None:
 
 def test_cli_names_a_missing_path_without_traceback(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["build", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
-    assert res.exit_code == 1
+    assert res.exit_code == 2  # a usage error: nothing was built
     assert "nope" in res.output and "does not exist" in res.output
     assert "Traceback" not in res.output
