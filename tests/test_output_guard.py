@@ -229,3 +229,16 @@ def test_floors_nothing_read_or_nothing_kept_always_fails() -> None:
     assert "no record was read" in floors.check(_stats({}, {}), params)[0]
     stats = _stats({"unknown": {"rows": 3, "kept": 0}}, {"ingest:unknown-format": 3})
     assert floors.check(stats, params)[0].startswith("kept no article of 3 records")
+
+
+def test_out_given_as_a_symlink_stays_a_symlink_to_the_new_dataset(tmp_path: Path) -> None:
+    raw = make_raw(tmp_path / "raw")
+    target = tmp_path / "real"
+    build([raw], target, params_mod.load(), validate=False, card=False)
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    build([raw], link, params_mod.load(), validate=False, card=False)
+    assert link.is_symlink() and link.resolve() == target
+    assert guard.read_marker(target)["status"] == "ok"
+    assert not (tmp_path / ".link.akhbar").exists()
+    assert [p.name for p in (tmp_path / ".real.akhbar").iterdir()] == ["lock"]

@@ -61,6 +61,8 @@ def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | 
     when OUT is refused, ValidationFailed or BuildCollapsed when the build fails."""
     paths = _check_inputs(raw_paths)
     out = guard.absolute(out)
+    if out.is_symlink():  # build beside, and swap, the folder it points to
+        out = out.resolve()
     work = guard.absolute(work) if work else None
     guard.check_paths(paths, out, work)
     floors.check_params(params)
@@ -71,8 +73,9 @@ def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | 
         stage = publish.new_stage(out)
         staged = stage / "dataset"
         staged.mkdir()
-        result, failure = _run(paths, staged, params, Layout(work or stage / "work"),
-                               validate=validate, card=card, console=console)
+        with publish.temporary_files_in(stage / "tmp"):
+            result, failure = _run(paths, staged, params, Layout(work or stage / "work"),
+                                   validate=validate, card=card, console=console)
         result.out = out
         if failure is None or previous != "ok":
             publish.checkpoint("staged")

@@ -33,6 +33,17 @@ def _within(inner: Path, outer: Path) -> bool:
     return inner == outer or outer in inner.parents
 
 
+def _protected() -> list[tuple[str, Path]]:
+    """Folders a build must never replace (those that can be found)."""
+    out = []
+    for name, find in (("the current folder", Path.cwd), ("your home folder", Path.home)):
+        try:
+            out.append((name, find().resolve()))
+        except (OSError, RuntimeError):  # deleted cwd, no home
+            continue
+    return out
+
+
 def check_paths(inputs: Sequence[Path], out: Path, work: Path | None = None) -> None:
     """Refuse OUT (and ``--work``) when it equals, holds or sits inside an input, or holds
     the current or home folder. Compared after resolving symlinks."""
@@ -49,9 +60,8 @@ def check_paths(inputs: Sequence[Path], out: Path, work: Path | None = None) -> 
             if _within(target, raw_r):
                 raise UsageError(f"{flag} {target} is inside the input {raw}: the next build "
                                  "would read its own outputs; choose a folder outside it")
-        for name, here in (("the current folder", Path.cwd()), ("your home folder",
-                                                                 Path.home())):
-            if _within(here.resolve(), target):
+        for name, here in _protected():
+            if _within(here, target):
                 raise UsageError(f"{flag} {target} contains {name}: a build replaces this "
                                  "folder wholesale; choose a new folder")
     if work and (_within(roles[1][1], out_r) or _within(out_r, roles[1][1])):

@@ -95,6 +95,19 @@ def clean_leftovers(out: Path) -> list[Path]:
     return removed
 
 
+@contextmanager
+def temporary_files_in(folder: Path) -> Iterator[None]:
+    """Route this process's ``tempfile`` folders (the split's sort buckets, ...) into
+    ``folder``, so that a killed build leaves nothing in /tmp: its stage folder, cleaned by
+    the next build, holds everything."""
+    folder.mkdir(parents=True, exist_ok=True)
+    saved, tempfile.tempdir = tempfile.tempdir, str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
+
+
 def new_stage(out: Path) -> Path:
     """A fresh staging folder for one build, next to OUT (same filesystem)."""
     return Path(tempfile.mkdtemp(prefix="stage-", dir=control_dir(out)))
