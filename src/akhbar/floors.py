@@ -22,9 +22,18 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.2f}%"
 
 
+def _section(params: dict[str, Any]) -> dict[str, Any]:
+    """``params['build']``, or the shipped defaults for a hand-made params dict."""
+    if "build" in params:
+        return params["build"]
+    from akhbar.params import defaults
+
+    return defaults()["build"]
+
+
 def check_params(params: dict[str, Any]) -> None:
     """Refuse (before any stage runs) a coverage floor on a column that is not counted."""
-    for column in (params["build"].get("min_coverage") or {}):
+    for column in (_section(params).get("min_coverage") or {}):
         if column not in COVERAGE_COLUMNS:
             raise UsageError(f"params build.min_coverage.{column}: coverage is counted only "
                              f"for {', '.join(COVERAGE_COLUMNS)}")
@@ -33,7 +42,7 @@ def check_params(params: dict[str, Any]) -> None:
 def check(stats: dict[str, Any], params: dict[str, Any]) -> list[str]:
     """Every floor the build falls below, one line each, the worst first (empty when the
     build keeps enough)."""
-    b = params["build"]
+    b = _section(params)
     min_share = float(b["min_kept_share"])
     min_rows = int(b["min_format_rows"])
     coverage = {str(k): float(v) for k, v in (b.get("min_coverage") or {}).items()}
