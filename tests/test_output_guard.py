@@ -82,6 +82,7 @@ def test_a_folder_akhbar_did_not_write_is_replaced_only_with_force(tmp_path: Pat
     assert res.exit_code == 2
     assert "not an Akhbar dataset" in one_line_error(res) and "--force" in res.output
     assert (out / "thesis.txt").read_text(encoding="utf-8") == "لا تحذفني"
+    assert not (tmp_path / ".mine.akhbar").exists()  # refused before the lock file
 
     build([raw], out, params_mod.load(), validate=False, card=False, force=True)
     assert not (out / "thesis.txt").exists()

@@ -67,9 +67,10 @@ def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | 
     guard.check_paths(paths, out, work)
     floors.check_params(params)
     console = console or Console(stderr=True)
+    guard.check_existing(out, force)  # refuse before writing anything (the lock file)
     with publish.locked(out):
         publish.clean_leftovers(out)
-        previous = guard.check_existing(out, force)
+        previous = guard.check_existing(out, force)  # again: the folder may have changed
         stage = publish.new_stage(out)
         staged = stage / "dataset"
         staged.mkdir()
