@@ -183,7 +183,8 @@ def build_version(dataset_dir: Path, params: Mapping[str, Any]) -> dict[str, Any
 
 
 def bibtex(params: Mapping[str, Any], version: Mapping[str, Any]) -> str:
-    return citation.bibtex(params.get("card") or {}, version["version"], version["fingerprint"])
+    return citation.bibtex(params.get("card") or {}, version["version"], version["fingerprint"],
+                           released=version["release"] is not None)
 
 
 def write_citation(path: Path, params: Mapping[str, Any], version: Mapping[str, Any]) -> Path:

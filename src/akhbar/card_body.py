@@ -161,7 +161,8 @@ def context(dataset_dir: Path, params: Mapping[str, Any], validation: Mapping | 
                   for name, p in plot_files.items()],
         "fields": card_facts.data_fields(dataset_dir),
         "example": _example_yaml(card_facts.example_row(dataset_dir)),
-        "bibtex": citation.bibtex(card, version["version"], version["fingerprint"]),
+        "bibtex": citation.bibtex(card, version["version"], version["fingerprint"],
+                                  released=version["release"] is not None),
     }
 
 

@@ -76,14 +76,15 @@ def citation_key(card: Mapping[str, Any], version: str) -> str:
     return f"{base}_{re.sub(r'[^0-9A-Za-z]+', '_', version)}"
 
 
-def bibtex(card: Mapping[str, Any], version: str, fp: str | None = None) -> str:
+def bibtex(card: Mapping[str, Any], version: str, fp: str | None = None,
+           released: bool = False) -> str:
     """A BibTeX ``@misc`` entry for this build: title, curators, version, URL, year of the
     release (none for an unreleased build) and the content fingerprint."""
     fields = [("title", f"{{{title(card)}}}")]
     people = " and ".join(_bibtex_name(a) for a in authors(card))
     if people:
         fields.append(("author", people))
-    if card.get("date"):
+    if released and card.get("date"):
         fields.append(("year", str(card["date"])[:4]))
     fields.append(("version", version))
     link = url(card)
