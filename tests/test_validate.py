@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -17,12 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from akhbar import params as params_mod
-from akhbar import validate
+from akhbar import quality, validate
 from akhbar.expectations_suites import SUITES_DIR, dumps, suite_dicts
 from akhbar.ids import article_id
 from akhbar.io import ParquetSink, write_table
@@ -39,6 +41,13 @@ SIZES = {"train": 4, "validation": 2, "test": 2}  # train spans two shards of 3 
 ROWS_PER_FILE = 3
 
 
+@functools.cache
+def _signals(text: str) -> tuple[tuple[str, Any], ...]:
+    """The filter's real signals of a text (so a good row passes the filter's checks)."""
+    row = quality.signals(pl.DataFrame({"text": [text]})).row(0, named=True)
+    return tuple((k, v) for k, v in row.items() if k != "text")
+
+
 def article(i: int, split: str) -> dict[str, Any]:
     """One well-formed article; every text differs (own sentences, built from parts)."""
     title = f"{SUBJECTS[i]} {VERBS[i]} {OBJECTS[i]} في {CITIES[i]}"
@@ -50,9 +59,8 @@ def article(i: int, split: str) -> dict[str, Any]:
         "id": uid, "url": url, "source": "example", "title": title, "text": text,
         "published": dt.datetime(2015, 7, 20, i, tzinfo=UTC),
         "crawled": dt.datetime(2015, 7, 21, tzinfo=UTC),
-        "raw_file": "feed.json", "raw_record": i, "n_chars": len(text),
-        "n_words": len(text.split()), "arabic_ratio": 0.97, "lang": "ar",
-        "lang_score": 0.99, "cluster_id": uid,
+        "raw_file": "feed.json", "raw_record": i, **dict(_signals(text)),
+        "cluster_id": uid,
     }
 
 
@@ -191,11 +199,12 @@ def test_committed_suites_equal_definitions() -> None:
 def test_main_exit_code(good, tmp_path: Path, capsys) -> None:
     root, _ = good
     params_file = tmp_path / "p.yaml"
-    params_file.write_text("validate:\n  data_docs: false\n  min_arabic_ratio: 0.99\n",
+    # the suites read the filter's own thresholds: a stricter filter fails this output
+    params_file.write_text("validate:\n  data_docs: false\nquality:\n  min_words: 22\n",
                            encoding="utf-8")
     assert validate.main(root, params_file, tmp_path / "r") == 1
     out = capsys.readouterr().out
-    assert "text_quality.arabic_ratio_min" in out and "validation FAILED" in out
+    assert "text_quality.filter_min_max_words" in out and "validation FAILED" in out
     params_file.write_text("validate:\n  data_docs: false\n", encoding="utf-8")
     assert validate.main(root, params_file, tmp_path / "r") == 0
 
@@ -337,7 +346,7 @@ FAULTS: dict[str, tuple[Callable[[Fixture], str], set[str]]] = {
     "text-null": (_set("train", 2, text=None), {"text_not_null"}),
     "text-blank": (_set("test", 1, text=" \n "), {"text_not_blank"}),
     "text-too-long": (_set("validation", 1, text=BIG), {"text_length"}),
-    "arabic-ratio-low": (_set("train", 0, arabic_ratio=0.2), {"arabic_ratio_min"}),
+    "arabic-ratio-low": (_set("train", 0, arabic_ratio=0.2), {"filter_arabic_ratio"}),
     "arabic-ratio-null": (_set("train", 3, arabic_ratio=None), {"arabic_ratio_not_null"}),
     "text-persian-yeh": (_sub("train", 1, "text", "يوم", "یوم"), {"text_no_persian_letters"}),
     "text-keheh": (_sub("test", 0, "text", "مسؤول", "مسؤولک"), {"text_no_persian_letters"}),
@@ -367,6 +376,7 @@ FAULTS: dict[str, tuple[Callable[[Fixture], str], set[str]]] = {
                                 {"published_not_after_crawled"}),
     "text-in-two-splits": (_copy_key("text"), {"no_text_in_two_splits"}),
     "cluster-in-two-splits": (_copy_key("cluster_id"), {"no_cluster_in_two_splits"}),
+    "story-in-two-splits": (_copy_key("story_id"), {"no_story_in_two_splits"}),
     "unknown-reason": (_unknown_reason, {"known_reason"}),
     "split-count-off": (_stats(_bump("articles.train", 1), "articles:train"),
                         {"counts_match_stats"}),
@@ -375,6 +385,62 @@ FAULTS: dict[str, tuple[Callable[[Fixture], str], set[str]]] = {
     "stats-incomplete": (_stats(_drop_total, "rejected_total"),
                          {"stats_json_valid", "counts_match_stats"}),
 }
+
+
+def _q(key: str) -> Any:
+    return params_mod.load()["quality"][key]
+
+
+#: Each threshold the filter applies, violated on one kept row: the suites must catch it.
+#: (fault, column, value, check, parameter overrides that make the threshold bite).
+FILTER_FAULTS = [
+    ("too-few-words", "n_words", _q("min_words") - 1, "filter_min_max_words", {}),
+    ("too-many-words", "n_words", _q("max_words") + 1, "filter_min_max_words", {}),
+    ("word-length-low", "mean_word_length", _q("min_mean_word_length") - 0.5,
+     "filter_mean_word_length", {}),
+    ("word-length-high", "mean_word_length", _q("max_mean_word_length") + 0.5,
+     "filter_mean_word_length", {}),
+    ("arabic-ratio-below-filter", "arabic_ratio", _q("min_arabic_ratio") - 0.01,
+     "filter_arabic_ratio", {}),
+    ("repeated-lines", "dup_line_frac", _q("max_dup_line_frac") + 0.01,
+     "filter_dup_line_frac", {}),
+    ("repeated-ngrams", "top_ngram_frac", _q("max_top_ngram_frac") + 0.01,
+     "filter_top_ngram_frac", {}),
+    ("line-punctuation", "punct_line_ratio", 0.2, "filter_punct_line_ratio",
+     {"min_punct_line_ratio": 0.5}),
+    ("not-a-kept-language", "lang", "en", "filter_language", {}),
+    ("lang-score-low", "lang_score", _q("min_lang_score") - 0.01, "filter_lang_score", {}),
+    ("signal-null", "n_words", None, "n_words_not_null", {}),
+    ("lang-null", "lang_score", None, "lang_score_not_null", {}),
+]
+
+
+@pytest.mark.parametrize(("fault", "column", "value", "check", "override"), FILTER_FAULTS,
+                         ids=[f[0] for f in FILTER_FAULTS])
+def test_filter_threshold_violation_is_caught(fault, column, value, check, override,
+                                              tmp_path: Path, params) -> None:
+    p = copy.deepcopy(params)
+    p["quality"].update(override)
+    good = validate.run(write_dataset(tmp_path / "good", Fixture()), p)
+    assert good.ok, good.summary()  # the threshold itself does not reject the good rows
+    fx = Fixture()
+    example = _set("validation", 1, **{column: value})(fx)
+    result = validate.run(write_dataset(tmp_path / "ds", fx), p)
+    assert {f.expectation for f in result.failures} == {check}, result.summary()
+    assert example in result.summary()
+
+
+def test_a_build_that_kept_nothing_fails(tmp_path: Path, params) -> None:
+    fx = Fixture(articles={s: [] for s in SPLITS})
+    result = validate.run(write_dataset(tmp_path / "ds", fx), params)
+    assert not result.ok
+    assert "dataset_not_empty" in {f.expectation for f in result.failures}, result.summary()
+
+
+def test_every_expectation_says_what_it_protects() -> None:
+    for name, suite in suite_dicts().items():
+        for e in suite["expectations"]:
+            assert len(e.get("notes") or "") > 20, (name, e["meta"]["check"])
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))

@@ -150,7 +150,6 @@ class Split(Section):
 class Validate(Section):
     min_text_chars: int
     max_text_chars: int
-    min_arabic_ratio: float
     date_min: str
     date_max: str
     batch_rows: int

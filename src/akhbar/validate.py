@@ -103,10 +103,12 @@ def _boilerplate_regex(line_markers: list[str], anywhere: list[str]) -> str:
 
 
 def suite_parameters(params: dict[str, Any]) -> dict[str, Any]:
-    """GX suite parameters from ``params['validate']`` (thresholds live only there)."""
+    """GX suite parameters from ``params['validate']`` and, for the filter's guarantees,
+    ``params['quality']`` (``quality_<key>``: the very values the filter applied)."""
     import pandas as pd
 
     v = params.get("validate", {})
+    q = params.get("quality", {})
     markers = [m for m in v.get("boilerplate_markers") or [] if m]
 
     def ts(value: Any) -> Any:
@@ -116,12 +118,15 @@ def suite_parameters(params: dict[str, Any]) -> dict[str, Any]:
     return {
         "min_text_chars": int(v.get("min_text_chars", 1)),
         "max_text_chars": int(v.get("max_text_chars", 1_000_000)),
-        "min_arabic_ratio": float(v.get("min_arabic_ratio", 0.5)),
         "date_min": ts(v.get("date_min", "1990-01-01")),
         "date_max": ts(v.get("date_max", "2100-01-01")),
         # a class that matches nothing when no marker is configured
         "boilerplate_regex": _boilerplate_regex(
             v.get("boilerplate_line_markers") or [], markers),
+        **{f"quality_{k}": (list(q[k]) if k == "languages" else q[k]) for k in (
+            "min_words", "max_words", "min_mean_word_length", "max_mean_word_length",
+            "min_arabic_ratio", "max_dup_line_frac", "max_top_ngram_frac",
+            "min_punct_line_ratio", "min_lang_score", "languages") if k in q},
     }
 
 
@@ -246,12 +251,13 @@ def _leakage_frame(keys: pa.Table) -> pa.Table:
     """Stacked distinct (key, split) rows; each row fills one of the three key columns,
     so a key found on two rows is a key shared by two splits."""
     parts = []
-    for source, target in (("id", "id_key"), ("text_key", "text_key"),
-                           ("cluster_id", "cluster_key")):
+    targets = ("id_key", "text_key", "cluster_key", "story_key")
+    for source, target in zip(("id", "text_key", "cluster_id", "story_id"), targets,
+                              strict=True):
         pairs = _distinct_pairs(keys.append_column("_k", keys.column(source)), "_k")
         n = pairs.num_rows
         cols = {"id": pairs.column("id"), "loc": pa.nulls(n, pa.string())}
-        for name in ("id_key", "text_key", "cluster_key"):
+        for name in targets:
             cols[name] = pairs.column("_k") if name == target else pa.nulls(n, pa.string())
         parts.append(pa.table(cols))
     return pa.concat_tables(parts)
@@ -306,12 +312,13 @@ def _keys(table: pa.Table) -> pa.Table:
                 else pa.nulls(n, pa.string()))
     return pa.table({"id": col("id"), "url": col("url"), "loc": col("loc"),
                      "split": col("split"), "text_key": text_key,
-                     "cluster_id": col("cluster_id")}, schema=_KEY_SCHEMA)
+                     "cluster_id": col("cluster_id"), "story_id": col("story_id")},
+                    schema=_KEY_SCHEMA)
 
 
 _KEY_SCHEMA = pa.schema([("id", pa.string()), ("url", pa.string()), ("loc", pa.string()),
                          ("split", pa.string()), ("text_key", pa.string()),
-                         ("cluster_id", pa.string())])
+                         ("cluster_id", pa.string()), ("story_id", pa.string())])
 
 
 def _validate_splits(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir: Path,
@@ -330,7 +337,7 @@ def _validate_splits(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir:
         observed[f"articles:{split}"] += pq.ParquetFile(path).metadata.num_rows
     key_parts: list[pa.Table] = []
     names = ["text_quality", "dates"]
-    for table in _chunks(pairs, [*ROW_COLUMNS, "url", "cluster_id"], batch_rows):
+    for table in _chunks(pairs, [*ROW_COLUMNS, "url", "cluster_id", "story_id"], batch_rows):
         frame = _pandas(table.select([c for c in [*ROW_COLUMNS, "loc"]
                                       if c in table.column_names]))
         results = gx.validate_many([suites[n] for n in names], frame, parameters, _INDEX)
