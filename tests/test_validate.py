@@ -12,6 +12,7 @@ import copy
 import datetime as dt
 import functools
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -163,13 +164,29 @@ def test_report_is_deterministic(good, params, tmp_path: Path) -> None:
         root / "reports" / "validation.json").read_bytes()
 
 
-def test_data_docs_rendered(good) -> None:
+def test_data_docs_rendered(good, params) -> None:
     root, _ = good
-    index = root / "reports" / "data_docs" / "index.html"
+    site = root / "reports" / "data_docs"
+    index = site / "index.html"
     assert index.is_file()
-    pages = list((root / "reports" / "data_docs" / "validations").rglob("*.html"))
-    assert {p.relative_to(root / "reports" / "data_docs" / "validations").parts[0]
+    pages = list((site / "validations").rglob("*.html"))
+    assert {p.relative_to(site / "validations").parts[0]
             for p in pages} == set(suite_dicts())
+    assert {p.stem for p in (site / "expectations").glob("*.html")} == set(suite_dicts())
+    broken = []
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "$PARAMETER" not in html, page
+        for href in re.findall(r'(?:href|src)="([^"#]+)(?:#[^"]*)?"', html):
+            if not href.startswith(("http:", "https:", "mailto:", "javascript:")) and \
+                    not (page.parent / href).exists():
+                broken.append(f"{page.relative_to(site)} → {href}")
+    assert broken == []
+    # thresholds show as the values used (the filter's own), notes as written
+    text_quality = (site / "expectations" / "text_quality.html").read_text(encoding="utf-8")
+    assert f"greater than or equal to {params['quality']['min_arabic_ratio']}" in \
+        re.sub(r"<[^>]+>|\s+", " ", text_quality).replace("  ", " ")
+    assert "the filter rejects a null signal" in text_quality
 
 
 def test_data_docs_show_a_failure(tmp_path: Path, params, caplog) -> None:

@@ -397,7 +397,8 @@ def run(dataset_dir: Path, params: dict[str, Any], reports_dir: Path | None = No
 
     report = tally.report()
     if reports_dir is not None:
-        _write_reports(Path(reports_dir), report, suites, bool(v.get("data_docs", True)))
+        _write_reports(Path(reports_dir), report, suites, bool(v.get("data_docs", True)),
+                       parameters)
     failures = [Failure(suite, c["check"], c["column"], c["examples"])
                 for suite, body in report["suites"].items()
                 for c in body["expectations"] if not c["success"]]
@@ -407,7 +408,7 @@ def run(dataset_dir: Path, params: dict[str, Any], reports_dir: Path | None = No
 
 
 def _write_reports(reports_dir: Path, report: dict[str, Any], suites: dict[str, Any],
-                   data_docs: bool) -> None:
+                   data_docs: bool, parameters: dict[str, Any]) -> None:
     reports_dir.mkdir(parents=True, exist_ok=True)
     (reports_dir / "validation.json").write_text(
         json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
@@ -415,7 +416,7 @@ def _write_reports(reports_dir: Path, report: dict[str, Any], suites: dict[str, 
     if data_docs:
         from akhbar.expectations_docs import build_data_docs
 
-        build_data_docs(_gx().context, reports_dir / "data_docs", report, suites)
+        build_data_docs(_gx().context, reports_dir / "data_docs", report, suites, parameters)
 
 
 def main(dataset_dir: Path | str, params_path: Path | str | None = None,
