@@ -389,3 +389,25 @@ def test_export_requires_a_card(tmp_path: Path) -> None:
     build_dataset(tmp_path / "ds", {"train": ["tr-1"]})
     with pytest.raises(FileNotFoundError):
         card.export(tmp_path / "ds", tmp_path / "out")
+
+
+def test_empty_lists_are_stored_as_empty_lists(tmp_path: Path) -> None:
+    """An article without tags or related titles has [] (not null) in every published
+    table; a raw record keeps null (the field was absent)."""
+    from akhbar.schema import RAW_SCHEMA, conform
+
+    rows = [{"id": "a", "raw_file": "f", "raw_record": 0, "tags": None},
+            {"id": "b", "raw_file": "f", "raw_record": 1, "tags": ["محليات"],
+             "related_titles": ["عنوان"]}]
+    for schema in (ARTICLE_SCHEMA, REJECTED_SCHEMA):
+        t = conform([{**r, "stage": "x", "reason": "x:y"} if schema is REJECTED_SCHEMA else r
+                     for r in rows], schema)
+        assert t.column("tags").to_pylist() == [[], ["محليات"]]
+        assert t.column("related_titles").to_pylist() == [[], ["عنوان"]]
+        assert t.column("tags").null_count == 0
+    raw = conform([{"raw_file": "f", "raw_record": 0, "tags": None}], RAW_SCHEMA)
+    assert raw.column("tags").to_pylist() == [None]
+    build_dataset(tmp_path / "ds", {"train": ["tr-0"]})  # i=0: no tags in the fixture
+    table = pq.read_table(tmp_path / "ds" / "data" / "train-00000-of-00001.parquet")
+    assert table.column("tags").to_pylist() == [[]]
+    assert table.column("related_titles").to_pylist() == [[]]

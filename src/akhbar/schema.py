@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 TS = pa.timestamp("us", tz="UTC")
 STR_LIST = pa.list_(pa.string())
@@ -100,6 +101,11 @@ REJECTED_SCHEMA = REJECTED_SCHEMA.set(
 )
 
 SPLITS = ("train", "validation", "test")
+
+#: List columns of article tables (ARTICLE/REJECTED) where "none" is an empty list, never
+#: null: a reader iterates a row's tags without a null check and ``datasets`` shows ``[]``.
+#: RAW_SCHEMA keeps null (the raw record had no such field: recorded as found).
+EMPTY_LIST_COLUMNS = frozenset({"tags", "related_titles", "reasons"})
 
 #: What each published column holds: the card's Data Fields table is generated from this
 #: one place (``tests/test_card.py`` checks that every column of the published schemas has
@@ -199,6 +205,8 @@ def conform(data: Any, schema: pa.Schema) -> pa.Table:
             if not field.nullable:
                 raise ValueError(f"required column {field.name!r} is missing")
             col = pa.nulls(table.num_rows, field.type)
+        if field.name in EMPTY_LIST_COLUMNS and col.null_count and "text" in schema.names:
+            col = pc.if_else(pc.is_null(col), pa.scalar([], field.type), col)
         columns.append(col)
     return pa.Table.from_arrays(columns, schema=schema)
 
