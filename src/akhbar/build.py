@@ -84,7 +84,7 @@ def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | 
                 elif name == "card":
                     from akhbar import card as card_stage
 
-                    card_stage.run(out, params, validation=validation)
+                    card_stage.run(out, params, validation=validation, raw_paths=raw_paths)
                 else:
                     run_stage(name, layout, params, raw_paths=paths)
                 timings[name] = round(time.perf_counter() - t0, 3)
