@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -50,6 +51,21 @@ def test_dvc_repro_builds_the_dataset_on_a_copy(tmp_path: Path) -> None:
     status = subprocess.run([str(DVC), "status"], cwd=repo, env=env, capture_output=True,
                             text=True)
     assert "up to date" in status.stdout.lower(), status.stdout
+    # the headline metrics: a few short lines, not the detailed stats
+    metrics = subprocess.run([str(DVC), "metrics", "show"], cwd=repo, env=env,
+                             capture_output=True, text=True)
+    assert metrics.returncode == 0, metrics.stderr
+    assert "articles.train" in metrics.stdout and "rejected.total" in metrics.stdout
+    assert max(len(line) for line in metrics.stdout.splitlines()) < 1000
+    # the plots DVC builds from dvc.yaml: the month axis is temporal, the histogram binned
+    shown = subprocess.run([str(DVC), "plots", "show", "--json"], cwd=repo, env=env,
+                           capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    specs = json.loads(shown.stdout)
+    month = next(v for k, v in specs.items() if k.endswith("articles_per_month.csv"))
+    assert month[0]["content"]["encoding"]["x"]["type"] == "temporal"
+    assert (repo / "dataset" / "version.json").is_file()
+    assert (repo / "reports" / "data_docs" / "index.html").is_file()
 
 
 # --- each stage's code dependencies --------------------------------------------------------
