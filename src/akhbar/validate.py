@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from akhbar import expectations_report as er
 from akhbar.expectations_report import MAX_EXAMPLES, Failure, Tally, ValidationResult
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, SPLITS
 
@@ -263,43 +264,6 @@ def _leakage_frame(keys: pa.Table) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def _read_stats(path: Path) -> tuple[dict[str, int], list[str]]:
-    """Expected counts from ``stats.json`` (key → n) and what is wrong with the file."""
-    try:
-        stats = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return {}, [f"stats.json: {exc.__class__.__name__}"]
-    problems = []
-    expected: dict[str, int] = {}
-    articles = stats.get("articles") if isinstance(stats, dict) else None
-    rejected = stats.get("rejected") if isinstance(stats, dict) else None
-    if not isinstance(articles, dict) or not isinstance(rejected, dict):
-        return {}, ["stats.json: no articles/rejected mapping"]
-    for split in SPLITS:
-        if not isinstance(articles.get(split), int):
-            problems.append(f"stats.json: articles.{split} missing")
-    for prefix, counts in (("articles", articles), ("rejected", rejected)):
-        for name, n in counts.items():
-            if isinstance(n, int) and not isinstance(n, bool):
-                expected[f"{prefix}:{name}"] = n
-            else:
-                problems.append(f"stats.json: {prefix}.{name} is not a count")
-    if isinstance(stats.get("rejected_total"), int):
-        expected["rejected_total"] = stats["rejected_total"]
-    else:
-        problems.append("stats.json: rejected_total missing")
-    return expected, problems
-
-
-def _counts_frame(observed: dict[str, int], expected: dict[str, int]) -> pa.Table:
-    keys = sorted(set(observed) | set(expected))
-    return pa.table({
-        "key": pa.array(keys, pa.string()),
-        "observed": pa.array([observed.get(k, 0) for k in keys], pa.int64()),
-        "expected": pa.array([expected.get(k, 0) for k in keys], pa.int64()),
-    })
-
-
 def _keys(table: pa.Table) -> pa.Table:
     """The small key columns of a chunk kept for the cross-split suites."""
     n = table.num_rows
@@ -388,11 +352,11 @@ def run(dataset_dir: Path, params: dict[str, Any], reports_dir: Path | None = No
     _validate_rejected(tally, gx, suites, dataset_dir, parameters, batch_rows, observed)
 
     # accounting: observed counts against stats.json
-    expected, problems = _read_stats(dataset_dir / "stats.json")
+    expected, problems = er.read_stats(dataset_dir / "stats.json")
     tally.add("accounting_counts", "stats_json_valid", "pyarrow", None, not problems,
               len(problems), problems)
     tally.add_gx("accounting_counts", gx.validate(
-        suites["accounting_counts"], _pandas(_counts_frame(dict(observed), expected)),
+        suites["accounting_counts"], _pandas(er.counts_frame(dict(observed), expected)),
         parameters, ["key"]))
 
     report = tally.report()
