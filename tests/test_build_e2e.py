@@ -48,7 +48,8 @@ def test_sample_build_loads_with_datasets(built) -> None:
     ids = [set(ds[s]["id"]) for s in SPLITS]
     assert not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2]), "an id is in two splits"
     rejected = datasets.load_dataset(str(out), "rejected")
-    assert rejected["train"].num_rows == result.stats["rejected_total"] > 0
+    assert list(rejected) == ["rejected"]  # the rejected config's one split
+    assert rejected["rejected"].num_rows == result.stats["rejected_total"] > 0
 
 
 def test_every_raw_record_ends_in_a_split_or_in_rejected(built) -> None:

@@ -64,7 +64,7 @@ def init_repo(repo: Path, remote: Path | None = None) -> None:
         # what `dvc remote add -d local REMOTE` writes, without one more dvc process
         with open(repo / ".dvc" / "config", "a", encoding="utf-8") as fh:
             fh.write(f"[core]\n    remote = local\n['remote \"local\"']\n    url = {remote}\n")
-    (repo / "params.yaml").write_text(
+    (repo / "card.yaml").write_text(
         "# test project\ncard:\n  version: 0.0.0  # set by release\n"
         '  pretty_name: "Akhbar test"\n  license: cc-by-4.0\n', encoding="utf-8")
 
@@ -153,16 +153,22 @@ def test_changelog_counts_against_previous_release(project) -> None:
 @pytest.mark.slow
 def test_version_written_once_and_tagged(project) -> None:
     repo = project["repo"]
-    params = yaml.safe_load((repo / "params.yaml").read_text(encoding="utf-8"))
+    text = (repo / "card.yaml").read_text(encoding="utf-8")
+    params = yaml.safe_load(text)
     assert params["card"]["version"] == "0.2.0" and params["card"]["date"] == "2026-02-20"
-    assert "# test project" in (repo / "params.yaml").read_text(encoding="utf-8")
-    assert "# set by release" in (repo / "params.yaml").read_text(encoding="utf-8")
+    fp = versions.fingerprint(versions.file_hashes(repo / "dataset"))
+    assert params["card"]["fingerprint"] == fp
+    assert "# test project" in text and "# set by release" in text
+    assert not (repo / "params.yaml").exists()  # the defaults file is never written
     cff = yaml.safe_load((repo / "CITATION.cff").read_text(encoding="utf-8"))
     assert cff["version"] == "0.2.0" and cff["date-released"] == "2026-02-20"
     assert release.release_tags(repo) == ["v0.1.0", "v0.2.0"]
     assert release.git(repo, "status", "--porcelain") == ""
-    old_params = yaml.safe_load(release.git(repo, "show", "v0.1.0:params.yaml"))
+    old_params = yaml.safe_load(release.git(repo, "show", "v0.1.0:card.yaml"))
     assert old_params["card"]["version"] == "0.1.0"
+    assert old_params["card"]["fingerprint"] != fp  # v0.1.0 had other bytes
+    log = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"Content fingerprint: `{fp}`" in _entry(log, "v0.2.0")
 
 
 @pytest.mark.slow
@@ -174,7 +180,8 @@ def test_pinned_load_returns_each_release(project, tmp_path: Path) -> None:
         assert dd["train"].features["tags"].feature.dtype == "string"
     local = versions.fetch("v0.1.0", project["repo"], cache_dir=tmp_path / "cache")
     readme = (local / "README.md").read_text(encoding="utf-8")
-    assert "| Version | 0.1.0 (2026-01-10) |" in readme  # the card as released
+    assert "| Version | `0.1.0` (release of 2026-01-10) |" in readme  # the card as released
+    assert "version      = {0.1.0}" in readme
     meta = card.front_matter(local / "README.md")
     assert [s["num_examples"] for s in meta["dataset_info"][0]["splits"]] == [9, 2, 3]
 
@@ -218,7 +225,7 @@ def test_release_refuses_dirty_tree_old_version_and_failed_validation(project,
     other = tmp_path / "failing"  # refused before any dvc command runs: no `dvc init`
     other.mkdir()
     sh(other, "git", "init", "-q")
-    (other / "params.yaml").write_text("card:\n  version: 0.0.0\n", encoding="utf-8")
+    (other / "card.yaml").write_text("card:\n  version: 0.0.0\n", encoding="utf-8")
     write_validation(other, False)
     sh(other, "git", "add", "-A")
     sh(other, "git", "commit", "-qm", "init")
@@ -237,6 +244,10 @@ def test_set_card_keys_keeps_everything_else(tmp_path: Path) -> None:
     assert "a:\n  x: 1  # keep\n" in text and "z:\n  version: 9\n" in text
     data = yaml.safe_load(text)
     assert data["card"] == {"version": "0.10.0", "date": "2026-05-01", "license": "mit"}
+    fresh = tmp_path / "card.yaml"  # created when missing
+    release.set_card_keys(fresh, {"version": "1.0.0", "fingerprint": "sha256:ab"})
+    assert yaml.safe_load(fresh.read_text(encoding="utf-8")) == {
+        "card": {"version": "1.0.0", "fingerprint": "sha256:ab"}}
 
 
 def test_diff_and_unreleased_notes(tmp_path: Path) -> None:

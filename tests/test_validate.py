@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from akhbar import params as params_mod
-from akhbar import validate
+from akhbar import quality, validate
 from akhbar.expectations_suites import SUITES_DIR, dumps, suite_dicts
 from akhbar.ids import article_id
 from akhbar.io import ParquetSink, write_table
@@ -39,6 +42,13 @@ SIZES = {"train": 4, "validation": 2, "test": 2}  # train spans two shards of 3 
 ROWS_PER_FILE = 3
 
 
+@functools.cache
+def _signals(text: str) -> tuple[tuple[str, Any], ...]:
+    """The filter's real signals of a text (so a good row passes the filter's checks)."""
+    row = quality.signals(pl.DataFrame({"text": [text]})).row(0, named=True)
+    return tuple((k, v) for k, v in row.items() if k != "text")
+
+
 def article(i: int, split: str) -> dict[str, Any]:
     """One well-formed article; every text differs (own sentences, built from parts)."""
     title = f"{SUBJECTS[i]} {VERBS[i]} {OBJECTS[i]} في {CITIES[i]}"
@@ -50,9 +60,8 @@ def article(i: int, split: str) -> dict[str, Any]:
         "id": uid, "url": url, "source": "example", "title": title, "text": text,
         "published": dt.datetime(2015, 7, 20, i, tzinfo=UTC),
         "crawled": dt.datetime(2015, 7, 21, tzinfo=UTC),
-        "raw_file": "feed.json", "raw_record": i, "n_chars": len(text),
-        "n_words": len(text.split()), "arabic_ratio": 0.97, "lang": "ar",
-        "lang_score": 0.99, "cluster_id": uid,
+        "raw_file": "feed.json", "raw_record": i, **dict(_signals(text)),
+        "cluster_id": uid,
     }
 
 
@@ -155,13 +164,29 @@ def test_report_is_deterministic(good, params, tmp_path: Path) -> None:
         root / "reports" / "validation.json").read_bytes()
 
 
-def test_data_docs_rendered(good) -> None:
+def test_data_docs_rendered(good, params) -> None:
     root, _ = good
-    index = root / "reports" / "data_docs" / "index.html"
+    site = root / "reports" / "data_docs"
+    index = site / "index.html"
     assert index.is_file()
-    pages = list((root / "reports" / "data_docs" / "validations").rglob("*.html"))
-    assert {p.relative_to(root / "reports" / "data_docs" / "validations").parts[0]
+    pages = list((site / "validations").rglob("*.html"))
+    assert {p.relative_to(site / "validations").parts[0]
             for p in pages} == set(suite_dicts())
+    assert {p.stem for p in (site / "expectations").glob("*.html")} == set(suite_dicts())
+    broken = []
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "$PARAMETER" not in html, page
+        for href in re.findall(r'(?:href|src)="([^"#]+)(?:#[^"]*)?"', html):
+            if not href.startswith(("http:", "https:", "mailto:", "javascript:")) and \
+                    not (page.parent / href).exists():
+                broken.append(f"{page.relative_to(site)} → {href}")
+    assert broken == []
+    # thresholds show as the values used (the filter's own), notes as written
+    text_quality = (site / "expectations" / "text_quality.html").read_text(encoding="utf-8")
+    assert f"greater than or equal to {params['quality']['min_arabic_ratio']}" in \
+        re.sub(r"<[^>]+>|\s+", " ", text_quality).replace("  ", " ")
+    assert "the filter rejects a null signal" in text_quality
 
 
 def test_data_docs_show_a_failure(tmp_path: Path, params, caplog) -> None:
@@ -191,11 +216,12 @@ def test_committed_suites_equal_definitions() -> None:
 def test_main_exit_code(good, tmp_path: Path, capsys) -> None:
     root, _ = good
     params_file = tmp_path / "p.yaml"
-    params_file.write_text("validate:\n  data_docs: false\n  min_arabic_ratio: 0.99\n",
+    # the suites read the filter's own thresholds: a stricter filter fails this output
+    params_file.write_text("validate:\n  data_docs: false\nquality:\n  min_words: 22\n",
                            encoding="utf-8")
     assert validate.main(root, params_file, tmp_path / "r") == 1
     out = capsys.readouterr().out
-    assert "text_quality.arabic_ratio_min" in out and "validation FAILED" in out
+    assert "text_quality.filter_min_max_words" in out and "validation FAILED" in out
     params_file.write_text("validate:\n  data_docs: false\n", encoding="utf-8")
     assert validate.main(root, params_file, tmp_path / "r") == 0
 
@@ -243,6 +269,15 @@ def _dup_id_across(fx: Fixture) -> str:
     uid = fx.articles["train"][0]["id"]
     fx.articles["validation"][0].update(id=uid)
     return uid
+
+
+def _same_story(fx: Fixture) -> str:
+    """One story cluster in train and test (each row its own story otherwise)."""
+    for rows in fx.articles.values():
+        for row in rows:
+            row["story_id"] = row["id"]
+    fx.articles["test"][0]["story_id"] = fx.articles["train"][0]["id"]
+    return fx.articles["train"][0]["id"]
 
 
 def _unknown_reason(fx: Fixture) -> str:
@@ -337,7 +372,7 @@ FAULTS: dict[str, tuple[Callable[[Fixture], str], set[str]]] = {
     "text-null": (_set("train", 2, text=None), {"text_not_null"}),
     "text-blank": (_set("test", 1, text=" \n "), {"text_not_blank"}),
     "text-too-long": (_set("validation", 1, text=BIG), {"text_length"}),
-    "arabic-ratio-low": (_set("train", 0, arabic_ratio=0.2), {"arabic_ratio_min"}),
+    "arabic-ratio-low": (_set("train", 0, arabic_ratio=0.2), {"filter_arabic_ratio"}),
     "arabic-ratio-null": (_set("train", 3, arabic_ratio=None), {"arabic_ratio_not_null"}),
     "text-persian-yeh": (_sub("train", 1, "text", "يوم", "یوم"), {"text_no_persian_letters"}),
     "text-keheh": (_sub("test", 0, "text", "مسؤول", "مسؤولک"), {"text_no_persian_letters"}),
@@ -367,6 +402,7 @@ FAULTS: dict[str, tuple[Callable[[Fixture], str], set[str]]] = {
                                 {"published_not_after_crawled"}),
     "text-in-two-splits": (_copy_key("text"), {"no_text_in_two_splits"}),
     "cluster-in-two-splits": (_copy_key("cluster_id"), {"no_cluster_in_two_splits"}),
+    "story-in-two-splits": (_same_story, {"no_story_in_two_splits"}),
     "unknown-reason": (_unknown_reason, {"known_reason"}),
     "split-count-off": (_stats(_bump("articles.train", 1), "articles:train"),
                         {"counts_match_stats"}),
@@ -375,6 +411,62 @@ FAULTS: dict[str, tuple[Callable[[Fixture], str], set[str]]] = {
     "stats-incomplete": (_stats(_drop_total, "rejected_total"),
                          {"stats_json_valid", "counts_match_stats"}),
 }
+
+
+def _q(key: str) -> Any:
+    return params_mod.load()["quality"][key]
+
+
+#: Each threshold the filter applies, violated on one kept row: the suites must catch it.
+#: (fault, column, value, check, parameter overrides that make the threshold bite).
+FILTER_FAULTS = [
+    ("too-few-words", "n_words", _q("min_words") - 1, "filter_min_max_words", {}),
+    ("too-many-words", "n_words", _q("max_words") + 1, "filter_min_max_words", {}),
+    ("word-length-low", "mean_word_length", _q("min_mean_word_length") - 0.5,
+     "filter_mean_word_length", {}),
+    ("word-length-high", "mean_word_length", _q("max_mean_word_length") + 0.5,
+     "filter_mean_word_length", {}),
+    ("arabic-ratio-below-filter", "arabic_ratio", _q("min_arabic_ratio") - 0.01,
+     "filter_arabic_ratio", {}),
+    ("repeated-lines", "dup_line_frac", _q("max_dup_line_frac") + 0.01,
+     "filter_dup_line_frac", {}),
+    ("repeated-ngrams", "top_ngram_frac", _q("max_top_ngram_frac") + 0.01,
+     "filter_top_ngram_frac", {}),
+    ("line-punctuation", "punct_line_ratio", 0.2, "filter_punct_line_ratio",
+     {"min_punct_line_ratio": 0.5}),
+    ("not-a-kept-language", "lang", "en", "filter_language", {}),
+    ("lang-score-low", "lang_score", _q("min_lang_score") - 0.01, "filter_lang_score", {}),
+    ("signal-null", "n_words", None, "n_words_not_null", {}),
+    ("lang-null", "lang_score", None, "lang_score_not_null", {}),
+]
+
+
+@pytest.mark.parametrize(("fault", "column", "value", "check", "override"), FILTER_FAULTS,
+                         ids=[f[0] for f in FILTER_FAULTS])
+def test_filter_threshold_violation_is_caught(fault, column, value, check, override,
+                                              tmp_path: Path, params) -> None:
+    p = copy.deepcopy(params)
+    p["quality"].update(override)
+    good = validate.run(write_dataset(tmp_path / "good", Fixture()), p)
+    assert good.ok, good.summary()  # the threshold itself does not reject the good rows
+    fx = Fixture()
+    example = _set("validation", 1, **{column: value})(fx)
+    result = validate.run(write_dataset(tmp_path / "ds", fx), p)
+    assert {f.expectation for f in result.failures} == {check}, result.summary()
+    assert example in result.summary()
+
+
+def test_a_build_that_kept_nothing_fails(tmp_path: Path, params) -> None:
+    fx = Fixture(articles={s: [] for s in SPLITS})
+    result = validate.run(write_dataset(tmp_path / "ds", fx), params)
+    assert not result.ok
+    assert "dataset_not_empty" in {f.expectation for f in result.failures}, result.summary()
+
+
+def test_every_expectation_says_what_it_protects() -> None:
+    for name, suite in suite_dicts().items():
+        for e in suite["expectations"]:
+            assert len(e.get("notes") or "") > 20, (name, e["meta"]["check"])
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))

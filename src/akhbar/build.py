@@ -133,7 +133,7 @@ def _run(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
                 if not isinstance(failure, ValidationFailed):
                     from akhbar import card as card_stage
 
-                    card_stage.run(staged, params, validation=validation)
+                    card_stage.run(staged, params, validation=validation, raw_paths=paths)
             else:
                 run_stage(name, layout, params, raw_paths=paths)
             timings[name] = round(time.perf_counter() - t0, 3)

@@ -1,41 +1,49 @@
 """The ``card`` stage: a Hugging Face dataset card that is also a datasheet.
 
-Why generated: every number a reader sees (split sizes, sources, years, what was removed
-and why, the parameters of each stage) is read from the Parquet files, ``stats.json``,
-``params.yaml`` and the validation report at build time, so the card cannot drift from the
-data. Hand-written prose lives in ``akhbar/templates/datasheet.md``.
+Why generated from facts: everything the card asserts is read from the build at card
+time — the Parquet files, ``stats.json``, the parameters the build ran with, the raw paths
+it was given and the validation report (:mod:`akhbar.card_facts`). What a build cannot
+know (licence, curators, contact, funding, how the raw data was collected) comes from the
+``card`` section of the parameters; when absent the card says "not stated" and the YAML
+licence is ``unknown`` (with a warning naming the key to set). The library's defaults
+state nothing, so a user's corpus never inherits the project's title, version or licence.
+
+The version is the build's content version (:func:`akhbar.versions.content_version`):
+the release number when the published bytes are the release's, else
+``<last release>+<12 hex of the content fingerprint>``. The fingerprint (sha256 over the
+published Parquet files) is written to ``version.json`` beside ``stats.json``.
 
 The YAML metadata is built with ``huggingface_hub.DatasetCardData`` and declares two
-configs (``default``: train/validation/test; ``rejected``) with their features derived
-from the files' Arrow schema by ``datasets.Features`` (timestamps stay timestamps, lists
-stay lists), so ``datasets.load_dataset(DIR)`` works offline and the Hub viewer shows
-the right types.
+configs (``default``: train/validation/test; ``rejected``: one split named ``rejected``)
+with features derived from the files' Arrow schema by ``datasets.Features``.
 
-Determinism: no build timestamp anywhere; the date is ``params.card.date`` (set by
-``akhbar.release``), so identical inputs give byte-identical ``README.md`` and plots.
-The dataset version has ONE source, ``params.card.version``; ``CITATION.cff`` and the
-card's BibTeX are generated from it (:func:`write_citation`, :func:`bibtex`).
+Determinism: no build timestamp anywhere; identical inputs give byte-identical
+``README.md``, ``version.json``, ``metrics.json`` and plots.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 from datasets import Features
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from akhbar import plots
+from akhbar import citation, plots, versions
 from akhbar.schema import SPLITS
+
+log = logging.getLogger(__name__)
+NOT_STATED = citation.NOT_STATED
+METRICS = "metrics.json"
 
 README = "README.md"
 PLOTS_DIR = "plots"
@@ -51,11 +59,6 @@ _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
           (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"),
           (1_000_000_000, "100M<n<1B"), (10_000_000_000, "1B<n<10B"),
           (100_000_000_000, "10B<n<100B"), (1_000_000_000_000, "100B<n<1T")]
-
-#: Hub license ids whose SPDX spelling is not simply the upper-cased id.
-_SPDX = {"apache-2.0": "Apache-2.0", "mit": "MIT", "odc-by": "ODC-By-1.0",
-         "cc0-1.0": "CC0-1.0", "odbl": "ODbL-1.0"}
-
 
 # --------------------------------------------------------------------------- files
 
@@ -137,213 +140,60 @@ def card_data(dataset_dir: Path, params: Mapping[str, Any]) -> DatasetCardData:
     rejected = rejected_files(dataset_dir)
     if rejected:
         configs.append({"config_name": "rejected",
-                        "data_files": [{"split": "train", "path": "rejected/*.parquet"}]})
-        infos.append(_config_info("rejected", {"train": rejected}))
+                        "data_files": [{"split": "rejected", "path": "rejected/*.parquet"}]})
+        infos.append(_config_info("rejected", {"rejected": rejected}))
     total = sum(s["num_examples"] for s in infos[0]["splits"])
     return DatasetCardData(
         pretty_name=card.get("pretty_name"),
-        license=card.get("license"),
-        language=list(card.get("language", ["ar"])),
-        multilinguality=card.get("multilinguality", "monolingual"),
+        license=license_id(card),
+        language=list(card.get("language") or ["ar"]),  # the filter keeps Arabic only
+        multilinguality=card.get("multilinguality") or None,
         size_categories=[size_category(total)],
-        source_datasets=list(card.get("source_datasets", ["original"])),
-        task_categories=list(card.get("task_categories", [])),
-        task_ids=list(card.get("task_ids", [])),
-        annotations_creators=list(card.get("annotations_creators", ["no-annotation"])),
-        language_creators=list(card.get("language_creators", ["found"])),
-        tags=list(card.get("tags", [])),
+        source_datasets=list(card.get("source_datasets") or []) or None,
+        task_categories=list(card.get("task_categories") or []) or None,
+        task_ids=list(card.get("task_ids") or []) or None,
+        annotations_creators=list(card.get("annotations_creators") or []) or None,
+        language_creators=list(card.get("language_creators") or []) or None,
+        tags=list(card.get("tags") or []) or None,
         configs=configs,
         dataset_info=infos,
     )
 
 
-# --------------------------------------------------------------------------- citation
+def license_id(card: Mapping[str, Any]) -> str:
+    """The Hub licence id; ``unknown`` (with a warning naming the key) when not stated."""
+    if card.get("license"):
+        return str(card["license"])
+    log.warning("card.license is not set: the card says `license: unknown`. Set it in the "
+                "card section of your parameters (e.g. `card: {license: cc-by-4.0}`).")
+    return "unknown"
 
 
-def version(params: Mapping[str, Any]) -> str:
-    """The dataset version (``params.card.version``, the one place it is written)."""
-    return str(params.get("card", {}).get("version", "0.0.0"))
+# --------------------------------------------------------------------------- version
 
 
-def spdx_license(hub_id: str | None) -> str | None:
-    """SPDX spelling of a Hub license id (CITATION.cff wants SPDX)."""
-    if not hub_id:
-        return None
-    return _SPDX.get(hub_id, hub_id.upper())
+def build_version(dataset_dir: Path, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The content fingerprint and version of the published files (``version.json``)."""
+    card = params.get("card") or {}
+    hashes = versions.file_hashes(dataset_dir)
+    fp = versions.fingerprint(hashes)
+    return {"fingerprint": fp, "version": versions.content_version(card, fp),
+            "release": card.get("version") if versions.is_release(card, fp) else None,
+            "last_release": card.get("version"), "files": hashes}
 
 
-def citation(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``CITATION.cff`` content (Citation File Format 1.2.0) from ``params.card``."""
-    card = params.get("card", {})
-    authors = _authors(card)
-    ref: dict[str, Any] = {"type": "dataset", "title": card.get("pretty_name"),
-                           "authors": authors, "version": version(params)}
-    if card.get("date"):
-        ref["date-released"] = str(card["date"])
-        ref["year"] = int(str(card["date"])[:4])
-    for key, cff_key in (("homepage", "url"), ("repository", "repository-code")):
-        if card.get(key):
-            ref[cff_key] = card[key]
-    if spdx_license(card.get("license")):
-        ref["license"] = spdx_license(card.get("license"))
-    top: dict[str, Any] = {
-        "cff-version": "1.2.0",
-        "message": "If you use this dataset, please cite it using these metadata.",
-        "type": "dataset",
-        "title": ref["title"],
-        "version": ref["version"],
-    }
-    if "date-released" in ref:
-        top["date-released"] = ref["date-released"]
-    top["authors"] = [dict(a) for a in authors]  # a copy: no YAML anchor/alias in the file
-    for key in ("license", "url", "repository-code"):
-        if key in ref:
-            top[key] = ref[key]
-    if card.get("description"):
-        top["abstract"] = " ".join(str(card["description"]).split())
-    if card.get("keywords"):
-        top["keywords"] = list(card["keywords"])
-    top["preferred-citation"] = ref
-    return top
+def bibtex(params: Mapping[str, Any], version: Mapping[str, Any]) -> str:
+    return citation.bibtex(params.get("card") or {}, version["version"], version["fingerprint"],
+                           released=version["release"] is not None)
 
 
-def citation_text(params: Mapping[str, Any]) -> str:
-    """``CITATION.cff`` as text (stable key order, UTF-8)."""
-    header = ("# Generated by akhbar.card.write_citation from params.yaml (card section);\n"
-              "# edit params.yaml, not this file.\n")
-    return header + yaml.safe_dump(citation(params), sort_keys=False, allow_unicode=True,
-                                   width=100)
+def write_citation(path: Path, params: Mapping[str, Any], version: Mapping[str, Any]) -> Path:
+    """Write ``CITATION.cff`` for this build (its content version)."""
+    return citation.write_citation(path, params.get("card") or {}, version["version"],
+                                   released=version["release"] is not None)
 
 
-def write_citation(path: Path, params: Mapping[str, Any]) -> Path:
-    """Write ``CITATION.cff`` from ``params.card``."""
-    path = Path(path)
-    path.write_text(citation_text(params), encoding="utf-8")
-    return path
-
-
-def _authors(card: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [dict(a) for a in card.get("authors") or [{"name": "Akhbar contributors"}]]
-
-
-def _bibtex_name(author: Mapping[str, Any]) -> str:
-    """``{Entity Name}`` (braced: not split into first/last) or ``Family, Given``."""
-    if author.get("name"):
-        return f"{{{author['name']}}}"
-    return ", ".join(x for x in (author.get("family-names"), author.get("given-names")) if x)
-
-
-def bibtex(params: Mapping[str, Any]) -> str:
-    """A BibTeX ``@misc`` entry for this version of the dataset."""
-    card = params.get("card", {})
-    authors = " and ".join(_bibtex_name(a) for a in _authors(card))
-    fields = [("title", f"{{{card.get('pretty_name')}}}"), ("author", authors),
-              ("version", version(params))]
-    if card.get("date"):
-        fields.append(("year", str(card["date"])[:4]))
-    if card.get("homepage"):
-        fields.append(("howpublished", f"\\url{{{card['homepage']}}}"))
-    fields.append(("note", f"Version {version(params)}"))
-    key = f"{card.get('citation_key', 'akhbar')}_{version(params).replace('.', '_')}"
-    body = ",\n".join(f"  {k:<12} = {{{v}}}" for k, v in fields)
-    return f"@misc{{{key},\n{body}\n}}"
-
-
-# --------------------------------------------------------------------------- body
-
-
-def _composition(articles: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    n = max(articles.height, 1)
-    by_split = articles.group_by("split").len(name="articles")
-    splits = {r["split"]: r["articles"] for r in by_split.iter_rows(named=True)}
-    sources = (articles.group_by("source").agg(
-        [(pl.col("split") == s).sum().alias(s) for s in SPLITS])
-        .with_columns(pl.sum_horizontal(*SPLITS).alias("total"))
-        .sort(["total", "source"], descending=[True, False]))
-    years = (articles.with_columns(
-        pl.col("published").dt.year().cast(pl.String).fill_null("(undated)").alias("year"))
-        .group_by("year").len(name="articles").sort("year"))
-    return {
-        "split_counts": [{"name": s, "articles": splits.get(s, 0),
-                          "share": f"{100 * splits.get(s, 0) / n:.1f}%"} for s in SPLITS],
-        "sources": sources.to_dicts(),
-        "years": years.to_dicts(),
-    }
-
-
-def _stage_params(stage: str, params: Mapping[str, Any]) -> str:
-    sections = STAGE_SECTIONS.get(stage, [stage])
-    chosen = {s: params[s] for s in sections if s in params}
-    if not chosen:
-        return ""
-    return yaml.safe_dump(chosen, sort_keys=False, allow_unicode=True, width=100).rstrip()
-
-
-def _removed(stats: Mapping[str, Any]) -> list[dict[str, Any]]:
-    rows = [{"reason": r, "stage": r.split(":", 1)[0], "records": int(n)}
-            for r, n in (stats.get("rejected") or {}).items()]
-    return sorted(rows, key=lambda r: (-r["records"], r["reason"]))
-
-
-def _split_mode(params: Mapping[str, Any]) -> str:
-    split = params.get("split", {})
-    if split.get("mode") == "temporal":
-        period = split.get("temporal", {}).get("period", "month")
-        return f"temporal split on the publication {period}"
-    return "salted hash of its id"
-
-
-def context(dataset_dir: Path, params: Mapping[str, Any], validation: Mapping | None,
-            plot_files: Mapping[str, Path], articles: pl.DataFrame,
-            data: DatasetCardData) -> dict[str, Any]:
-    """Everything the template shows, computed from the dataset folder."""
-    dataset_dir = Path(dataset_dir)
-    card = params.get("card", {})
-    stats_path = dataset_dir / "stats.json"
-    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
-    comp = _composition(articles)
-    sizes = {s["name"]: s for s in data.dataset_info[0]["splits"]}
-    splits = []
-    for row in comp["split_counts"]:
-        if row["name"] in sizes:
-            files = split_files(dataset_dir)[row["name"]]
-            splits.append({**row, "download_size": parquet_summary(files)["download_size"]})
-    ran = stats.get("stages") or {}
-    order = sorted(ran, key=lambda n: (PIPELINE.index(n) if n in PIPELINE else len(PIPELINE),
-                                       n))  # stats.json may be key-sorted
-    stages = [{"name": name, "rows_in": int(ran[name].get("rows_in", 0)),
-               "rows_out": int(ran[name].get("rows_out", 0)),
-               "rejected": sum(int(v) for v in (ran[name].get("rejected") or {}).values()),
-               "params": _stage_params(name, params)}
-              for name in order]
-    creators = ", ".join(a.get("name") or " ".join(
-        x for x in (a.get("given-names"), a.get("family-names")) if x) for a in _authors(card))
-    return {
-        "pretty_name": card.get("pretty_name", "Akhbar"),
-        "description": " ".join(str(card.get("description", "")).split()),
-        "version": version(params),
-        "date": str(card["date"]) if card.get("date") else "",
-        "license": card.get("license", ""),
-        "homepage": card.get("homepage", ""),
-        "repository": card.get("repository", ""),
-        "creators": creators,
-        "load_path": card.get("hub_repo") or "path/to/akhbar",
-        "total_articles": articles.height,
-        "records_in": int(stats.get("records_in", 0)),
-        "rejected_total": int(stats.get("rejected_total",
-                                        sum(int(v) for v in
-                                            (stats.get("rejected") or {}).values()))),
-        "split_mode": _split_mode(params),
-        "splits": splits,
-        "sources": comp["sources"],
-        "years": comp["years"],
-        "stages": stages,
-        "removed": _removed(stats),
-        "validation": dict(validation) if validation else None,
-        "plots": [{"title": plots.PLOTS[name], "file": p.relative_to(dataset_dir).as_posix()}
-                  for name, p in plot_files.items()],
-        "bibtex": bibtex(params),
-    }
+# --------------------------------------------------------------------------- render
 
 
 def _template(params: Mapping[str, Any]) -> str:
@@ -366,19 +216,32 @@ def render(data: DatasetCardData, ctx: Mapping[str, Any], template: str) -> Data
 
 
 def run(dataset_dir: Path, params: dict, validation: dict | None = None,
-        citation_path: Path | None = None) -> Path:
-    """Write ``dataset_dir/README.md`` and ``dataset_dir/plots/*`` (and ``CITATION.cff`` at
-    ``citation_path`` when given). Returns the card's path."""
+        citation_path: Path | None = None, raw_paths: Sequence[Path | str] | None = None
+        ) -> Path:
+    """Write ``dataset_dir/README.md``, ``plots/*``, ``version.json`` and ``metrics.json``
+    (and ``CITATION.cff`` at ``citation_path`` when given). ``raw_paths``: the raw inputs
+    as the user gave them (the CLI's arguments); ``raw.paths`` of the parameters when None
+    (the DVC pipeline). Returns the card's path."""
+    from akhbar import card_body
+
     dataset_dir = Path(dataset_dir)
     data = card_data(dataset_dir, params)
+    version = build_version(dataset_dir, params)
+    (dataset_dir / versions.VERSION_FILE).write_text(
+        json.dumps(version, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     articles = plots.article_frame(dataset_dir)
     plot_files = plots.write(dataset_dir, dataset_dir / PLOTS_DIR, params.get("card", {}),
                              articles)
-    ctx = context(dataset_dir, params, validation, plot_files, articles, data)
+    given = [str(p) for p in raw_paths] if raw_paths is not None else list(
+        (params.get("raw") or {}).get("paths") or [])
+    ctx = card_body.context(dataset_dir, params, validation, plot_files, data, version, given)
+    (dataset_dir / METRICS).write_text(
+        json.dumps(card_body.headline(ctx), indent=2, sort_keys=True) + "\n",
+        encoding="utf-8")
     out = dataset_dir / README
     render(data, ctx, _template(params)).save(out)
     if citation_path is not None:
-        write_citation(citation_path, params)
+        write_citation(citation_path, params, version)
     return out
 
 
@@ -412,7 +275,7 @@ def export(dataset_dir: Path, dest: Path) -> Path:
             shutil.rmtree(target)
         if (dataset_dir / folder).is_dir():
             shutil.copytree(dataset_dir / folder, target)
-    for name in (README, "stats.json"):
+    for name in (README, "stats.json", versions.VERSION_FILE, METRICS):
         if (dataset_dir / name).exists():
             shutil.copyfile(dataset_dir / name, dest / name)
     return dest

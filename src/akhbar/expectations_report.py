@@ -8,8 +8,12 @@ has one line per check however large the corpus is. The report holds counts and 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
+
+from akhbar.schema import SPLITS
 
 MAX_EXAMPLES = 5
 
@@ -142,3 +146,46 @@ def _example(row: Any) -> str:
         if value is not None and not pd.isna(value):
             return str(value)
     return "<null id>"
+
+
+# --------------------------------------------------------------------------- accounting
+
+
+def read_stats(path: Path) -> tuple[dict[str, int], list[str]]:
+    """Expected counts from ``stats.json`` (key → n) and what is wrong with the file."""
+    try:
+        stats = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return {}, [f"stats.json: {exc.__class__.__name__}"]
+    problems = []
+    expected: dict[str, int] = {}
+    articles = stats.get("articles") if isinstance(stats, dict) else None
+    rejected = stats.get("rejected") if isinstance(stats, dict) else None
+    if not isinstance(articles, dict) or not isinstance(rejected, dict):
+        return {}, ["stats.json: no articles/rejected mapping"]
+    for split in SPLITS:
+        if not isinstance(articles.get(split), int):
+            problems.append(f"stats.json: articles.{split} missing")
+    for prefix, counts in (("articles", articles), ("rejected", rejected)):
+        for name, n in counts.items():
+            if isinstance(n, int) and not isinstance(n, bool):
+                expected[f"{prefix}:{name}"] = n
+            else:
+                problems.append(f"stats.json: {prefix}.{name} is not a count")
+    if isinstance(stats.get("rejected_total"), int):
+        expected["rejected_total"] = stats["rejected_total"]
+    else:
+        problems.append("stats.json: rejected_total missing")
+    return expected, problems
+
+
+def counts_frame(observed: dict[str, int], expected: dict[str, int]) -> Any:
+    """One row per count key: observed in the files vs expected from stats.json."""
+    import pyarrow as pa
+
+    keys = sorted(set(observed) | set(expected))
+    return pa.table({
+        "key": pa.array(keys, pa.string()),
+        "observed": pa.array([observed.get(k, 0) for k in keys], pa.int64()),
+        "expected": pa.array([expected.get(k, 0) for k in keys], pa.int64()),
+    })

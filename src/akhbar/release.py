@@ -2,20 +2,27 @@
 
 A release of the dataset is the git tag ``vX.Y.Z`` of a commit whose DVC metadata
 (``dvc.lock`` or ``dataset.dvc``) pins the exact bytes of the dataset folder. The
-version is written in ONE place, ``params.yaml`` → ``card.version`` (with
-``card.date``); the card, its BibTeX and ``CITATION.cff`` are regenerated from it.
+release is written in ONE place, the project's card file ``card.yaml`` → ``card.version``,
+``card.date`` and ``card.fingerprint`` (the content fingerprint of the released bytes,
+:func:`akhbar.versions.fingerprint`); the card, its BibTeX and ``CITATION.cff`` name the
+release only while the published bytes have that fingerprint, and
+``<release>+<fingerprint>`` for any other build. ``params.yaml`` (the library's defaults)
+is never rewritten.
 
 :func:`release` refuses to run unless the git working tree is clean, the DVC-tracked data
 matches its metadata, and ``reports/validation.json`` says ``success``. It then:
 
-1. writes ``card.version``/``card.date`` into ``params.yaml`` (a targeted line edit, so
-   comments and the other sections stay as they are);
+1. writes ``card.version``/``card.date``/``card.fingerprint`` into ``card.yaml`` (a
+   targeted line edit, so comments and the other keys stay as they are);
 2. regenerates ``CITATION.cff`` and the dataset card (``dvc repro`` when the project has
    a ``dvc.yaml``, else ``akhbar.card.run`` + ``dvc add``);
 3. prepends a ``CHANGELOG.md`` entry with the articles added and removed per split and
    per source, comparing the article ids at the previous release tag (read through
    ``dvc.api.DVCFileSystem``) with the current ones;
 4. commits and tags ``vX.Y.Z``.
+
+``ReleaseError`` is an :class:`akhbar.errors.AkhbarError`: a refused release is reported
+as one line, not as an unexpected error.
 
 Publishing is then (or ``push=True`` for the DVC half)::
 
@@ -45,7 +52,12 @@ import yaml
 
 from akhbar import card, versions
 from akhbar import params as params_mod
+from akhbar.errors import AkhbarError
 from akhbar.schema import SPLITS
+
+#: The project's card file (its ``card:`` section), merged over params.yaml by the DVC
+#: card stage; the only file a release edits besides CHANGELOG.md and CITATION.cff.
+CARD_FILE = "card.yaml"
 
 CHANGELOG_HEADER = """# Changelog
 
@@ -59,7 +71,7 @@ into the next release's entry.
 """
 
 
-class ReleaseError(RuntimeError):
+class ReleaseError(AkhbarError):
     """A precondition of a release does not hold (nothing was changed)."""
 
 
@@ -110,9 +122,12 @@ def release_tags(repo: Path) -> list[str]:
 
 
 def set_card_keys(path: Path, values: dict[str, str]) -> None:
-    """Set ``card.<key>: "<value>"`` lines in a params file, leaving every other line,
-    comment and section untouched (a YAML round trip would drop the comments)."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines(keepends=True)
+    """Set ``card.<key>: "<value>"`` lines in the project's card file (created when
+    missing), leaving every other line, comment and section untouched (a YAML round trip
+    would drop the comments)."""
+    path = Path(path)
+    lines = (path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists()
+             else [])
     start = next((i for i, ln in enumerate(lines) if re.match(r"^card:\s*(#.*)?$", ln)), None)
     if start is None:
         if lines and not lines[-1].endswith("\n"):
@@ -224,9 +239,12 @@ def _table(rows: list[dict[str, Any]], key: str, prev: str, new: str) -> list[st
 
 
 def changelog_entry(tag: str, date: str, prev: str | None, d: dict[str, Any],
-                    notes: str = "") -> str:
-    """The Markdown entry of one release."""
+                    notes: str = "", fingerprint: str | None = None) -> str:
+    """The Markdown entry of one release (named by its tag and content fingerprint)."""
     lines = [f"## {tag} — {date}", ""]
+    if fingerprint:
+        lines += [f"Content fingerprint: `{fingerprint}` (builds with other bytes are cited "
+                  f"as `{tag[1:]}+<first 12 hex of their fingerprint>`).", ""]
     if prev:
         lines.append(f"Articles: {d['before']:,} → {d['after']:,} (+{d['added']:,} added, "
                      f"-{d['removed']:,} removed) compared with {prev}.")
@@ -280,12 +298,11 @@ def _check_preconditions(repo: Path, report: Path) -> dict[str, Any]:
 
 def _refresh(repo: Path, dataset: str, params: dict[str, Any],
              validation: dict[str, Any]) -> None:
-    """Regenerate what shows the version (the card), and record it in DVC."""
-    card.write_citation(repo / "CITATION.cff", params)
+    """Regenerate what shows the version (card, CITATION.cff), and record it in DVC."""
     if (repo / "dvc.yaml").exists():
         dvc(repo, "repro")
     else:
-        card.run(repo / dataset, params, validation)
+        card.run(repo / dataset, params, validation, citation_path=repo / "CITATION.cff")
         if (repo / f"{dataset}.dvc").exists():
             dvc(repo, "add", dataset)
 
@@ -317,11 +334,13 @@ def release(version: str, repo: Path | str = ".", *, date: str | None = None,
     before = ids_at(repo, prev, dataset) if prev else current_ids(repo / dataset).clear()
     changes = diff(before, current_ids(repo / dataset))
 
-    set_card_keys(repo / "params.yaml", {"version": number, "date": date})
-    params = params_mod.load(repo / "params.yaml")
+    fp = versions.fingerprint(versions.file_hashes(repo / dataset))
+    set_card_keys(repo / CARD_FILE, {"version": number, "date": date, "fingerprint": fp})
+    params = params_mod.load(*[p for p in (repo / "params.yaml", repo / CARD_FILE)
+                               if p.exists()])
     _refresh(repo, dataset, params, validation)
     add_changelog_entry(repo / "CHANGELOG.md",
-                        lambda notes: changelog_entry(new_tag, date, prev, changes, notes))
+                        lambda notes: changelog_entry(new_tag, date, prev, changes, notes, fp))
 
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", f"Release {new_tag}")

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 TS = pa.timestamp("us", tz="UTC")
 STR_LIST = pa.list_(pa.string())
@@ -101,6 +102,69 @@ REJECTED_SCHEMA = REJECTED_SCHEMA.set(
 
 SPLITS = ("train", "validation", "test")
 
+#: List columns of article tables (ARTICLE/REJECTED) where "none" is an empty list, never
+#: null: a reader iterates a row's tags without a null check and ``datasets`` shows ``[]``.
+#: RAW_SCHEMA keeps null (the raw record had no such field: recorded as found).
+EMPTY_LIST_COLUMNS = frozenset({"tags", "related_titles", "reasons"})
+
+#: What each published column holds: the card's Data Fields table is generated from this
+#: one place (``tests/test_card.py`` checks that every column of the published schemas has
+#: an entry). Say what a reader may rely on, including when the value is null.
+DESCRIPTIONS: dict[str, str] = {
+    "id": "Stable article id: hash of the canonical URL, or of the normalized text when "
+          "there is no URL (null in `rejected` for records that never became articles).",
+    "url": "Canonical URL of the article as given by the raw record; null when unknown.",
+    "source": "Outlet or site the article came from (record field, aggregator page or "
+              "preset); null when unknown.",
+    "title": "Headline, cleaned like the text; null when the record had none.",
+    "text": "Article body: cleaned, normalized Arabic text; paragraphs separated by "
+            "newlines; boilerplate lines of its source removed.",
+    "published": "Publication time (UTC). Never the crawl time; null when no date could be "
+                 "recovered. See `published_from`.",
+    "published_from": "Where `published` came from: `field` (the record's date field), "
+                      "`dateline` (a dateline in the body), `url` (a date in the URL), "
+                      "`path` (a date in the raw file path) or null (undated).",
+    "crawled": "Time the raw page was fetched (UTC), as given by the raw record; null when "
+               "unknown.",
+    "author": "Person(s) credited as author; null when none was given.",
+    "tags": "Keywords/tags given by the source (empty list when none).",
+    "category": "Section or category of the article (from a record field or a path "
+                "pattern); null when unknown.",
+    "related_titles": "Titles of the \"read also\" articles linked from this one (empty "
+                      "list when none).",
+    "dateline": "Place/agency dateline cut from the start of the body (e.g. `الرياض - واس`);"
+                " null when none.",
+    "host_id": "For a \"read also\" article cut out of another page: the id of that host "
+               "article; null otherwise.",
+    "raw_file": "Raw file the record came from, relative to the raw path given to ingest.",
+    "raw_record": "Index of the record inside `raw_file` (0-based).",
+    "raw_sha256": "SHA-256 of the raw file's bytes (ties the row to its exact input).",
+    "raw_encoding": "Character encoding detected for the raw file (e.g. utf-8, "
+                    "windows-1256).",
+    "raw_format": "Reader that parsed the record: aggregator, json, jsonl, csv, html, warc "
+                  "or trec.",
+    "n_chars": "Characters in `text`.",
+    "n_words": "Words in `text` (whitespace tokens holding a letter or digit).",
+    "mean_word_length": "Mean characters per word of `text`.",
+    "arabic_ratio": "Arabic letters / all letters of `text`.",
+    "non_arabic_script_ratio": "Letters of other scripts (Latin, ...) / all letters.",
+    "punct_line_ratio": "Share of lines ending in sentence punctuation (. ! ? ، ؛ ؟ … »).",
+    "dup_line_frac": "Share of lines that repeat an earlier line of the same text.",
+    "top_ngram_frac": "Share of characters covered by the most repeated word 2-gram.",
+    "lang": "Language label of the text's start (py3langid; `ar`, `arz`, `ary`, ...).",
+    "lang_score": "Probability of `lang` given by the language identifier.",
+    "cluster_id": "Near-duplicate cluster: the id of the article kept for the cluster.",
+    "story_id": "Story cluster (texts rewritten from one story, at a lower similarity than "
+                "deduplication); a story lies in one split only. Null when not computed.",
+    "stage": "(rejected) Stage that rejected the record.",
+    "reason": "(rejected) First reason, `<stage>:<why>`, e.g. `quality:too-short`.",
+    "reasons": "(rejected) Every reason that fired.",
+    "detail": "(rejected) Human-readable message naming what went wrong.",
+    "duplicate_of": "(rejected) For a duplicate: the id of the article kept instead.",
+    "raw_excerpt": "(rejected) First bytes of the raw record, for records that never became "
+                   "articles.",
+}
+
 
 def _plain(type_: pa.DataType) -> pa.DataType:
     """Map polars' wide/view string types to the plain ones of the contract."""
@@ -141,6 +205,8 @@ def conform(data: Any, schema: pa.Schema) -> pa.Table:
             if not field.nullable:
                 raise ValueError(f"required column {field.name!r} is missing")
             col = pa.nulls(table.num_rows, field.type)
+        if field.name in EMPTY_LIST_COLUMNS and col.null_count and "text" in schema.names:
+            col = pc.if_else(pc.is_null(col), pa.scalar([], field.type), col)
         columns.append(col)
     return pa.Table.from_arrays(columns, schema=schema)
 

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from akhbar import expectations_report as er
 from akhbar.expectations_report import MAX_EXAMPLES, Failure, Tally, ValidationResult
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, SPLITS
 
@@ -103,10 +104,12 @@ def _boilerplate_regex(line_markers: list[str], anywhere: list[str]) -> str:
 
 
 def suite_parameters(params: dict[str, Any]) -> dict[str, Any]:
-    """GX suite parameters from ``params['validate']`` (thresholds live only there)."""
+    """GX suite parameters from ``params['validate']`` and, for the filter's guarantees,
+    ``params['quality']`` (``quality_<key>``: the very values the filter applied)."""
     import pandas as pd
 
     v = params.get("validate", {})
+    q = params.get("quality", {})
     markers = [m for m in v.get("boilerplate_markers") or [] if m]
 
     def ts(value: Any) -> Any:
@@ -116,12 +119,15 @@ def suite_parameters(params: dict[str, Any]) -> dict[str, Any]:
     return {
         "min_text_chars": int(v.get("min_text_chars", 1)),
         "max_text_chars": int(v.get("max_text_chars", 1_000_000)),
-        "min_arabic_ratio": float(v.get("min_arabic_ratio", 0.5)),
         "date_min": ts(v.get("date_min", "1990-01-01")),
         "date_max": ts(v.get("date_max", "2100-01-01")),
         # a class that matches nothing when no marker is configured
         "boilerplate_regex": _boilerplate_regex(
             v.get("boilerplate_line_markers") or [], markers),
+        **{f"quality_{k}": (list(q[k]) if k == "languages" else q[k]) for k in (
+            "min_words", "max_words", "min_mean_word_length", "max_mean_word_length",
+            "min_arabic_ratio", "max_dup_line_frac", "max_top_ngram_frac",
+            "min_punct_line_ratio", "min_lang_score", "languages") if k in q},
     }
 
 
@@ -246,52 +252,16 @@ def _leakage_frame(keys: pa.Table) -> pa.Table:
     """Stacked distinct (key, split) rows; each row fills one of the three key columns,
     so a key found on two rows is a key shared by two splits."""
     parts = []
-    for source, target in (("id", "id_key"), ("text_key", "text_key"),
-                           ("cluster_id", "cluster_key")):
+    targets = ("id_key", "text_key", "cluster_key", "story_key")
+    for source, target in zip(("id", "text_key", "cluster_id", "story_id"), targets,
+                              strict=True):
         pairs = _distinct_pairs(keys.append_column("_k", keys.column(source)), "_k")
         n = pairs.num_rows
         cols = {"id": pairs.column("id"), "loc": pa.nulls(n, pa.string())}
-        for name in ("id_key", "text_key", "cluster_key"):
+        for name in targets:
             cols[name] = pairs.column("_k") if name == target else pa.nulls(n, pa.string())
         parts.append(pa.table(cols))
     return pa.concat_tables(parts)
-
-
-def _read_stats(path: Path) -> tuple[dict[str, int], list[str]]:
-    """Expected counts from ``stats.json`` (key → n) and what is wrong with the file."""
-    try:
-        stats = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return {}, [f"stats.json: {exc.__class__.__name__}"]
-    problems = []
-    expected: dict[str, int] = {}
-    articles = stats.get("articles") if isinstance(stats, dict) else None
-    rejected = stats.get("rejected") if isinstance(stats, dict) else None
-    if not isinstance(articles, dict) or not isinstance(rejected, dict):
-        return {}, ["stats.json: no articles/rejected mapping"]
-    for split in SPLITS:
-        if not isinstance(articles.get(split), int):
-            problems.append(f"stats.json: articles.{split} missing")
-    for prefix, counts in (("articles", articles), ("rejected", rejected)):
-        for name, n in counts.items():
-            if isinstance(n, int) and not isinstance(n, bool):
-                expected[f"{prefix}:{name}"] = n
-            else:
-                problems.append(f"stats.json: {prefix}.{name} is not a count")
-    if isinstance(stats.get("rejected_total"), int):
-        expected["rejected_total"] = stats["rejected_total"]
-    else:
-        problems.append("stats.json: rejected_total missing")
-    return expected, problems
-
-
-def _counts_frame(observed: dict[str, int], expected: dict[str, int]) -> pa.Table:
-    keys = sorted(set(observed) | set(expected))
-    return pa.table({
-        "key": pa.array(keys, pa.string()),
-        "observed": pa.array([observed.get(k, 0) for k in keys], pa.int64()),
-        "expected": pa.array([expected.get(k, 0) for k in keys], pa.int64()),
-    })
 
 
 def _keys(table: pa.Table) -> pa.Table:
@@ -306,12 +276,13 @@ def _keys(table: pa.Table) -> pa.Table:
                 else pa.nulls(n, pa.string()))
     return pa.table({"id": col("id"), "url": col("url"), "loc": col("loc"),
                      "split": col("split"), "text_key": text_key,
-                     "cluster_id": col("cluster_id")}, schema=_KEY_SCHEMA)
+                     "cluster_id": col("cluster_id"), "story_id": col("story_id")},
+                    schema=_KEY_SCHEMA)
 
 
 _KEY_SCHEMA = pa.schema([("id", pa.string()), ("url", pa.string()), ("loc", pa.string()),
                          ("split", pa.string()), ("text_key", pa.string()),
-                         ("cluster_id", pa.string())])
+                         ("cluster_id", pa.string()), ("story_id", pa.string())])
 
 
 def _validate_splits(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir: Path,
@@ -330,7 +301,7 @@ def _validate_splits(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir:
         observed[f"articles:{split}"] += pq.ParquetFile(path).metadata.num_rows
     key_parts: list[pa.Table] = []
     names = ["text_quality", "dates"]
-    for table in _chunks(pairs, [*ROW_COLUMNS, "url", "cluster_id"], batch_rows):
+    for table in _chunks(pairs, [*ROW_COLUMNS, "url", "cluster_id", "story_id"], batch_rows):
         frame = _pandas(table.select([c for c in [*ROW_COLUMNS, "loc"]
                                       if c in table.column_names]))
         results = gx.validate_many([suites[n] for n in names], frame, parameters, _INDEX)
@@ -381,16 +352,17 @@ def run(dataset_dir: Path, params: dict[str, Any], reports_dir: Path | None = No
     _validate_rejected(tally, gx, suites, dataset_dir, parameters, batch_rows, observed)
 
     # accounting: observed counts against stats.json
-    expected, problems = _read_stats(dataset_dir / "stats.json")
+    expected, problems = er.read_stats(dataset_dir / "stats.json")
     tally.add("accounting_counts", "stats_json_valid", "pyarrow", None, not problems,
               len(problems), problems)
     tally.add_gx("accounting_counts", gx.validate(
-        suites["accounting_counts"], _pandas(_counts_frame(dict(observed), expected)),
+        suites["accounting_counts"], _pandas(er.counts_frame(dict(observed), expected)),
         parameters, ["key"]))
 
     report = tally.report()
     if reports_dir is not None:
-        _write_reports(Path(reports_dir).resolve(), report, suites, bool(v.get("data_docs", True)))
+        _write_reports(Path(reports_dir).resolve(), report, suites, bool(v.get("data_docs", True)),
+                       parameters)
     failures = [Failure(suite, c["check"], c["column"], c["examples"])
                 for suite, body in report["suites"].items()
                 for c in body["expectations"] if not c["success"]]
@@ -400,7 +372,7 @@ def run(dataset_dir: Path, params: dict[str, Any], reports_dir: Path | None = No
 
 
 def _write_reports(reports_dir: Path, report: dict[str, Any], suites: dict[str, Any],
-                   data_docs: bool) -> None:
+                   data_docs: bool, parameters: dict[str, Any]) -> None:
     reports_dir.mkdir(parents=True, exist_ok=True)
     (reports_dir / "validation.json").write_text(
         json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
@@ -408,7 +380,7 @@ def _write_reports(reports_dir: Path, report: dict[str, Any], suites: dict[str, 
     if data_docs:
         from akhbar.expectations_docs import build_data_docs
 
-        build_data_docs(_gx().context, reports_dir / "data_docs", report, suites)
+        build_data_docs(_gx().context, reports_dir / "data_docs", report, suites, parameters)
 
 
 def main(dataset_dir: Path | str, params_path: Path | str | None = None,

@@ -13,17 +13,65 @@ load of the same version free and offline.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from datasets import DatasetDict, load_dataset
-from dvc.api import DVCFileSystem
+if TYPE_CHECKING:  # heavy imports stay out of the card stage's path
+    from datasets import DatasetDict
+    from dvc.api import DVCFileSystem
 
 _TAG = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
 _COMPLETE = ".akhbar-complete"
+#: The published Parquet files a fingerprint covers (both configs), relative to the folder.
+PUBLISHED = ("data/*.parquet", "rejected/*.parquet")
+#: Where the fingerprint is written, beside ``stats.json``.
+VERSION_FILE = "version.json"
+UNRELEASED = "0.0.0"
+
+
+def file_hashes(dataset_dir: Path) -> dict[str, str]:
+    """``relative path → sha256`` of every published Parquet file, sorted by path."""
+    dataset_dir = Path(dataset_dir)
+    out = {}
+    for pattern in PUBLISHED:
+        for path in sorted(dataset_dir.glob(pattern)):
+            digest = hashlib.sha256()
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+            out[path.relative_to(dataset_dir).as_posix()] = digest.hexdigest()
+    return dict(sorted(out.items()))
+
+
+def fingerprint(hashes: Mapping[str, str]) -> str:
+    """``sha256:<hex>`` over the published files: their names and bytes, nothing else
+    (no time, no path of the folder), so the same rows give the same fingerprint and any
+    changed, added, removed or renamed shard gives another."""
+    digest = hashlib.sha256()
+    for name, value in sorted(hashes.items()):
+        digest.update(f"{name}\0{value}\n".encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def content_version(card: Mapping[str, Any], fp: str) -> str:
+    """The version a build is cited by: the release number when these bytes are the
+    release's (``card.fingerprint`` equals ``fp``), else ``<last release>+<12 hex of the
+    fingerprint>`` (``0.0.0+…`` before any release), a PEP 440 local version."""
+    last = card.get("version")
+    if last and card.get("fingerprint") == fp:
+        return str(last)
+    return f"{last or UNRELEASED}+{fp.split(':', 1)[-1][:12]}"
+
+
+def is_release(card: Mapping[str, Any], fp: str) -> bool:
+    """True when ``fp`` is the fingerprint recorded for the release ``card.version``."""
+    return bool(card.get("version")) and card.get("fingerprint") == fp
 
 
 def tag(version: str) -> str:
@@ -51,6 +99,8 @@ def fetch(version: str, repo: str | Path = ".", dataset: str = "dataset",
     The copy is made in a temporary folder and renamed into place, so an interrupted
     fetch never leaves a half-filled version behind.
     """
+    from dvc.api import DVCFileSystem
+
     rev = tag(version)
     fs = DVCFileSystem(str(repo), rev=rev)
     try:
@@ -83,6 +133,8 @@ def load(version: str = "v0.1.0", repo: str | Path = ".", dataset: str = "datase
     ``repo`` is a local path or a git URL (anything ``DVCFileSystem`` accepts).
     ``config="rejected"`` gives the removed records of that release instead.
     """
+    from datasets import load_dataset
+
     local = fetch(version, repo, dataset, cache_dir)
     hf_cache = local.parent / f"{local.name}.hf"
     return load_dataset(str(local), config, cache_dir=str(hf_cache))
