@@ -84,7 +84,7 @@ def _is_binary(text: str, params: EncodingParams) -> bool:
     return bool(sample) and len(_CONTROL.findall(sample)) / len(sample) > params.max_control_ratio
 
 
-def _utf16_pattern(data: bytes) -> str | None:
+def utf16_pattern(data: bytes) -> str | None:
     """``utf-16-le``/``-be`` when one byte parity is mostly NUL or the Arabic block byte
     0x06 and the other is not (UTF-16 without a BOM)."""
     sample = data[: _SAMPLE - (_SAMPLE % 2)]
@@ -177,7 +177,7 @@ def decode(data: bytes, declared: str | None = None,
             return _done(text, name, repairs)
     # UTF-16 without a BOM first: Arabic UTF-16-LE (bytes xx 06) can be valid UTF-8 full
     # of control characters; the parity pattern never matches real UTF-8 or ASCII text.
-    utf16 = _utf16_pattern(data)
+    utf16 = utf16_pattern(data)
     if utf16 and (text := _strict(data, utf16)) is not None and not _is_binary(text, params):
         return _done(text, utf16, repairs)
     data = _tidy_bytes(data, params, repairs)

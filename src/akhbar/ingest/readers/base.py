@@ -26,6 +26,8 @@ class Blob:
     size: int
     data: bytes | None = None
     path: Path | None = None
+    #: the content is the start of a cut stream (a truncated ``.gz``): what was lost
+    truncated: str | None = None
 
     def open(self) -> IO[bytes]:
         """A binary stream over the content."""
