@@ -61,7 +61,12 @@ def elements(data: bytes, open_at: int) -> Iterator[Span]:
         elif depth == 0:  # ',' between elements
             yield _trim(data, start, at) or Span(start, start)
             start = at + 1
-    yield Span(*_bounds(data, start, len(data)), error=(
+    lo, hi = _bounds(data, start, len(data))
+    if depth == 0 and hi > lo and data[hi - 1] in _CLOSE:
+        # the last element is whole (cut right after it): kept, and the cut is reported
+        yield Span(lo, hi)
+        start = lo = hi
+    yield Span(lo, hi, error=(
         f"array not closed: cut or unbalanced from byte {start} to the end "
         f"({len(data) - start} bytes)"))
 
