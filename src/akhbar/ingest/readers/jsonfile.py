@@ -48,21 +48,39 @@ def _emit(records: list[Any], mapping: Mapping_, encoding: str, damaged: bool,
     if not records:
         return
     if not damaged and not check_size and all(type(r) is dict for r in records):
-        yield Batch(list(range(start, start + len(records))), encoding,
-                    mapping.columns(records))
-        return
+        try:
+            columns = mapping.columns(records)
+        except (orjson.JSONEncodeError, RecursionError):
+            pass  # a field nested too deep to write: found record by record below
+        else:
+            yield Batch(list(range(start, start + len(records))), encoding, columns)
+            return
     for i, rec in enumerate(records, start):
         if not isinstance(rec, dict):
             yield Bad(i, "invalid-record", f"a {type(rec).__name__}, not an object",
-                      orjson.dumps(rec, default=str)[:ctx.excerpt_bytes], encoding)
+                      _dump(rec)[:ctx.excerpt_bytes], encoding)
             continue
         if check_size:
-            size = len(orjson.dumps(rec, default=str))
-            if (msg := too_large(size, ctx)) is not None:
-                yield Bad(i, "too-large", msg, orjson.dumps(rec, default=str)[:ctx.excerpt_bytes],
-                          encoding)
+            dumped = _dump(rec)
+            if (msg := too_large(len(dumped), ctx)) is not None:
+                yield Bad(i, "too-large", msg, dumped[:ctx.excerpt_bytes], encoding)
                 continue
-        yield Good(i, encoding, mapping.extract(rec), damaged)
+        try:
+            fields = mapping.extract(rec)
+        except (orjson.JSONEncodeError, RecursionError):
+            yield Bad(i, "invalid-record", "a field nested too deep to write",
+                      _dump(rec)[:ctx.excerpt_bytes], encoding)
+            continue
+        yield Good(i, encoding, fields, damaged)
+
+
+def _dump(value: Any) -> bytes:
+    """``value`` as JSON for an excerpt or a size; orjson refuses to write values nested
+    deeper than it reads (255 levels), which must not cost the file its other records."""
+    try:
+        return orjson.dumps(value, default=str)
+    except (orjson.JSONEncodeError, RecursionError):
+        return f"<a {type(value).__name__} nested too deep to write>".encode()
 
 
 def read_json(blob: Blob, ctx: Context) -> Iterator[Good | Bad | Batch]:

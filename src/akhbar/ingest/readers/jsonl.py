@@ -182,6 +182,12 @@ def _jsonl_lines(lines: Iterable[str | bytes | _TooLong],
                       f"{type(value).__name__}, not an object", line[:ctx.excerpt_bytes],
                       encoding)
             continue
-        yield Good(number, (encodings or {}).get(number, encoding), mapping.extract(value))
+        try:
+            fields = mapping.extract(value)
+        except (orjson.JSONEncodeError, RecursionError):  # orjson writes 255 levels at most
+            yield Bad(number, "invalid-record", f"line {number + 1}: a field nested too deep "
+                      "to write", line[:ctx.excerpt_bytes], encoding)
+            continue
+        yield Good(number, (encodings or {}).get(number, encoding), fields)
     if not seen_any:
         yield Bad(0, "empty-file", "no JSON lines", "", encoding)
