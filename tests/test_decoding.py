@@ -123,6 +123,10 @@ def test_record_decoding_never_guesses() -> None:
     assert decode_record(PLAIN_1.encode("iso8859_6")).text == PLAIN_1
     with pytest.raises(EncodingFailure):
         decode_record(b'{"text": "\xff\xfe bad"}')
+    # mostly ASCII (keys, a URL) around a short Arabic title: still windows-1256
+    record = orjson.dumps({"url": "https://news.example/2024/01/02/article-123456",
+                           "published": "2024-01-02T10:00:00", "title": "خبر قصير"})
+    assert decode_record(record.decode().encode("cp1256")).encoding == "windows-1256"
 
 
 def test_json_array_ending_in_nul_padding(tmp_path: Path) -> None:

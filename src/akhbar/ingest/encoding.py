@@ -44,6 +44,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 _NON_ASCII_BYTES = re.compile(b"[\x80-\xff]")
 _HIGH = re.compile(rb"[\x80-\xff]")
+_ASCII_RUNS = re.compile("[\x00-\x7f]+")
+_MIN_RECORD_LETTERS = 3  # the shortest Arabic word worth keeping a record for
 #: the legacy Arabic code pages, in the order preferred when both read equally well.
 ARABIC_CODEPAGES = ("cp1256", "iso8859_6")
 
@@ -209,7 +211,9 @@ def decode_record(data: bytes, params: EncodingParams | None = None) -> Decoded:
     text = _strict(data, "utf-8")
     if text is not None:
         return _utf8_text(text, params, [])
-    legacy = _legacy(data, params)
+    # a record's ASCII (JSON keys, URLs) reads the same in every candidate: only its
+    # other letters say whether it is Arabic in a legacy code page
+    legacy = _legacy(data, params, ascii_neutral=True)
     if legacy is None:
         raise EncodingFailure("neither UTF-8 nor Arabic in a legacy code page")
     return Decoded(legacy[0], legacy[1])
@@ -263,13 +267,17 @@ def _mixed_lines(data: bytes, params: EncodingParams, repairs: list[str]) -> Dec
                  damaged="\ufffd" in text)
 
 
-def _legacy(data: bytes, params: EncodingParams) -> tuple[str, str] | None:
+def _legacy(data: bytes, params: EncodingParams, ascii_neutral: bool = False
+            ) -> tuple[str, str] | None:
     """(text, label) in windows-1256 or ISO-8859-6 when the bytes read as Arabic there;
     ``None`` when they are not Arabic in either. Raises :class:`EncodingFailure` for
     damaged UTF-8 Arabic and for text that reads as mis-decoded Arabic in every
     candidate."""
     cp1256 = data.decode("cp1256")  # every byte is defined in windows-1256
-    if _arabic_ratio(cp1256) < params.cp1256_min_arabic_ratio:
+    letters = _ASCII_RUNS.sub(" ", cp1256) if ascii_neutral else cp1256
+    if ascii_neutral and len(_ARABIC.findall(letters[:_SAMPLE])) < _MIN_RECORD_LETTERS:
+        return None  # a stray byte or two is noise, not an Arabic word
+    if _arabic_ratio(letters) < params.cp1256_min_arabic_ratio:
         return None
     high = _HIGH.findall(data[:_SAMPLE * 4])
     if high and sum(b in (b"\xd8", b"\xd9") for b in high) / len(high) \
