@@ -121,7 +121,7 @@ def _tidy_bytes(data: bytes, params: EncodingParams, repairs: list[str]) -> byte
     bytes are more than ``max_control_ratio`` of the file (after the padding)."""
     stripped = data.rstrip(b"\x00")
     if len(stripped) < len(data):
-        if not stripped.strip():
+        if not stripped:
             raise BinaryContent("only NUL bytes")
         repairs.append("trailing-nul")
         data = stripped
