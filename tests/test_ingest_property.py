@@ -75,11 +75,14 @@ def _cut_json(bodies: list[str], at: float) -> tuple[bytes, list[int]]:
 
 def _cut_gz(bodies: list[str], at: float) -> tuple[bytes, list[int] | None]:
     """Gzipped JSON Lines cut at a fraction of the compressed size; ``None`` when nothing
-    decompresses (the archive itself is one unreadable record)."""
+    decompresses (the archive itself is one unreadable record). An empty file is an
+    empty member (record 0)."""
     lines = b"".join(orjson.dumps({"text": b}) + b"\n" for b in bodies)
     packed = gzip.compress(lines)
     cut = packed[: int(len(packed) * at)]
-    prefix = zlib.decompressobj(wbits=31).decompress(cut) if cut else b""
+    if not cut:
+        return cut, [0]
+    prefix = zlib.decompressobj(wbits=31).decompress(cut)
     if not prefix:
         return cut, None
     return cut, list(range(prefix.count(b"\n") + 1))

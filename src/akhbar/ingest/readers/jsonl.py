@@ -51,7 +51,10 @@ def read_jsonl(blob: Blob, ctx: Context) -> Iterator[Good | Bad | Batch]:
         return
     # a cut stream: its last line is cut (or, cut at a line end, the lines after it are
     # lost); every line before it is whole
-    yield from _jsonl_lines(lines[:-1], lines[:-1], encoding, ctx, encodings)
+    for item in _jsonl_lines(lines[:-1], lines[:-1], encoding, ctx, encodings):
+        # no whole line before the cut is not an empty file: the cut line is its record
+        if not (isinstance(item, Bad) and item.reason == "empty-file"):
+            yield item
     last = lines[-1]
     yield Bad(len(lines) - 1, "truncated", f"line {len(lines)}: {blob.truncated}",
               last[:ctx.excerpt_bytes], encodings.get(len(lines) - 1, encoding))
