@@ -223,12 +223,12 @@ def _utf8_text(text: str, params: EncodingParams, repairs: list[str]) -> Decoded
     if _is_binary(text, params):
         raise BinaryContent("NUL or control bytes")
     if mojibake.utf8_via_cp1256_ratio(text) > params.max_ta_za_ratio:
+        # windows-1256 defines all 256 bytes, so real mojibake of this kind always
+        # round-trips; text that does not is unusual Arabic, kept as it is
         fixed = mojibake.undo_utf8_via_cp1256(text)
-        if fixed is None:
-            raise EncodingFailure("UTF-8 Arabic shown through windows-1256 (mojibake) "
-                                  "that cannot be undone exactly")
-        repairs.append("mojibake")
-        text = fixed
+        if fixed is not None:
+            repairs.append("mojibake")
+            text = fixed
     return _done(text, "utf-8", repairs)
 
 
