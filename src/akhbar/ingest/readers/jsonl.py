@@ -34,7 +34,6 @@ def read_jsonl(blob: Blob, ctx: Context) -> Iterator[Good | Bad | Batch]:
         if b"\x00" in blob.data:
             raise  # real binary data: one rejected record for the file
         decoded = None  # e.g. a first line that happens to start with a UTF-16 BOM
-    encodings: dict[int, str] = {}
     if decoded is not None and not decoded.damaged:
         lines: list[str | bytes] = list(decoded.text.split("\n"))
         encoding = decoded.encoding
@@ -43,28 +42,34 @@ def read_jsonl(blob: Blob, ctx: Context) -> Iterator[Good | Bad | Batch]:
         # that really yields Arabic), so a line with invalid bytes is one rejected record
         # and the other lines are kept. Lone CR ends a line too (JSON has no raw CR).
         data = blob.data[3:] if blob.data.startswith(b"\xef\xbb\xbf") else blob.data
-        lines = [_line(raw, number, encodings, ctx)
-                 for number, raw in enumerate(_EOL.split(data))]
+        lines = [_line(raw, ctx) for raw in _EOL.split(data)]
         encoding = "utf-8"
     if blob.truncated is None:
-        yield from _jsonl_lines(lines, lines, encoding, ctx, encodings)
+        yield from _jsonl_lines(lines, lines, encoding, ctx)
         return
     # a cut stream: its last line is cut (or, cut at a line end, the lines after it are
     # lost); every line before it is whole
-    for item in _jsonl_lines(lines[:-1], lines[:-1], encoding, ctx, encodings):
+    for item in _jsonl_lines(lines[:-1], lines[:-1], encoding, ctx):
         # no whole line before the cut is not an empty file: the cut line is its record
         if not (isinstance(item, Bad) and item.reason == "empty-file"):
             yield item
     last = lines[-1]
     yield Bad(len(lines) - 1, "truncated", f"line {len(lines)}: {blob.truncated}",
-              last[:ctx.excerpt_bytes], encodings.get(len(lines) - 1, encoding))
+              last[:ctx.excerpt_bytes], getattr(last, "encoding", encoding))
 
 
 _EOL = re.compile(rb"\r\n|\r|\n")
 
 
-def _line(raw: bytes, number: int, encodings: dict[int, str], ctx: Context) -> str | bytes:
-    """A line as text; ``bytes`` when it is not text in any encoding we may decide."""
+class _Legacy(str):
+    """A line decoded from a legacy code page, which it names (``encoding``)."""
+
+    encoding: str
+
+
+def _line(raw: bytes, ctx: Context) -> str | bytes:
+    """A line as text (UTF-8, or a legacy Arabic code page that yields Arabic:
+    :class:`_Legacy`); ``bytes`` when it is not text in any encoding we may decide."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -73,15 +78,9 @@ def _line(raw: bytes, number: int, encodings: dict[int, str], ctx: Context) -> s
         decoded = ctx.decode_record(raw)
     except (EncodingFailure, BinaryContent):
         return raw
-    encodings[number] = decoded.encoding
-    return decoded.text
-
-
-def _utf8(raw: bytes) -> str | bytes:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw
+    line = _Legacy(decoded.text)
+    line.encoding = decoded.encoding
+    return line
 
 
 class _TooLong:
@@ -112,7 +111,7 @@ def _read_lines(blob: Blob, ctx: Context) -> Iterator[str | bytes | _TooLong]:
                 continue
             line = line.removesuffix(b"\n").removesuffix(b"\r")
             # lone CR ends a line too (as in the in-memory path)
-            yield from (_utf8(part) for part in line.split(b"\r"))
+            yield from (_line(part, ctx) for part in line.split(b"\r"))
 
 
 def _stream_jsonl(blob: Blob, ctx: Context) -> Iterator[Good | Bad | Batch]:
@@ -133,7 +132,7 @@ def read_jsonl_text(text: str, encoding: str, damaged: bool,
 
 def _jsonl_lines(lines: Iterable[str | bytes | _TooLong],
                  head: Iterable[str | bytes | _TooLong], encoding: str,
-                 ctx: Context, encodings: dict[int, str] | None = None
+                 ctx: Context
                  ) -> Iterator[Good | Bad | Batch]:
     """Records of JSON Lines in line order (``bytes`` = a line that is not valid text);
     the mapping is resolved on the first valid records of ``head`` (parsed twice:
@@ -152,6 +151,7 @@ def _jsonl_lines(lines: Iterable[str | bytes | _TooLong],
     mapping = sample_mapping(sample, ctx.preset, ctx.fields)
     seen_any = False
     for number, line in enumerate(lines):
+        line_encoding = getattr(line, "encoding", encoding)  # a _Legacy line names its own
         line = line.strip()
         if not line:
             continue
@@ -191,6 +191,6 @@ def _jsonl_lines(lines: Iterable[str | bytes | _TooLong],
             yield Bad(number, "invalid-record", f"line {number + 1}: a field nested too deep "
                       "to write", line[:ctx.excerpt_bytes], encoding)
             continue
-        yield Good(number, (encodings or {}).get(number, encoding), fields)
+        yield Good(number, line_encoding, fields)
     if not seen_any:
         yield Bad(0, "empty-file", "no JSON lines", "", encoding)
