@@ -15,7 +15,13 @@ from typing import Any
 
 import orjson
 
-from akhbar.ingest.encoding import BinaryContent, EncodingFailure, label, utf16_pattern
+from akhbar.ingest.encoding import (
+    BinaryContent,
+    EncodingFailure,
+    decode,
+    label,
+    utf16_pattern,
+)
 from akhbar.ingest.presets import Mapping_, sample_mapping
 from akhbar.ingest.readers.base import Bad, Batch, Blob, Context, Good, too_large
 from akhbar.ingest.readers.jsonl import read_jsonl_text
@@ -161,11 +167,31 @@ def _looks_like_lines(text: str) -> bool:
         return False
 
 
+def _file_codec(data: bytes, ctx: Context) -> str:
+    """The whole file's encoding when it is one legacy code page (a French latin-1
+    dump): records without Arabic cannot be decided on their own. ``""``: none."""
+    try:
+        decoded = decode(data, None, ctx.encoding)
+    except (EncodingFailure, BinaryContent):
+        return ""
+    if decoded.damaged or "+" in decoded.encoding or decoded.encoding.startswith("utf"):
+        return ""
+    return decoded.encoding
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
 def _split_array(data: bytes, open_at: int, encoding: str | None, blob: Blob, ctx: Context,
                  check: bool) -> Iterator[Good | Bad | Batch]:
     """Every element of the array on its own: decoded (UTF-8, else a legacy Arabic code
     page that yields Arabic), parsed, and kept or rejected with its position."""
     parsed: list[tuple[int, Any, str]] = []  # (index, record, its encoding)
+    fallback: str | None = None  # the whole file's encoding, for records of no Arabic
     bad: list[Bad] = []
     index = -1
     for index, span in enumerate(elements(data, open_at)):
@@ -185,10 +211,16 @@ def _split_array(data: bytes, open_at: int, encoding: str | None, blob: Blob, ct
         except UnicodeDecodeError:
             try:
                 decoded = ctx.decode_record(raw)
+                raw, enc = decoded.text.encode("utf-8"), label(decoded.encoding)
             except (EncodingFailure, BinaryContent) as exc:
-                bad.append(Bad(index, "encoding", f"{where}: {exc}", raw[:ctx.excerpt_bytes]))
-                continue
-            raw, enc = decoded.text.encode("utf-8"), label(decoded.encoding)
+                if fallback is None:
+                    fallback = _file_codec(data, ctx)
+                text = _strict(raw, fallback) if fallback else None
+                if text is None:
+                    bad.append(Bad(index, "encoding", f"{where}: {exc}",
+                                   raw[:ctx.excerpt_bytes]))
+                    continue
+                raw, enc = text.encode("utf-8"), label(fallback)
         try:
             parsed.append((index, orjson.loads(raw), enc))
         except orjson.JSONDecodeError as exc:
