@@ -110,5 +110,6 @@ def run(paths: list[Path], out: Path, rejected: Path, params: dict[str, Any]) ->
         "encodings": dict(sorted(writer.encodings.items())),
         "reasons": dict(sorted(writer.reasons.items())),
         "skipped": dict(sorted((Counter(producer.skipped) + ctx.skipped).items())),
+        "repairs": dict(sorted(ctx.repairs.items())),
     }
     return report.finish()

@@ -11,8 +11,8 @@ yields an ``archive-bomb`` error for that member and the build goes on.
 
 from __future__ import annotations
 
-import gzip
 import io
+import stat
 import tarfile
 import zipfile
 import zlib
@@ -22,8 +22,10 @@ from pathlib import PurePosixPath
 from typing import IO, Any
 
 from akhbar.ingest.discover import is_documentation
+from akhbar.ingest.labels import escape
 
 _CHUNK = 1 << 20
+_PIECE = 1 << 16
 _ERRORS = (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, OSError,
            RuntimeError, NotImplementedError, ValueError)
 
@@ -55,6 +57,7 @@ class Member:
     label: str
     data: bytes | None = None
     error: tuple[str, str] | None = None
+    truncated: str | None = None  # the stream was cut: what is known of the loss
 
 
 class Bomb(Exception):
@@ -96,7 +99,7 @@ class _Names:
 
     def label(self, name: str) -> str:
         parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
-        label = f"{self.archive}/{'/'.join(parts) or '_'}"
+        label = f"{self.archive}/{escape('/'.join(parts)) or '_'}"
         candidate, n = label, 1
         while candidate in self.used:
             n += 1
@@ -156,6 +159,9 @@ def _zip(label: str, stream: IO[bytes], budget: Budget) -> Iterator[Member]:
                 yield Member(info.filename, error=("skipped", why))
                 continue
             name = names.label(info.filename)
+            if stat.S_ISLNK(info.external_attr >> 16):  # content = the link target
+                yield Member(name, error=("archive-link", "symbolic link, not followed"))
+                continue
             if budget.left <= 0:  # e.g. many entries sharing one compressed stream
                 yield Member(name, error=("archive-bomb", "archive over "
                                           f"max_total_bytes={limits.max_total_bytes}"))
@@ -180,12 +186,15 @@ def _tar(label: str, stream: IO[bytes], budget: Budget) -> Iterator[Member]:
     out = 0
     with tarfile.open(fileobj=counting, mode="r|*") as archive:  # type: ignore[call-overload]
         for info in archive:
-            if not info.isfile():
+            if info.isdir():
                 continue
             if (why := names.skip(info.name)) is not None:
                 yield Member(info.name, error=("skipped", why))
                 continue
             name = names.label(info.name)
+            if not info.isfile():  # links and devices hold no record, but are one
+                yield Member(name, error=_special(info))
+                continue
             fp = archive.extractfile(info)
             if fp is None:
                 continue
@@ -200,6 +209,17 @@ def _tar(label: str, stream: IO[bytes], budget: Budget) -> Iterator[Member]:
             yield Member(name, data)
 
 
+def _special(info: tarfile.TarInfo) -> tuple[str, str]:
+    """The rejection of a tar member that is not a regular file: never followed (a link
+    may point anywhere on disk or at another member), never read."""
+    if info.issym() or info.islnk():
+        kind = "symbolic link" if info.issym() else "hard link"
+        return "archive-link", f"{kind} to {escape(info.linkname)!r}, not followed"
+    kind = ("character device" if info.ischr() else "block device" if info.isblk()
+            else "FIFO" if info.isfifo() else f"tar member of type {info.type!r}")
+    return "archive-special", f"{kind}, not a regular file"
+
+
 def _gz(label: str, stream: IO[bytes], budget: Budget) -> Iterator[Member]:
     inner = PurePosixPath(label).name
     for suffix in (".gz", ".gzip"):
@@ -208,8 +228,62 @@ def _gz(label: str, stream: IO[bytes], budget: Budget) -> Iterator[Member]:
             break
     name = f"{label}/{inner}"
     counting = _Counting(stream)
-    with gzip.GzipFile(fileobj=counting, mode="rb") as fp:
-        try:
-            yield Member(name, _read(fp, budget, stream=counting))
-        except Bomb as exc:
-            yield Member(name, error=("archive-bomb", str(exc)))
+    fp = _Gunzip(counting)
+    try:
+        data = _read(fp, budget, stream=counting)
+    except Bomb as exc:
+        yield Member(name, error=("archive-bomb", str(exc)))
+        return
+    if fp.truncated and not data:
+        raise EOFError("gzip stream ends before any data")
+    truncated = (f"gzip stream cut or damaged after {len(data)} bytes of content: the "
+                 "rest of this file is lost") if fp.truncated else None
+    yield Member(name, data, truncated=truncated)
+
+
+class _Gunzip(io.RawIOBase):
+    """A gzip stream (members concatenated, as ``gzip`` writes them) that ends quietly
+    where its bytes end. Why not :class:`gzip.GzipFile`: it raises ``EOFError`` on a cut
+    stream and the bytes decompressed before the cut are lost with it; here they are
+    returned and :attr:`truncated` says the end is missing."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.inflater = zlib.decompressobj(wbits=31)
+        self.in_member = False  # a member has begun and its trailer is not read yet
+        self.pending = b""
+        self.done = False
+        self.truncated = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending and not self.done:
+            self._step()
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    def _step(self) -> None:
+        # small input pieces: a damaged byte loses at most one piece's output
+        data = self.inflater.unconsumed_tail or self.raw.read(_PIECE)
+        if not data:
+            self.done, self.truncated = True, self.in_member
+            return
+        while data:
+            self.in_member = True
+            try:
+                self.pending += self.inflater.decompress(data, _CHUNK)
+            except zlib.error:  # damaged from here on: what came before is kept
+                self.done = self.truncated = True
+                return
+            if not self.inflater.eof:  # more input needed, or output capped (tail)
+                return
+            data = self.inflater.unused_data  # the next member, or NUL padding
+            self.inflater = zlib.decompressobj(wbits=31)
+            self.in_member = False
+            if not data.strip(b"\x00"):
+                self.done = bool(data)
+                return

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
+from akhbar.ingest.labels import escape
+
 #: suffix → format (longest suffix wins).
 EXTENSIONS: dict[str, str] = {
     ".txt": "aggregator", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -53,11 +55,11 @@ def walk(paths: list[Path], skipped: dict[str, int]) -> Iterator[Found]:
             if key in seen:
                 continue
             seen.add(key)
-            label = found.label
-            n = 1
+            base = escape(found.label)  # undecodable bytes of a name → \\xNN
+            label, n = base, 1
             while label in labels:  # two arguments with the same name
                 n += 1
-                label = f"{found.label}~{n}"
+                label = f"{base}~{n}"
             labels.add(label)
             yield Found(label, found.path, found.error)
 

@@ -23,6 +23,9 @@ from akhbar.ingest.readers.base import Blob
 from akhbar.params import section
 
 _HEAD = 4096
+#: formats whose readers keep the whole records before the cut of a truncated stream
+#: (and reject the cut one); a cut file of any other format is one rejected record.
+RECORD_STREAMS = frozenset({"jsonl", "json", "csv", "tsv"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,12 @@ class Producer:
                 continue
             self.bytes += len(data)
             sha = hashlib.sha256(data).hexdigest()
-            yield Unit(member.label, fmt, Blob(member.label, sha, len(data), data=data))
+            if member.truncated is not None and fmt not in RECORD_STREAMS:
+                # one record per file: its cut end cannot be told from a whole one
+                yield Unit(member.label, fmt, sha256=sha, reason="truncated",
+                           detail=member.truncated, excerpt=data[:_HEAD])
+                continue
+            yield Unit(member.label, fmt, Blob(member.label, sha, len(data), data=data,
+                                               truncated=member.truncated))
         if count == 0:
             yield Unit(label, kind, reason="empty-file", detail="archive without members")

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from akhbar import io
 from akhbar.ids import record_id
+from akhbar.ingest.labels import escape
 from akhbar.ingest.readers.base import Bad, Batch, Blob, Context, Good
 from akhbar.schema import RAW_SCHEMA, REJECTED_SCHEMA
 
@@ -95,13 +96,16 @@ class Writer:
             self.flush()
 
     def bad(self, label: str, sha: str | None, raw_format: str | None, item: Bad) -> None:
+        # labels are escaped where they are made; the detail may quote an OS error that
+        # names the path with its undecodable bytes, which Arrow cannot write
+        label = escape(label)
         reason = f"{STAGE}:{item.reason}"
         self.bad_rows.append({
             "id": record_id(label, item.raw_record), "url": item.url,
             "raw_file": label, "raw_record": item.raw_record, "raw_sha256": sha,
             "raw_encoding": item.encoding, "raw_format": item.raw_format or raw_format,
             "stage": STAGE, "reason": reason, "reasons": [reason],
-            "detail": f"{label}#{item.raw_record}: {reason}: {item.detail}",
+            "detail": escape(f"{label}#{item.raw_record}: {reason}: {item.detail}"),
             "raw_excerpt": excerpt_text(item.excerpt, self.ctx.excerpt_bytes, item.encoding),
         })
         self.rows_bad += 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from akhbar.ingest.encoding import Decoded, EncodingParams, decode
+from akhbar.ingest.encoding import Decoded, EncodingParams, decode, decode_record
 
 
 @dataclass(slots=True)
@@ -26,6 +26,8 @@ class Blob:
     size: int
     data: bytes | None = None
     path: Path | None = None
+    #: the content is the start of a cut stream (a truncated ``.gz``): what was lost
+    truncated: str | None = None
 
     def open(self) -> IO[bytes]:
         """A binary stream over the content."""
@@ -92,11 +94,24 @@ class Context:
     excerpt_bytes: int = 200
     encoding: EncodingParams = field(default_factory=EncodingParams)
     skipped: Counter[str] = field(default_factory=Counter)
+    #: repairs made while decoding (``trailing-nul``, ``crlf``, ...), one count per file
+    #: or record repaired; reported as ``stats.repairs``.
+    repairs: Counter[str] = field(default_factory=Counter)
 
     def decode(self, blob: Blob, declared: str | None = None) -> Decoded:
         """Decode a whole in-memory blob (raises ``BinaryContent``/``EncodingFailure``)."""
         assert blob.data is not None
-        return decode(blob.data, declared, self.encoding)
+        return self.count(decode(blob.data, declared, self.encoding))
+
+    def decode_record(self, data: bytes) -> Decoded:
+        """Decode one record cut from a container on bytes (see
+        :func:`akhbar.ingest.encoding.decode_record`)."""
+        return self.count(decode_record(data, self.encoding))
+
+    def count(self, decoded: Decoded) -> Decoded:
+        """Count the repairs of one decoding; returns it unchanged."""
+        self.repairs.update(decoded.repairs)
+        return decoded
 
 
 def too_large(size: int, ctx: Context, what: str = "record") -> str | None:

@@ -1,22 +1,31 @@
 """JSON arrays and objects, mapped to RAW columns by :mod:`presets`.
 
 Fast path: orjson parses the whole file (memory bounded by one file). When that fails,
-the stdlib decoder's ``raw_decode`` walks the array element by element, so a truncated
-or partly invalid array keeps every record before the damage (orjson has no
-incremental API; the stdlib scanner is the well-kept tool for that).
+the array is cut into its elements on bytes (:mod:`.jsonsplit`) and every element is
+decoded and parsed on its own, so each record is a row: a damaged, too deep or
+differently encoded element is one rejected record with its position, the others are
+kept, and a cut end rejects only what it cut.
 """
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
 
+from akhbar.ingest.encoding import (
+    BinaryContent,
+    EncodingFailure,
+    decode,
+    label,
+    utf16_pattern,
+)
 from akhbar.ingest.presets import Mapping_, sample_mapping
 from akhbar.ingest.readers.base import Bad, Batch, Blob, Context, Good, too_large
 from akhbar.ingest.readers.jsonl import read_jsonl_text
+from akhbar.ingest.readers.jsonsplit import elements
 
 #: Keys under which dumps wrap their list of records ({"articles": [...]}).
 _CONTAINERS = ("articles", "data", "items", "records", "results", "docs", "documents", "rows")
@@ -45,21 +54,39 @@ def _emit(records: list[Any], mapping: Mapping_, encoding: str, damaged: bool,
     if not records:
         return
     if not damaged and not check_size and all(type(r) is dict for r in records):
-        yield Batch(list(range(start, start + len(records))), encoding,
-                    mapping.columns(records))
-        return
+        try:
+            columns = mapping.columns(records)
+        except (orjson.JSONEncodeError, RecursionError):
+            pass  # a field nested too deep to write: found record by record below
+        else:
+            yield Batch(list(range(start, start + len(records))), encoding, columns)
+            return
     for i, rec in enumerate(records, start):
         if not isinstance(rec, dict):
             yield Bad(i, "invalid-record", f"a {type(rec).__name__}, not an object",
-                      orjson.dumps(rec, default=str)[:ctx.excerpt_bytes], encoding)
+                      _dump(rec)[:ctx.excerpt_bytes], encoding)
             continue
         if check_size:
-            size = len(orjson.dumps(rec, default=str))
-            if (msg := too_large(size, ctx)) is not None:
-                yield Bad(i, "too-large", msg, orjson.dumps(rec, default=str)[:ctx.excerpt_bytes],
-                          encoding)
+            dumped = _dump(rec)
+            if (msg := too_large(len(dumped), ctx)) is not None:
+                yield Bad(i, "too-large", msg, dumped[:ctx.excerpt_bytes], encoding)
                 continue
-        yield Good(i, encoding, mapping.extract(rec), damaged)
+        try:
+            fields = mapping.extract(rec)
+        except (orjson.JSONEncodeError, RecursionError):
+            yield Bad(i, "invalid-record", "a field nested too deep to write",
+                      _dump(rec)[:ctx.excerpt_bytes], encoding)
+            continue
+        yield Good(i, encoding, fields, damaged)
+
+
+def _dump(value: Any) -> bytes:
+    """``value`` as JSON for an excerpt or a size; orjson refuses to write values nested
+    deeper than it reads (255 levels), which must not cost the file its other records."""
+    try:
+        return orjson.dumps(value, default=str)
+    except (orjson.JSONEncodeError, RecursionError):
+        return f"<a {type(value).__name__} nested too deep to write>".encode()
 
 
 def read_json(blob: Blob, ctx: Context) -> Iterator[Good | Bad | Batch]:
@@ -67,16 +94,30 @@ def read_json(blob: Blob, ctx: Context) -> Iterator[Good | Bad | Batch]:
     Falls back to JSON Lines when the text is one object per line."""
     check = blob.size > ctx.max_record_bytes
     assert blob.data is not None
-    if not blob.data.startswith(_BOM_PREFIXES):
+    data = blob.data
+    if not data.startswith(_BOM_PREFIXES) and blob.truncated is None:
         # Fast path: orjson validates UTF-8 strictly while parsing the bytes, which is
         # the same decision as `encoding.decode`'s strict UTF-8 step, at no extra cost.
         try:
-            value = orjson.loads(blob.data)
+            value = orjson.loads(data)
         except orjson.JSONDecodeError:
             pass
         else:
-            yield from _emit_value(value, "utf-8", ctx, check, blob.data)
+            yield from _emit_value(value, "utf-8", ctx, check, data)
             return
+    encoding: str | None = None  # None: decided per element
+    if data.startswith(_WIDE_BOMS) or utf16_pattern(data):
+        decoded = ctx.decode(blob)  # UTF-16/32: the byte scanner needs ASCII structure
+        data, encoding = decoded.text.encode("utf-8"), decoded.encoding
+    else:
+        data = data.removeprefix(b"\xef\xbb\xbf")
+        if data.endswith(b"\x00"):  # NUL padding of old Windows tools
+            data = data.rstrip(b"\x00")
+            ctx.repairs["trailing-nul"] += 1
+    array = _array_start(data)
+    if array is not None:
+        yield from _split_array(data, array, encoding, blob, ctx, check)
+        return
     decoded = ctx.decode(blob)
     text = decoded.text
     try:
@@ -88,12 +129,24 @@ def read_json(blob: Blob, ctx: Context) -> Iterator[Good | Bad | Batch]:
                 item.raw_format = "jsonl"
                 yield item
             return
-        if stripped.startswith("["):
-            yield from _salvage_array(text, decoded.encoding, decoded.damaged, ctx, check)
-            return
         yield Bad(0, "invalid-json", str(exc), text[:ctx.excerpt_bytes], decoded.encoding)
         return
     yield from _emit_value(value, decoded.encoding, ctx, check, text, decoded.damaged)
+
+
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_CONTAINER = re.compile(rb'\A[ \t\r\n]*\{[ \t\r\n]*"(?:' + b"|".join(
+    k.encode() for k in _CONTAINERS) + rb')"[ \t\r\n]*:[ \t\r\n]*\[')
+
+
+def _array_start(data: bytes) -> int | None:
+    """Where the array of records opens: a top-level ``[``, or the ``[`` of a container
+    key (``{"articles": [``) — ``None`` for anything else."""
+    stripped = data.lstrip(b" \t\r\n")
+    if stripped.startswith(b"["):
+        return len(data) - len(stripped)
+    match = _CONTAINER.match(data)
+    return match.end() - 1 if match else None
 
 
 def _emit_value(value: Any, encoding: str, ctx: Context, check: bool, raw: bytes | str,
@@ -114,39 +167,80 @@ def _looks_like_lines(text: str) -> bool:
         return False
 
 
-def _salvage_array(text: str, encoding: str, damaged: bool, ctx: Context,
-                   check: bool) -> Iterator[Good | Bad | Batch]:
-    """Walk a damaged array element by element; the first bad element is rejected and
-    ends the file (after a syntax error there is no reliable way to resynchronise)."""
-    decoder = json.JSONDecoder()
-    pos = len(text) - len(text.lstrip(_WS)) + 1  # after "["
-    parsed: list[Any] = []
-    error: tuple[str, int] | None = None
-    while True:
-        while pos < len(text) and text[pos] in _WS:
-            pos += 1
-        if pos < len(text) and text[pos] == "]":
-            break
+def _file_codec(data: bytes, ctx: Context) -> str:
+    """The whole file's encoding when it is one legacy code page (a French latin-1
+    dump): records without Arabic cannot be decided on their own. ``""``: none."""
+    try:
+        decoded = decode(data, None, ctx.encoding)
+    except (EncodingFailure, BinaryContent):
+        return ""
+    if decoded.damaged or "+" in decoded.encoding or decoded.encoding.startswith("utf"):
+        return ""
+    return decoded.encoding
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _split_array(data: bytes, open_at: int, encoding: str | None, blob: Blob, ctx: Context,
+                 check: bool) -> Iterator[Good | Bad | Batch]:
+    """Every element of the array on its own: decoded (UTF-8, else a legacy Arabic code
+    page that yields Arabic), parsed, and kept or rejected with its position."""
+    parsed: list[tuple[int, Any, str]] = []  # (index, record, its encoding)
+    fallback: str | None = None  # the whole file's encoding, for records of no Arabic
+    bad: list[Bad] = []
+    index = -1
+    for index, span in enumerate(elements(data, open_at)):
+        raw = data[span.start:span.end]
+        where = f"element {index} at byte {span.start}"
+        if span.error is not None:
+            why = "truncated" if blob.truncated is not None else "invalid-json"
+            bad.append(Bad(index, why, f"{where}: {blob.truncated or span.error}",
+                           raw[:ctx.excerpt_bytes], encoding))
+            continue
+        if not raw:
+            bad.append(Bad(index, "invalid-json", f"{where}: empty element", b"", encoding))
+            continue
+        enc = encoding or "utf-8"
         try:
-            value, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            error = (exc.msg, pos)
-            break
-        parsed.append(value)
-        pos = end
-        while pos < len(text) and text[pos] in _WS:
-            pos += 1
-        if pos < len(text) and text[pos] == ",":
-            pos += 1
-        elif pos < len(text) and text[pos] == "]":
-            break
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                decoded = ctx.decode_record(raw)
+                raw, enc = decoded.text.encode("utf-8"), label(decoded.encoding)
+            except (EncodingFailure, BinaryContent) as exc:
+                if fallback is None:
+                    fallback = _file_codec(data, ctx)
+                text = _strict(raw, fallback) if fallback else None
+                if text is None:
+                    bad.append(Bad(index, "encoding", f"{where}: {exc}",
+                                   raw[:ctx.excerpt_bytes]))
+                    continue
+                raw, enc = text.encode("utf-8"), label(fallback)
+        try:
+            parsed.append((index, orjson.loads(raw), enc))
+        except orjson.JSONDecodeError as exc:
+            bad.append(Bad(index, "invalid-json", f"{where}: {exc}", raw[:ctx.excerpt_bytes],
+                           enc))
+    if index < 0:
+        yield Bad(0, "empty-file", "JSON array without records", data[:ctx.excerpt_bytes],
+                  encoding)
+        return
+    mapping = _mapping([rec for _, rec, _ in parsed], ctx)
+    goods = iter(parsed)
+    bads = iter(bad)
+    pending_good, pending_bad = next(goods, None), next(bads, None)
+    while pending_good is not None or pending_bad is not None:  # file order
+        if pending_bad is None or (pending_good is not None
+                                   and pending_good[0] < pending_bad.raw_record):
+            assert pending_good is not None
+            i, rec, enc = pending_good
+            yield from _emit([rec], mapping, enc, False, ctx, check, start=i)
+            pending_good = next(goods, None)
         else:
-            error = ("expected ',' or ']' after an element", pos)
-            break
-    mapping = _mapping(parsed, ctx)
-    yield from _emit(parsed, mapping, encoding, damaged, ctx, check)
-    index = len(parsed)
-    if error is not None:
-        msg, at = error
-        yield Bad(index, "invalid-json", f"element {index} at char {at}: {msg}",
-                  text[at:at + ctx.excerpt_bytes], encoding)
+            yield pending_bad
+            pending_bad = next(bads, None)

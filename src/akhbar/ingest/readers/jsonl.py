@@ -7,6 +7,7 @@ from disk line by line (two passes: the first lines for the field mapping, then 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator, Iterable, Iterator
 from typing import Any
 
@@ -34,21 +35,52 @@ def read_jsonl(blob: Blob, ctx: Context) -> Iterator[Good | Bad | Batch]:
             raise  # real binary data: one rejected record for the file
         decoded = None  # e.g. a first line that happens to start with a UTF-16 BOM
     if decoded is not None and not decoded.damaged:
-        lines = decoded.text.split("\n")
-        yield from _jsonl_lines(lines, lines, decoded.encoding, ctx)
+        lines: list[str | bytes] = list(decoded.text.split("\n"))
+        encoding = decoded.encoding
+    else:
+        # A line is a record: decide line by line (UTF-8, or a legacy Arabic code page
+        # that really yields Arabic), so a line with invalid bytes is one rejected record
+        # and the other lines are kept. Lone CR ends a line too (JSON has no raw CR).
+        data = blob.data[3:] if blob.data.startswith(b"\xef\xbb\xbf") else blob.data
+        lines = [_line(raw, ctx) for raw in _EOL.split(data)]
+        encoding = "utf-8"
+    if blob.truncated is None:
+        yield from _jsonl_lines(lines, lines, encoding, ctx)
         return
-    # JSON Lines is UTF-8 by definition and a line is a record: decide line by line, so a
-    # line with invalid bytes is one rejected record and the other lines are kept.
-    data = blob.data[3:] if blob.data.startswith(b"\xef\xbb\xbf") else blob.data
-    mixed = [_utf8(raw) for raw in data.split(b"\n")]
-    yield from _jsonl_lines(mixed, mixed, "utf-8", ctx)
+    # a cut stream: its last line is cut (or, cut at a line end, the lines after it are
+    # lost); every line before it is whole
+    for item in _jsonl_lines(lines[:-1], lines[:-1], encoding, ctx):
+        # no whole line before the cut is not an empty file: the cut line is its record
+        if not (isinstance(item, Bad) and item.reason == "empty-file"):
+            yield item
+    last = lines[-1]
+    yield Bad(len(lines) - 1, "truncated", f"line {len(lines)}: {blob.truncated}",
+              last[:ctx.excerpt_bytes], getattr(last, "encoding", encoding))
 
 
-def _utf8(raw: bytes) -> str | bytes:
+_EOL = re.compile(rb"\r\n|\r|\n")
+
+
+class _Legacy(str):
+    """A line decoded from a legacy code page, which it names (``encoding``)."""
+
+    encoding: str
+
+
+def _line(raw: bytes, ctx: Context) -> str | bytes:
+    """A line as text (UTF-8, or a legacy Arabic code page that yields Arabic:
+    :class:`_Legacy`); ``bytes`` when it is not text in any encoding we may decide."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
+        pass
+    try:
+        decoded = ctx.decode_record(raw)
+    except (EncodingFailure, BinaryContent):
         return raw
+    line = _Legacy(decoded.text)
+    line.encoding = decoded.encoding
+    return line
 
 
 class _TooLong:
@@ -77,7 +109,9 @@ def _read_lines(blob: Blob, ctx: Context) -> Iterator[str | bytes | _TooLong]:
                     size += len(more)
                 yield _TooLong(size + len(more.rstrip(b"\r\n")), head)
                 continue
-            yield _utf8(line.rstrip(b"\n"))
+            line = line.removesuffix(b"\n").removesuffix(b"\r")
+            # lone CR ends a line too (as in the in-memory path)
+            yield from (_line(part, ctx) for part in line.split(b"\r"))
 
 
 def _stream_jsonl(blob: Blob, ctx: Context) -> Iterator[Good | Bad | Batch]:
@@ -98,7 +132,8 @@ def read_jsonl_text(text: str, encoding: str, damaged: bool,
 
 def _jsonl_lines(lines: Iterable[str | bytes | _TooLong],
                  head: Iterable[str | bytes | _TooLong], encoding: str,
-                 ctx: Context) -> Iterator[Good | Bad | Batch]:
+                 ctx: Context
+                 ) -> Iterator[Good | Bad | Batch]:
     """Records of JSON Lines in line order (``bytes`` = a line that is not valid text);
     the mapping is resolved on the first valid records of ``head`` (parsed twice:
     cheap, and it keeps file order)."""
@@ -116,6 +151,7 @@ def _jsonl_lines(lines: Iterable[str | bytes | _TooLong],
     mapping = sample_mapping(sample, ctx.preset, ctx.fields)
     seen_any = False
     for number, line in enumerate(lines):
+        line_encoding = getattr(line, "encoding", encoding)  # a _Legacy line names its own
         line = line.strip()
         if not line:
             continue
@@ -149,6 +185,12 @@ def _jsonl_lines(lines: Iterable[str | bytes | _TooLong],
                       f"{type(value).__name__}, not an object", line[:ctx.excerpt_bytes],
                       encoding)
             continue
-        yield Good(number, encoding, mapping.extract(value))
+        try:
+            fields = mapping.extract(value)
+        except (orjson.JSONEncodeError, RecursionError):  # orjson writes 255 levels at most
+            yield Bad(number, "invalid-record", f"line {number + 1}: a field nested too deep "
+                      "to write", line[:ctx.excerpt_bytes], encoding)
+            continue
+        yield Good(number, line_encoding, fields)
     if not seen_any:
         yield Bad(0, "empty-file", "no JSON lines", "", encoding)
