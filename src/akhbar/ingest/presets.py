@@ -21,6 +21,7 @@ SAMPLE_RECORDS = 100  # records whose keys decide a file's mapping
 COLUMNS: dict[str, str] = {
     "body": "body", "title": "title", "url": "url", "published": "published_raw",
     "crawled": "crawled_raw", "source": "source", "author": "author", "tags": "tags",
+    "category": "category",
 }
 
 _GENERIC: dict[str, tuple[str, ...]] = {
@@ -35,7 +36,9 @@ _GENERIC: dict[str, tuple[str, ...]] = {
     "source": ("source", "site", "site_name", "sitename", "source_domain", "domain",
                "publisher", "outlet"),
     "author": ("author", "authors", "byline", "writer"),
-    "tags": ("tags", "keywords", "categories", "category", "topics"),
+    "tags": ("tags", "keywords", "categories", "topics"),
+    # the section a site filed the article under (one value; a list of them is tags)
+    "category": ("category", "section", "section_name", "sectionName", "cat", "topic"),
 }
 
 
