@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import codecs
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from akhbar.ingest.archives import Budget
 from akhbar.ingest.discover import decide
 from akhbar.ingest.encoding import BinaryContent, EncodingFailure, EncodingParams
 from akhbar.ingest.pathfields import PathFields
@@ -62,6 +64,20 @@ class _Files:
 
     def stats(self) -> dict[str, dict[str, int]]:
         return {ext: dict(sorted(c.items())) for ext, c in sorted(self.by_extension.items())}
+
+
+class _Producer(Producer):
+    """The producer, also counting archives (opened by the producer, never a reader's
+    blob) in the per-extension file counts."""
+
+    def __init__(self, cfg: dict[str, Any], files: _Files) -> None:
+        super().__init__(cfg)
+        self.counted = files
+
+    def _archive(self, kind: str, label: str, stream: IO[bytes], budget: Budget,
+                 depth: int) -> Iterator[Unit]:
+        self.counted.count(label, kind)
+        return super()._archive(kind, label, stream, budget, depth)
 
 
 def _with_evidence(item_format: str, fmt: str, label: str) -> str:
@@ -136,7 +152,7 @@ def run(paths: list[Path], out: Path, rejected: Path, params: dict[str, Any]) ->
         encoding=section(EncodingParams, cfg.get("encoding")))
     files = _Files(cfg)  # before any output: a bad path_pattern fails here
     writer = Writer(Path(out), Path(rejected), cfg, ctx)
-    producer = Producer(cfg)
+    producer = _Producer(cfg, files)
     try:
         # depth 1: at most three files in memory (produced, queued, being parsed)
         for unit in prefetch(producer.units([Path(p) for p in paths]), depth=1):
