@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import polars as pl
 import pytest
 
@@ -115,7 +116,7 @@ def row(built: dict[str, Any], lead_key: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("key", list(TREC))
 def test_trec_in_txt_fills_every_column(built: dict[str, Any], key: str) -> None:
-    docno, url, src, cat, title, time, author, abstract = TREC[key]
+    _, url, src, cat, title, time, author, abstract = TREC[key]
     r = row(built, key)
     assert r["raw_format"] == "trec (sniffed <DOC> in .txt)"
     assert (r["url"], r["title"], r["source"], r["author"], r["category"]) == (
@@ -185,12 +186,12 @@ def test_content_decides_for_generic_extensions(tmp_path: Path) -> None:
     import zipfile
 
     raw = tmp_path / "raw"
-    write(raw / "a.txt", '[{"text": "%s", "section": "ثقافة"}]' % LEAD["crawl_2"])
+    write(raw / "a.txt", orjson.dumps([{"text": LEAD["crawl_2"], "section": "ثقافة"}]))
     write(raw / "b.dat", f"<!doctype html><html><body><p>{LEAD['crawl_3']}</p></body></html>")
     write(raw / "c.txt", '<?xml version="1.0"?><rss><channel></channel></rss>')
     write(raw / "d", f"<?xml version='1.0'?>\n<DOC>\n<TEXT>{LEAD['cp_2']}</TEXT>\n</DOC>")
     with zipfile.ZipFile(raw / "e.txt", "w") as z:
-        z.writestr("inner.jsonl", '{"text": "%s", "category": "تقنية"}\n' % LEAD["cp_1"])
+        z.writestr("inner.jsonl", orjson.dumps({"text": LEAD["cp_1"], "category": "تقنية"}))
     report, good, bad = ingest(tmp_path, raw)
     by_file = {r["raw_file"]: r for r in good.to_dicts()}
     assert by_file["raw/a.txt"]["raw_format"] == "json (sniffed JSON in .txt)"

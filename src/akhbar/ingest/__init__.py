@@ -136,12 +136,14 @@ def _read_blob(unit: Unit, blob: Blob, writer: Writer, ctx: Context, files: _Fil
         files.count(blob.label, base_format(raw_format))
 
 
-def run(paths: list[Path], out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
+def run(paths: list[Path], out: Path, rejected: Path, params: dict[str, Any],
+        max_files: int | None = None) -> StageReport:
     """Read every raw file under ``paths`` into ``out`` (RAW_SCHEMA parts) and
     ``rejected`` (REJECTED_SCHEMA, stage ``ingest``).
 
     ``params`` is the whole parameter mapping (its ``ingest`` section is used) or the
-    section itself.
+    section itself. ``max_files`` stops after that many files or archive members (the
+    sample of ``akhbar inspect``); a build reads everything.
     """
     report = StageReport(STAGE)
     cfg = _section(params)
@@ -155,7 +157,9 @@ def run(paths: list[Path], out: Path, rejected: Path, params: dict[str, Any]) ->
     producer = _Producer(cfg, files)
     try:
         # depth 1: at most three files in memory (produced, queued, being parsed)
-        for unit in prefetch(producer.units([Path(p) for p in paths]), depth=1):
+        for n, unit in enumerate(prefetch(producer.units([Path(p) for p in paths]), depth=1)):
+            if max_files is not None and n >= max_files:
+                break
             if unit.blob is not None:
                 _read_blob(unit, unit.blob, writer, ctx, files)
             else:
