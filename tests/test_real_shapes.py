@@ -228,3 +228,71 @@ def test_path_pattern_fills_only_what_the_record_lacks(tmp_path: Path) -> None:
         "raw/فن/KW1.txt": "فن", "raw/فن/KW2.txt": "رياضة"}  # <CAT> wins over the folder
     with pytest.raises(ValueError, match="country"):
         ingest(tmp_path / "x", tmp_path / "raw", path_pattern=r"(?P<country>[A-Z]+)\d")
+
+
+# ------------------------------------------------------------------ conventions, unit level
+
+@pytest.mark.parametrize(("top", "column"), [
+    ("الأحد 12 مارس 2023", "published_raw"),
+    ("2023-03-12", "published_raw"),
+    ("12/03/2023 10:30", "published_raw"),
+    ("Fri, 11 Aug 2017 15:17:25 GMT", "crawled_raw"),
+])
+def test_a_date_line_becomes_a_date_column(top: str, column: str) -> None:
+    from akhbar.ingest.readers.plaintext import TextParams, split_header
+
+    text = f"{CRAWL_TITLES['crawl_1']}\n{top}\n{body('crawl_1', 1)}\n"
+    fields, rest = split_header(text, TextParams())
+    assert fields == {"title": CRAWL_TITLES["crawl_1"], column: top}
+    assert rest == f"{body('crawl_1', 1)}\n"
+    swapped, _ = split_header(f"{top}\n{text.split(chr(10), 1)[0]}\n{LEAD['cp_1']}\n",
+                              TextParams(http_date="published"))
+    assert swapped["published_raw"] == top  # date first, then the headline; switchable
+
+
+@pytest.mark.parametrize("first", [
+    LEAD["cp_2"],  # a sentence ending in "." is prose
+    "الرياض (وكالة المثال) -- قال المسؤول",  # a dateline
+    "عاجل",  # one word
+    "قال الوزير في مؤتمر صحفي عقده اليوم بمقر الوزارة إن الخطة الجديدة ستنفذ على ثلاث مراحل "
+    "تبدأ الشهر المقبل وتنتهي مع نهاية العام الحالي بحسب الجدول المعتمد",  # > 25 words
+])
+def test_a_first_line_that_is_not_a_headline_stays_in_the_body(first: str) -> None:
+    from akhbar.ingest.readers.plaintext import TextParams, split_header
+
+    text = f"{first}\n{body('cp_1', 2)}\n"
+    assert split_header(text, TextParams()) == ({}, text)
+
+
+def test_site_suffix_only_when_it_repeats_in_the_folder() -> None:
+    from akhbar.titles import SuffixParams, apply, split
+
+    assert split("الهلال يفوز - الدوري يشتعل | موقع") == ("الهلال يفوز - الدوري يشتعل", "موقع")
+    assert split("عنوان بلا فاصل-متصل") is None
+    frame = pl.DataFrame({
+        "raw_file": ["site/a.txt", "site/b.txt", "site/c.txt", "mixed/d.txt", "mixed/e.txt"],
+        "title": [f"خبر {i} - {SITE}" for i in range(3)] + ["الهلال يفوز - الدوري يشتعل",
+                                                          "النصر يتعادل"],
+        "source": [None, "مصدر الملف", None, None, None]})
+    suffixes = {"site": {SITE.casefold()}}
+    out = apply(frame, suffixes)
+    assert out["title"].to_list() == ["خبر 0", "خبر 1", "خبر 2", "الهلال يفوز - الدوري يشتعل",
+                                      "النصر يتعادل"]
+    assert out["source"].to_list() == [SITE, "مصدر الملف", SITE, None, None]
+    assert SuffixParams().min_titles == 3
+
+
+def test_scan_finds_only_suffixes_that_repeat_enough(tmp_path: Path) -> None:
+    from akhbar.titles import SuffixParams, scan
+
+    titles = ([f"خبر رقم {i} - {SITE}" for i in range(3)]  # 3 of 4 in "site"
+              + ["خبر آخر"]
+              + [f"خبر {i} - فيديو" for i in range(2)]  # 2 < min_titles in "mixed"
+              + [f"عنوان {i}" for i in range(8)])
+    folders = ["raw/site"] * 4 + ["raw/mixed"] * 10
+    (tmp_path / "in").mkdir()
+    pl.DataFrame({"raw_file": [f"{f}/{i}.txt" for i, f in enumerate(folders)],
+                  "title": titles}).write_parquet(tmp_path / "in" / "part-00000.parquet")
+    assert scan(tmp_path / "in", SuffixParams()) == {"raw/site": {SITE.casefold()}}
+    assert scan(tmp_path / "in", SuffixParams(min_titles=2, min_share=0.25)) == {
+        "raw/site": {SITE.casefold()}}  # 2 of 10 is under the share

@@ -27,6 +27,11 @@ _COMMENT = re.compile(r"\A\s*<!--.*?-->", re.S)
 _XML_DECL = re.compile(r"\A\s*<\?xml[^>]*\?>", re.I)
 _DOC = re.compile(r"\A\s*<doc[\s>]", re.I)
 _HTML = re.compile(r"\A\s*<(?:!doctype\s+html|html|head|body)[\s>]", re.I)
+# An HTML fragment without <html> (a saved <div> or <p> of a page): several known tags.
+_HTML_TAG = re.compile(r"</?(?:p|div|span|br|a|h[1-6]|table|tr|td|ul|ol|li|img|meta|script|"
+                       r"style|title|article|section|header|footer|nav|strong|em|b|i)"
+                       r"(?:\s[^<>]*)?/?>", re.I)
+_MIN_HTML_TAGS = 3
 _JSON_ARRAY = re.compile(r'\A\s*\[\s*(?:[{\["\d-]|\]|true|false|null)')
 _JSON_OBJECT = re.compile(r'\A\s*\{\s*(?:"|\})')
 
@@ -76,7 +81,9 @@ def sniff(head: bytes) -> Sniffed | None:
     if _HTML.match(rest):
         return Sniffed("html", "<html")
     if xml:
-        return Sniffed("xml", "<?xml")  # XML that is neither <DOC> nor XHTML: no reader
+        return Sniffed("xml", "<?xml")
+    if rest.lstrip().startswith("<") and len(_HTML_TAG.findall(rest)) >= _MIN_HTML_TAGS:
+        return Sniffed("html", "HTML tags")  # XML that is neither <DOC> nor XHTML: no reader
     if _JSON_ARRAY.match(rest):
         return Sniffed("json", "JSON")
     if _JSON_OBJECT.match(rest):
