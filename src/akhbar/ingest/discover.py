@@ -10,9 +10,9 @@ command line is always read.
 Symbolic links found inside a folder are followed only when their target lies inside one
 of the raw roots (the arguments): a link to ``/etc/passwd`` or a home folder would
 otherwise publish that file's content in ``rejected/``. Links leading outside are counted
-in ``stats.skipped["symlink-outside-raw"]`` unless ``ingest.follow_symlinks: true``;
-broken links in ``stats.skipped["symlink-broken"]``. A linked folder is walked once
-(link loops end).
+in ``stats.skipped["symlink-outside-raw"]`` unless ``ingest.follow_symlinks: true``; a
+broken link is a rejected row (it cannot be read). A linked folder is walked once (link
+loops end).
 """
 
 from __future__ import annotations
@@ -57,12 +57,12 @@ class _Links:
     walked: set[Path]
 
     def target(self, path: Path, skipped: dict[str, int]) -> Path | None:
-        """The resolved target of a link to read, or None (counted) to skip it."""
+        """The resolved target of a link to read, or None (counted) to skip it. A broken
+        link resolves to itself: reading it gives its rejected row."""
         try:
             target = path.resolve(strict=True)
         except (OSError, RuntimeError):  # broken link or a loop of links
-            skipped["symlink-broken"] = skipped.get("symlink-broken", 0) + 1
-            return None
+            return path
         if not self.follow and not any(target == r or target.is_relative_to(r)
                                        for r in self.roots):
             skipped["symlink-outside-raw"] = skipped.get("symlink-outside-raw", 0) + 1
