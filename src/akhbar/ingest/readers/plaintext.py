@@ -71,6 +71,9 @@ _LATIN_DATE_WORDS = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun", 
 _DATELINE = re.compile(DATELINE_PATTERN)
 _SENTENCE_END = re.compile(r"[.:،؛…,;]\W*\Z")
 _WORD = re.compile(r"\w+")
+# A byline or credit line is not a headline ("بقلم: ...", "كتب - ...", "By ...").
+_BYLINE = re.compile(r"\A\W*(?:(?:بقلم|by)(?!\w)|(?:كتب|كتبت|إعداد|اعداد|تحرير|ترجمة|تصوير"
+                     r"|حوار|مراسل)\s*[:：\-–])", re.I)
 
 
 def is_aggregator_page(text: str) -> bool:
@@ -103,7 +106,7 @@ def _headline(line: str, following: list[str], params: TextParams) -> bool:
     n = _words(value)
     if n < 2 or n > params.max_title_words or len(value) > params.max_title_chars:
         return False
-    if _SENTENCE_END.search(value) or _DATELINE.match(value) or not any(
+    if _SENTENCE_END.search(value) or _DATELINE.match(value) or _BYLINE.match(value) or not any(
             c.isalpha() for c in value) or _AGGREGATOR.match(value):
         return False
     return any(_words(f) > n for f in following)
