@@ -348,7 +348,8 @@ def test_aggregator_page_is_normalized_and_its_footer_parsed(built) -> None:
 
 def test_archives_tar_gz_and_gz(built) -> None:
     tar = one(built, "raw/pack.tar.gz/inner/lib.txt")
-    assert tar["text"].startswith(LEAD["tar"]) and tar["raw_format"] == "aggregator"
+    # one paragraph and no aggregator furniture: a one-article text file
+    assert tar["text"].startswith(LEAD["tar"]) and tar["raw_format"] == "plaintext"
     gz = one(built, "raw/more.jsonl.gz/more.jsonl")
     assert gz["text"].startswith(LEAD["gz"]) and gz["raw_format"] == "jsonl"
     assert gz["url"] == "https://g.example/bridge"

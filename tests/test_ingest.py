@@ -51,8 +51,11 @@ def test_cp1256_page(tmp_path: Path) -> None:
     _, good, bad = ingest(tmp_path, tmp_path / "old.txt")
     assert bad.height == 0
     assert good["raw_encoding"].to_list() == ["windows-1256"]
-    assert good["body"].to_list() == [text]
+    # a short first line above longer prose is the headline: a column, not body text
+    assert good["title"].to_list() == [TITLE_1]
+    assert good["body"].to_list() == [f"{BODY_1}\n{BODY_2}\n"]
     assert good["raw_file"].to_list() == ["old.txt"]
+    assert good["raw_format"].to_list() == ["plaintext"]
 
 
 def test_utf16_with_bom(tmp_path: Path) -> None:
@@ -209,7 +212,9 @@ def test_format_override_and_sniffing(tmp_path: Path) -> None:
     _, good, bad = ingest(tmp_path, tmp_path / "x.dat", tmp_path / "noext",
                           formats={"*.dat": "jsonl"})
     assert bad.height == 0
-    assert good["raw_format"].to_list() == ["trec", "jsonl", "jsonl"]
+    assert good["raw_format"].to_list() == [
+        "trec (sniffed <DOC> without extension)", "jsonl (override *.dat)",
+        "jsonl (override *.dat)"]
     assert good["body"].to_list() == [BODY_3, BODY_1, BODY_2]
 
 

@@ -97,6 +97,32 @@ def build(
 
 
 @app.command()
+def inspect(
+    raw_paths: Annotated[list[Path], typer.Argument(help="files, folders or archives")],
+    params: ParamsOpt = None,
+    sample: Annotated[int, typer.Option(help="files (or archive members) to read")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Show what a build would read: formats, encodings, field mapping, column coverage
+    and three parsed examples, on a sample, in seconds."""
+    import json
+
+    from akhbar.inspect import inspect as run_inspect
+    from akhbar.inspect import render
+
+    try:
+        missing = [str(p) for p in raw_paths if not p.exists()]
+        if missing:
+            raise AkhbarError(f"no such file or folder: {', '.join(missing)}")
+        result = run_inspect(raw_paths, params_mod.load(params), sample=sample)
+    except Exception as exc:
+        _fail(exc, debug)
+        return
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else render(result))
+
+
+@app.command()
 def validate(
     dataset_dir: Annotated[Path, typer.Argument(help="a built dataset folder")],
     params: ParamsOpt = None,

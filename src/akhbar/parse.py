@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from akhbar import io
+from akhbar import io, titles
 from akhbar.aggregator import (
     DATELINE_LINE_PATTERN,
     DATELINE_PATTERN,
@@ -178,7 +178,8 @@ def _parse_batch(batch: pl.DataFrame, params: dict[str, Any], stats: _Stats
                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One raw batch → (article rows in input order, rejected rows)."""
     batch = batch.with_row_index("_pos")
-    is_agg = pl.col("raw_format").fill_null("") == "aggregator"
+    # first word: raw_format may carry the evidence, "aggregator (sniffed ... in .dat)"
+    is_agg = pl.col("raw_format").fill_null("").str.split(" ").list.first() == "aggregator"
     frames: list[pl.DataFrame] = []
     errors: list[dict[str, Any]] = []
     others = batch.filter(~is_agg)
@@ -249,13 +250,15 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
     section = _section(params)
     report = StageReport(name=STAGE)
     stats = _Stats()
+    # "<headline> - <Site>": the site suffixes repeating per folder (akhbar.titles)
+    suffixes = titles.scan(Path(inp), titles.section_params(section.get("site_suffix")))
     with io.ParquetSink(Path(out), ARTICLE_SCHEMA,
                         rows_per_file=int(section["rows_per_file"])) as sink, \
             io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink:
         for batch in io.read_batches(Path(inp), batch_size=int(section["batch_size"])):
             report.rows_in += batch.height
             articles, rejects = _parse_batch(batch, section, stats)
-            sink.write(articles)
+            sink.write(titles.apply(articles, suffixes))
             rsink.write(rejects)  # written as we go: kept rows never pin a whole batch
             report.rejected.update(count_reasons(rejects))
     report.rows_out = sink.rows

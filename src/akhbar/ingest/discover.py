@@ -6,6 +6,13 @@ folder argument, the file name for a file argument. Hidden entries (``.git``,
 ``.DS_Store``, ``.gitkeep``) and documentation (README, LICENSE, ``*.md``) found in a
 folder are not raw data: they are only counted (``stats.skipped``). A file named on the
 command line is always read.
+
+Symbolic links found inside a folder are followed only when their target lies inside one
+of the raw roots (the arguments): a link to ``/etc/passwd`` or a home folder would
+otherwise publish that file's content in ``rejected/``. Links leading outside are counted
+in ``stats.skipped["symlink-outside-raw"]`` unless ``ingest.follow_symlinks: true``; a
+broken link is a rejected row (it cannot be read). A linked folder is walked once (link
+loops end).
 """
 
 from __future__ import annotations
@@ -17,10 +24,11 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from akhbar.ingest.labels import escape
+from akhbar.ingest.sniff import GENERIC_EXTENSIONS, describe, extension, sniff
 
 #: suffix → format (longest suffix wins).
 EXTENSIONS: dict[str, str] = {
-    ".txt": "aggregator", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".txt": "text", ".text": "text", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
     ".jsonlines": "jsonl", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".html": "html",
     ".htm": "html", ".xhtml": "html", ".shtml": "html", ".warc": "warc", ".warc.gz": "warc",
     ".arc": "warc", ".arc.gz": "warc", ".sgml": "trec", ".sgm": "trec", ".trec": "trec",
@@ -41,13 +49,40 @@ class Found:
     error: str | None = None
 
 
-def walk(paths: list[Path], skipped: dict[str, int]) -> Iterator[Found]:
+@dataclass(slots=True)
+class _Links:
+    """How symbolic links inside folders are treated during one walk."""
+
+    roots: tuple[Path, ...]
+    follow: bool
+    walked: set[Path]
+
+    def target(self, path: Path, skipped: dict[str, int]) -> Path | None:
+        """The resolved target of a link to read, or None (counted) to skip it. A broken
+        link resolves to itself: reading it gives its rejected row."""
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # broken link or a loop of links
+            return path
+        if not self.follow and not any(target == r or target.is_relative_to(r)
+                                       for r in self.roots):
+            skipped["symlink-outside-raw"] = skipped.get("symlink-outside-raw", 0) + 1
+            return None
+        return target
+
+
+def walk(paths: list[Path], skipped: dict[str, int], follow_symlinks: bool = False
+         ) -> Iterator[Found]:
     """Every raw file under ``paths``, in deterministic order, each path once."""
     seen: set[Path] = set()
     labels: set[str] = set()
-    for arg in sorted((Path(p) for p in paths), key=lambda p: p.as_posix()):
+    args = sorted((Path(p) for p in paths), key=lambda p: p.as_posix())
+    links = _Links(tuple(p.resolve() for p in args), follow_symlinks, set())
+    for arg in args:
         if arg.is_dir():
-            items: Iterator[Found] = _walk_dir(arg, arg.resolve().name or "root", skipped)
+            links.walked.add(arg.resolve())
+            items: Iterator[Found] = _walk_dir(arg, arg.resolve().name or "root", skipped,
+                                               links)
         else:
             items = iter([Found(arg.name, arg)])
         for found in items:
@@ -64,7 +99,8 @@ def walk(paths: list[Path], skipped: dict[str, int]) -> Iterator[Found]:
             yield Found(label, found.path, found.error)
 
 
-def _walk_dir(root: Path, prefix: str, skipped: dict[str, int]) -> Iterator[Found]:
+def _walk_dir(root: Path, prefix: str, skipped: dict[str, int], links: _Links
+              ) -> Iterator[Found]:
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError as exc:
@@ -81,10 +117,21 @@ def _walk_dir(root: Path, prefix: str, skipped: dict[str, int]) -> Iterator[Foun
         path = Path(entry.path)
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
+            is_link = entry.is_symlink()
         except OSError:
-            is_dir = False
+            is_dir = is_link = False
+        if is_link:
+            target = links.target(path, skipped)
+            if target is None:
+                continue
+            if target.is_dir():
+                if target not in links.walked:
+                    links.walked.add(target)
+                    yield from _walk_dir(path, label, skipped, links)
+                continue
         if is_dir:
-            yield from _walk_dir(path, label, skipped)
+            links.walked.add(path.resolve())
+            yield from _walk_dir(path, label, skipped, links)
         else:
             yield Found(label, path)
 
@@ -104,43 +151,40 @@ def _suffix_format(name: str) -> str | None:
     return best[1] if best else None
 
 
-def _sniff(head: bytes) -> str | None:
-    """Format from content alone."""
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return "zip"
-    if head.startswith(b"\x1f\x8b"):
-        return "gz"
-    if len(head) > 262 and head[257:262] == b"ustar":
-        return "tar"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    lower = text[:512].lower()
-    if lower.startswith(b"warc/"):
-        return "warc"
-    if lower.startswith(b"<?xml"):
-        lower = lower.split(b"?>", 1)[-1].lstrip()
-    if lower.startswith(b"<doc") and lower[4:5] in (b" ", b">", b"\t", b"\r", b"\n"):
-        return "trec"
-    if lower.startswith((b"<!doctype html", b"<html")):
-        return "html"
-    if lower.startswith(b"["):
-        return "json"
-    if lower.startswith(b"{"):
-        return "json"  # the JSON reader falls back to JSON Lines
-    return None
-
-
 def detect_format(label: str, head: bytes, overrides: Mapping[str, str] | None = None
                   ) -> str | None:
-    """The format of a file: a params glob first, then archive magic bytes, the
-    extension, and content sniffing for unknown extensions."""
+    """The reader format of a file (see :func:`decide`)."""
+    return decide(label, head, overrides)[0]
+
+
+def decide(label: str, head: bytes, overrides: Mapping[str, str] | None = None
+           ) -> tuple[str | None, str | None]:
+    """The format of a file and its ``raw_format`` label with the evidence.
+
+    A params glob first; then archive magic (always); then clear content for a generic
+    extension (``.txt``, ``.dat``, none: :mod:`.sniff`); then the extension; then
+    content for an unknown extension. Plain text with a generic extension is ``text``
+    (its reader tells an aggregator page from a one-article file).
+    """
     name = PurePosixPath(label).name
     for pattern, fmt in (overrides or {}).items():
         if fnmatchcase(label, pattern) or fnmatchcase(name, pattern):
-            return fmt
+            return fmt, f"{fmt} (override {pattern})"
     by_suffix = _suffix_format(name)
-    sniffed = _sniff(head)
-    if sniffed in ARCHIVE_KINDS and by_suffix not in ("warc", "tar"):
-        return sniffed  # a zip named .json is a zip
-    if by_suffix == "trec" and name.lower().endswith(".xml") and sniffed != "trec":
-        return None  # an XML file that is not a <DOC> collection
-    return by_suffix or sniffed
+    ext = extension(name)
+    found = sniff(head)
+    if found and found.fmt in ARCHIVE_KINDS and by_suffix not in ("warc", "tar"):
+        # a zip named .json is a zip
+        return found.fmt, (found.fmt if by_suffix == found.fmt
+                           else describe(found.fmt, found.evidence, ext))
+    if by_suffix == "trec" and name.lower().endswith(".xml") and \
+            (found is None or found.fmt != "trec"):
+        return None, None  # an XML file that is not a <DOC> collection
+    generic = ext in GENERIC_EXTENSIONS or by_suffix == "text"
+    if found and (generic or by_suffix is None):
+        return found.fmt, describe(found.fmt, found.evidence, ext)
+    if by_suffix:
+        return by_suffix, by_suffix
+    if generic:
+        return "text", "text"  # its reader names the kind (aggregator / plaintext)
+    return None, None

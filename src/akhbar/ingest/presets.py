@@ -7,7 +7,8 @@ params.yaml overrides single fields on top of the chosen preset.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -15,12 +16,16 @@ from typing import Any
 import orjson
 
 _PLAIN = frozenset({str, type(None)})
+#: Called with each file's keys and resolved mapping (``akhbar inspect`` shows them).
+OBSERVER: ContextVar[Callable[[set[str], Mapping_], None] | None] = ContextVar(
+    "akhbar_preset_observer", default=None)
 SAMPLE_RECORDS = 100  # records whose keys decide a file's mapping
 
 #: params key → RAW_SCHEMA column.
 COLUMNS: dict[str, str] = {
     "body": "body", "title": "title", "url": "url", "published": "published_raw",
     "crawled": "crawled_raw", "source": "source", "author": "author", "tags": "tags",
+    "category": "category",
 }
 
 _GENERIC: dict[str, tuple[str, ...]] = {
@@ -35,7 +40,9 @@ _GENERIC: dict[str, tuple[str, ...]] = {
     "source": ("source", "site", "site_name", "sitename", "source_domain", "domain",
                "publisher", "outlet"),
     "author": ("author", "authors", "byline", "writer"),
-    "tags": ("tags", "keywords", "categories", "category", "topics"),
+    "tags": ("tags", "keywords", "categories", "topics"),
+    # the section a site filed the article under (one value; a list of them is tags)
+    "category": ("category", "section", "section_name", "sectionName", "cat", "topic"),
 }
 
 
@@ -140,7 +147,10 @@ def resolve(keys: Iterable[str], preset: str = "auto",
         actual = tuple(dict.fromkeys(k if k in keyset else lower.get(k.lower(), k)
                                      for k in wanted))
         pairs.append((column, actual))
-    return Mapping_(chosen.name, tuple(pairs))
+    mapping = Mapping_(chosen.name, tuple(pairs))
+    if (observe := OBSERVER.get()) is not None:
+        observe(keyset, mapping)
+    return mapping
 
 
 def _coerce(column: str, value: Any) -> Any:

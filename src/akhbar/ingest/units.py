@@ -46,6 +46,7 @@ class Producer:
 
     def __init__(self, cfg: dict[str, Any]) -> None:
         self.overrides: dict[str, str] = dict(cfg.get("formats") or {})
+        self.follow_symlinks = bool(cfg.get("follow_symlinks", False))
         self.limits = section(Limits, cfg.get("archive"))
         self.max_file_bytes = int(cfg.get("max_file_bytes", 1 << 30))
         self.stream_bytes = int(cfg.get("stream_bytes", 64 << 20))
@@ -54,7 +55,7 @@ class Producer:
         self.skipped: dict[str, int] = {}
 
     def units(self, paths: list[Path]) -> Iterator[Unit]:
-        for found in walk(paths, self.skipped):
+        for found in walk(paths, self.skipped, self.follow_symlinks):
             if found.error is not None:
                 yield Unit(found.label, None, reason="unreadable", detail=found.error)
             else:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any
 
-from akhbar.ingest.readers import aggregator, csvfile, html, jsonfile, jsonl, trec, warc
+from akhbar.ingest.readers import csvfile, html, jsonfile, jsonl, plaintext, trec, warc
 from akhbar.ingest.readers.base import Bad, Batch, Blob, Context, Good
+from akhbar.params import section
 
 Reader = Callable[[Blob, Context], Iterator[Good | Bad | Batch]]
 
-#: format name → (reader, raw_format written to RAW_SCHEMA)
+#: format name → (reader, raw_format written to RAW_SCHEMA). ``text`` decides per file
+#: between ``aggregator`` and ``plaintext`` (each can also be forced by ``ingest.formats``).
 READERS: dict[str, tuple[Reader, str]] = {
-    "aggregator": (aggregator.read, "aggregator"),
+    "text": (plaintext.read, "plaintext"),
+    "aggregator": (partial(plaintext.read, kind="aggregator"), "aggregator"),
+    "plaintext": (partial(plaintext.read, kind="plaintext"), "plaintext"),
     "json": (jsonfile.read_json, "json"),
     "jsonl": (jsonl.read_jsonl, "jsonl"),
     "csv": (csvfile.read, "csv"),
@@ -22,4 +27,16 @@ READERS: dict[str, tuple[Reader, str]] = {
     "trec": (trec.read, "trec"),
 }
 
-__all__ = ["READERS", "Bad", "Batch", "Blob", "Context", "Good", "Reader"]
+
+def readers_for(cfg: dict[str, Any]) -> dict[str, tuple[Reader, str]]:
+    """:data:`READERS` with the run's ``ingest.text`` conventions bound to the text
+    readers."""
+    text = section(plaintext.TextParams, cfg.get("text"))
+    out = dict(READERS)
+    for name in ("text", "aggregator", "plaintext"):
+        kind = None if name == "text" else name
+        out[name] = (partial(plaintext.read, params=text, kind=kind), READERS[name][1])
+    return out
+
+
+__all__ = ["READERS", "Bad", "Batch", "Blob", "Context", "Good", "Reader", "readers_for"]

@@ -5,11 +5,15 @@ bare ``&``, unclosed ``<P>`` and sometimes a missing ``</DOC>`` are normal. lxml
 recovering parsers nest the next ``<DOC>`` inside an unclosed one or drop text after
 a bare ``&``; TREC tools (Anserini's TrecCollection, ir_datasets) split on the tags too.
 
-Mapping: ``<HEADLINE>``/``<TITLE>``/``<HL>`` → title; ``<DATE_TIME>``/``<DATE>`` →
-published_raw as written; ``<DATELINE>`` → first paragraph of body (the parse stage
-cuts datelines from bodies); ``<AUTHOR>``/``<BYLINE>`` → author; ``<SOURCE>`` or the
-agency prefix of the doc id (``AFP_ARB`` in ``AFP_ARB_20000101.0001``) → source;
+Mapping: ``<HEADLINE>``/``<TITLE>``/``<HL>`` → title; ``<DATE_TIME>``/``<DATE>``/
+``<TIME>`` → published_raw as written; ``<DATELINE>`` → first paragraph of body (the
+parse stage cuts datelines from bodies); ``<AUTHOR>``/``<BYLINE>`` → author;
+``<SOURCE>``/``<SRC>`` or the agency prefix of the doc id (``AFP_ARB`` in
+``AFP_ARB_20000101.0001``) → source; ``<CAT>``/``<CATEGORY>``/``<SECTION>`` → category;
 ``<URL>``, or the DOCNO/id only when it is an http(s) URL → url, else null.
+``<ABSTRACT>``/``<SUMMARY>`` is the article's standfirst: it leads the body unless the
+body already contains it (then it would only be said twice); alone, it is the body.
+Tags are stripped from every field, also tags written escaped (``&lt;p&gt;``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from akhbar.ingest.readers.base import Bad, Blob, Context, Good, too_large
 _DOC_START = re.compile(r"<DOC(?=[\s>])", re.I)
 _DOC_END = re.compile(r"</DOC>\s*\Z", re.I)
 _BLOCKS = ("DOCNO|DOCID|DOCTYPE|DATE_TIME|DATETIME|DATE|POSTDATE|HEADLINE|TITLE|HL|DATELINE"
-           "|TEXT|BODY|AUTHOR|BYLINE|SOURCE|URL|KEYWORD|HEADER|TRAILER|SLUG")
+           "|TEXT|BODY|AUTHOR|BYLINE|SOURCE|SRC|URL|KEYWORD|HEADER|TRAILER|SLUG|CAT"
+           "|CATEGORY|SECTION|TIME|ABSTRACT|SUMMARY")
 _ID_ATTR = re.compile(r"""\A<DOC\s[^>]*?\bid\s*=\s*["']?([^"'\s>]+)""", re.I)
 _TAG = re.compile(r"<[^<>]*>")
 _PARA = re.compile(r"<P(?:\s[^>]*)?>|</P>", re.I)
@@ -48,7 +53,8 @@ def _field(doc: str, *tags: str) -> str | None:
 def _inline(raw: str | None) -> str | None:
     if raw is None:
         return None
-    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", raw))).strip()
+    text = _TAG.sub(" ", html.unescape(_TAG.sub(" ", raw)))  # escaped tags, too
+    text = _SPACE.sub(" ", text).strip()
     return text or None
 
 
@@ -63,11 +69,14 @@ def _doc_fields(doc: str) -> dict[str, object]:
     url = _inline(_field(doc, "URL"))
     if url is None and ident and _URL.match(ident):
         url = ident
-    source = _inline(_field(doc, "SOURCE"))
+    source = _inline(_field(doc, "SOURCE", "SRC"))
     if source is None and ident and (agency := _AGENCY.match(ident)):
         source = agency.group(1)
     text = _field(doc, "TEXT", "BODY")
     paragraphs = _paragraphs(text) if text is not None else []
+    abstract = _inline(_field(doc, "ABSTRACT", "SUMMARY"))
+    if abstract and _SPACE.sub(" ", abstract) not in " ".join(paragraphs):
+        paragraphs.insert(0, abstract)
     dateline = _inline(_field(doc, "DATELINE"))
     if dateline:
         paragraphs.insert(0, dateline)
@@ -76,7 +85,9 @@ def _doc_fields(doc: str) -> dict[str, object]:
         "source": source,
         "title": _inline(_field(doc, "HEADLINE", "TITLE", "HL")),
         "author": _inline(_field(doc, "AUTHOR", "BYLINE")),
-        "published_raw": _inline(_field(doc, "DATE_TIME", "DATETIME", "DATE", "POSTDATE")),
+        "published_raw": _inline(_field(doc, "DATE_TIME", "DATETIME", "DATE", "POSTDATE",
+                                        "TIME")),
+        "category": _inline(_field(doc, "CAT", "CATEGORY", "SECTION")),
         "body": "\n\n".join(paragraphs) or None,
     }
 
