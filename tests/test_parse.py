@@ -258,7 +258,7 @@ def test_published_with_provenance(tmp_path: Path) -> None:
 
 
 def test_a_body_that_is_only_a_dateline_is_rejected_empty(tmp_path: Path) -> None:
-    report, articles, rejected, _ = run(tmp_path, [raw(0, body=WIRE, crawled_raw=CRAWL)])
+    _, articles, rejected, _ = run(tmp_path, [raw(0, body=WIRE, crawled_raw=CRAWL)])
     assert articles.is_empty() and rejected.get_column("reason").to_list() == ["parse:empty-body"]
 
 
