@@ -93,6 +93,8 @@ def test_spaces_and_paragraphs() -> None:
     ("الفترة 2013 ــ 2022", "الفترة 2013 - 2022"),  # a run used as a dash
     ("ـــ البند الأول\nـــ البند الثاني", "- البند الأول\n- البند الثاني"),
     ("المدينة ـ جدة", "المدينة - جدة"),
+    ("نهاية الخبر ـــــ\nسطر تال", "نهاية الخبر\nسطر تال"),  # a trailing rule: removed
+    ("\u0640 \u00a0", ""),
 ])
 def test_tatweel_keeps_meaning(raw: str, expected: str) -> None:
     assert normalize(raw) == expected

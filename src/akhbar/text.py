@@ -246,6 +246,8 @@ def _drop_expr(e: pl.Expr) -> pl.Expr:
 
 _INTRA = f"({ARABIC_LETTER}[{MARKS}]*){TATWEEL}[{TATWEEL}{MARKS}]*({ARABIC_LETTER})"
 _STANDALONE = f"(^|[^{TATWEEL}{MARKS}\\p{{L}}]){TATWEEL}+"
+#: A standalone run with nothing after it on its line separates nothing: removed.
+_TRAILING = f"(?m)(^|[^{TATWEEL}{MARKS}\\p{{L}}]){TATWEEL}+([^\\S\\n]*)$"
 
 
 def _tatweel_series(s: pl.Series) -> pl.Series:
@@ -259,7 +261,8 @@ def _tatweel_series(s: pl.Series) -> pl.Series:
         return s
     while s.str.contains(_INTRA).any():
         s = s.str.replace_all(_INTRA, "${1}${2}")
-    return (s.str.replace_all(_STANDALONE, f"${{1}}{TATWEEL_DASH}")
+    return (s.str.replace_all(_TRAILING, "${1}${2}")
+            .str.replace_all(_STANDALONE, f"${{1}}{TATWEEL_DASH}")
             .str.replace_all(f"{TATWEEL}{{2,}}", TATWEEL))
 
 
