@@ -114,6 +114,7 @@ _MAX_NAME_WORDS = 8  # "أ.د. جابر بن سالم القحطاني"; a longe
 _CLEAN_RE = re.compile(r"[\u00a0\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 
 
+@lru_cache(maxsize=1 << 16)
 def is_outlet(part: str) -> bool:
     """Whether ``part`` names an agency or outlet (dots and spaces in abbreviations ignored)."""
     key = re.sub(r"\s+", " ", fold(part)).strip(" .")
@@ -121,6 +122,7 @@ def is_outlet(part: str) -> bool:
             or any(w in _OUTLET_MARKERS for w in key.split()))
 
 
+@lru_cache(maxsize=1 << 16)
 def _kind(part: str) -> str:
     key = fold(part).replace("ـ", "")
     key = re.sub(r"\s+", " ", key).strip(" .")

@@ -180,6 +180,8 @@ _HOST_RE = r"^[a-z][a-z0-9+.-]*://(?:www\.)?([^/:?#@]+)"
 #: A first line holding a 4-digit number (Western or Arabic-Indic): only those are read by
 #: :func:`akhbar.datelines.split_dateline` (a polars filter, so most rows cost nothing).
 _MAY_DATELINE = r"^[^\n]{0,120}?(?:\d{4}|[٠-٩]{4}|[۰-۹]{4})"
+#: A URL holding a year-like run (the shapes :func:`akhbar.urldates.url_date` reads).
+_MAY_URL_DATE = r"(?:19|20)\d{2}[/_-]?\d{1,2}"
 
 
 def _mapped(values: list[Any], fn: Any) -> list[Any]:
@@ -208,14 +210,19 @@ def _provenance(articles: pl.DataFrame, params: dict[str, Any], stats: _Stats) -
     bounds = {**_DEFAULTS["published"], **(params.get("published") or {})}
     lo, hi = int(bounds["min_year"]), int(bounds["max_year"])
     n = articles.height
-    texts = articles.get_column("text").to_list()
-    maybe = articles.select(pl.col("text").fill_null("").str.contains(_MAY_DATELINE)
-                            ).to_series().to_list()
+    # Python only for the rows a polars filter lets through (a 4-digit number on the first
+    # line; a date-like run in the URL): most rows never leave Rust.
+    maybe = articles.get_column("text").fill_null("").str.contains(_MAY_DATELINE)
+    rows = maybe.arg_true()
+    text = articles.get_column("text")
     dl_text: list[str | None] = [None] * n
     dl_date: list[Any] = [None] * n
-    for i in (i for i, m in enumerate(maybe) if m):
-        if found := split_dateline(texts[i]):
-            dl_text[i], dl_date[i], texts[i] = found.text, found.published, found.rest
+    moved: dict[int, str] = {}
+    for i, t in zip(rows.to_list(), text.gather(rows).to_list(), strict=True):
+        if found := split_dateline(t):
+            dl_text[i], dl_date[i], moved[i] = found.text, found.published, found.rest
+    if moved:
+        text = text.scatter(list(moved), list(moved.values()))
     stats.counts["datelines_moved"] += sum(d is not None for d in dl_text)
     authors = _mapped(articles.get_column("author").to_list(), split_author)
     people = [a[0] for a in authors]
@@ -224,7 +231,11 @@ def _provenance(articles: pl.DataFrame, params: dict[str, Any], stats: _Stats) -
     stats.counts["author_kept"] += sum(p is not None for p in people)
     stats.counts["author_to_dateline"] += sum(p is None and d is not None
                                               for p, d in zip(people, au_dateline, strict=True))
-    urls = _mapped(articles.get_column("url").to_list(), lambda u: url_date(u, lo, hi))
+    url = articles.get_column("url")
+    url_rows = url.fill_null("").str.contains(_MAY_URL_DATE).arg_true()
+    urls: list[Any] = [None] * n
+    for i, u in zip(url_rows.to_list(), url.gather(url_rows).to_list(), strict=True):
+        urls[i] = url_date(u, lo, hi)
     field = articles.get_column("published").to_list()
     crawled = articles.get_column("crawled").to_list()
     published: list[Any] = [None] * n
@@ -244,7 +255,7 @@ def _provenance(articles: pl.DataFrame, params: dict[str, Any], stats: _Stats) -
     stats.counts["author_nonnull_in"] += int(had_author)
     dtype = articles.schema["published"]
     return articles.with_columns(
-        pl.Series("text", texts, dtype=pl.String),
+        text.alias("text"),
         pl.Series("published", published, dtype=dtype),
         pl.Series("published_from", origin, dtype=pl.String),
         pl.Series("author", people, dtype=pl.String),
