@@ -8,11 +8,23 @@ found under "اقرأ أيضا" becomes its own row, linked to its host by ``hos
 not normalized here: that is the clean stage's job, and doing it twice would hide bugs.
 
 ``crawled`` is never used as ``published``: a crawl time is not a publication time, and a
-wrong date is worse than a missing one for temporal splits.
+wrong date is worse than a missing one for temporal splits. ``published`` comes from the
+record's own date (an aggregator page's ``نشر`` footer, else the dump's date field), else a
+dated wire dateline opening the body (:mod:`akhbar.datelines`; the line moves to
+``dateline`` and out of ``text`` here, before the clean stage could strip it as a recurring
+line), else a date in the URL (:mod:`akhbar.urldates`); ``published_from`` says which
+(``field`` | ``dateline`` | ``url`` | null). A candidate outside ``published.min_year`` ..
+``max_year`` or after ``crawled`` is dropped and counted, and the next source is tried.
+``author`` keeps people only (:mod:`akhbar.authors`): place/outlet parts of the byline go to
+``dateline`` when the body gave none. ``category`` is passed through from the raw record.
 
 ``report.stats``: ``aggregator_pages``, ``footers_cut``, ``read_also_articles``,
-``related_lists``, ``tags_unsplit`` (glued tag runs / keyword runs left out, not guessed)
-and ``published[<raw_format>] = {parsed, unparsed, missing}``. A "read also" article whose
+``related_lists``, ``tags_unsplit`` (glued tag runs / keyword runs left out, not guessed),
+``published[<raw_format>] = {parsed, unparsed, missing}`` (the record's own date field),
+``published_from = {field, dateline, url, none}`` (rows per date source),
+``published_rejected = {"<source>:after-crawled" | "<source>:out-of-range": n}``,
+``datelines_moved``, ``author_kept``, ``author_to_dateline``, ``author_nonnull_in``.
+A "read also" article whose
 host page has an empty body is still emitted (it is real text); its ``host_id`` then points
 at a rejected row. The same "read also" article cut from several pages gets the same id
 (a hash of its text); exact duplicates are the dedup stage's business.
