@@ -33,6 +33,8 @@ from akhbar.authors import is_outlet, split_author
     ("الرياض سامي الغامدي", "سامي الغامدي", "الرياض"),  # no separator: known place first
     ("د. عبدالله بن سعد العمر", "د. عبدالله بن سعد العمر", None),
     ("نادر الشهري&ndash; سبق", "نادر الشهري", "سبق"),
+    ("نادر الشهري سبق", "نادر الشهري", "سبق"),  # no separator: outlet last
+    ("خاص عكاظ", None, "خاص عكاظ"), ("د ب أ واس", None, "د ب أ واس"),
     # nothing
     (None, None, None), ("", None, None), ("  :  ", None, None),
 ])

@@ -90,6 +90,7 @@ def test_spaces_and_paragraphs() -> None:
     ("عام 2015 مـ", "عام 2015 مـ"),  # the Gregorian marker too
     ("عام 2015مــــ", "عام 2015مـ"),  # a kept run is one tatweel
     ("بـ 50 ريالا", "بـ 50 ريالا"),  # a detached preposition before a number
+    ("عام 1437 هـالموافق 2016", "عام 1437 هـ الموافق 2016"),  # a glued marker gets a space
     ("الفترة 2013 ــ 2022", "الفترة 2013 - 2022"),  # a run used as a dash
     ("ـــ البند الأول\nـــ البند الثاني", "- البند الأول\n- البند الثاني"),
     ("المدينة ـ جدة", "المدينة - جدة"),

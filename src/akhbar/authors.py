@@ -133,17 +133,23 @@ def _kind(part: str) -> str:
         return "outlet"
     if key in PLACES:
         return "place"
+    words = key.split()
+    if all(w in OUTLETS or len(w) == 1 for w in words):  # "د ب أ واس", "خاص عكاظ", "م واس"
+        return "outlet"
     if 2 <= len(key.split()) <= _MAX_NAME_WORDS and not re.search(r"[\d!?؟]", key):
         return "person"
     return "other"  # one unknown word: a place or desk far more often than a person
 
 
 def _place_prefix(part: str) -> list[str]:
-    """``الرياض أحمد غاوي`` (no separator): a known place of 1-2 words, then a name of 2+."""
+    """Parts glued without a separator: a known place of 1-2 words before a name of 2+
+    words (``الرياض أحمد غاوي``), or a name of 2+ words before an outlet name."""
     words = part.split()
     for k in (2, 1):
         if len(words) >= k + 2 and fold(" ".join(words[:k])) in PLACES:
             return [" ".join(words[:k]), " ".join(words[k:])]
+    if len(words) >= 3 and fold(words[-1]) in OUTLETS:  # "عبدالله السالم سبق": name, outlet
+        return [" ".join(words[:-1]), words[-1]]
     return [part]
 
 

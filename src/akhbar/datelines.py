@@ -48,6 +48,7 @@ _DATE_PUNCT = frozenset("،,/-–—.()")
 _PLACE_RE = re.compile(r"^\s*(?P<place>[^\W\d_](?:[^\d\n.!?؟:()«»\"“”]*[^\W\d_])?)")
 _AGENCY_PAREN_RE = re.compile(r"^\s*[(\[](?P<a>[^()\[\]\n\d]{1,30})[)\]]\s*(?:--|[-–—:])?\s*")
 _AGENCY_PLAIN_RE = re.compile(r"^\s*(?P<a>[^\W\d_][^\n\d:()]*?)\s*(?:(?:--|[-–—:])\s*|$)")
+_GLUED_ERA_RE = re.compile(r"([\d٠-٩]\s?[هم]ـ+)(?=[^\W\d_])")
 _SEP_RE = re.compile(r"^\s*(?:--|[-–—:])\s*")
 
 
@@ -74,11 +75,18 @@ def _date_end(text: str) -> int:
     return end
 
 
+#: Words that may stand between the place and the date (not every date word: the time zone
+#: names in :data:`akhbar.dates.DATE_WORDS` hold "مكة المكرمة", which is a place here).
+_LEAD_WORDS = frozenset(fold(w) for w in (
+    "في", "يوم", "بتاريخ", "الموافق", "الأحد", "الإثنين", "الاثنين", "الثلاثاء", "الأربعاء",
+    "الخميس", "الجمعة", "السبت"))
+
+
 def _split_date(place: str) -> tuple[str, str]:
     """Move trailing date words of the place (``في``, ``يوم``, a weekday) to the date."""
     words = place.split()
     k = len(words)
-    while k and fold(words[k - 1]).strip("،,") in DATE_WORDS:
+    while k and fold(words[k - 1]).strip("،,") in _LEAD_WORDS:
         k -= 1
     return " ".join(words[:k]), " ".join(words[k:])
 
@@ -88,6 +96,7 @@ def _first_line(line: str) -> tuple[str, datetime, str] | None:
     """(dateline text, date, rest of the line) when ``line`` opens with a dated dateline."""
     if len(line) > _MAX_LINE_CHARS:
         return None
+    line = _GLUED_ERA_RE.sub(r"\1 ", line)  # "1436 هـالموافق": the era mark, then a word
     m = _PLACE_RE.match(line)
     if not m:
         return None

@@ -245,6 +245,7 @@ def _drop_expr(e: pl.Expr) -> pl.Expr:
 
 
 _INTRA = f"({ARABIC_LETTER}[{MARKS}]*){TATWEEL}[{TATWEEL}{MARKS}]*({ARABIC_LETTER})"
+_GLUED_ERA = f"([0-9\u0660-\u0669][ \u00a0]?[\u0647\u0645]){TATWEEL}+({ARABIC_LETTER})"
 _STANDALONE = f"(^|[^{TATWEEL}{MARKS}\\p{{L}}]){TATWEEL}+"
 #: A standalone run with nothing after it on its line separates nothing: removed.
 _TRAILING = f"(?m)(^|[^{TATWEEL}{MARKS}\\p{{L}}]){TATWEEL}+([^\\S\\n]*)$"
@@ -259,6 +260,8 @@ def _tatweel_series(s: pl.Series) -> pl.Series:
     (``1436 ه``)."""
     if not s.str.contains(TATWEEL, literal=True).any():
         return s
+    # "1436 هـالموافق": the era mark glued to the next word; a space keeps the mark.
+    s = s.str.replace_all(_GLUED_ERA, f"${{1}}{TATWEEL} ${{2}}")
     while s.str.contains(_INTRA).any():
         s = s.str.replace_all(_INTRA, "${1}${2}")
     return (s.str.replace_all(_TRAILING, "${1}${2}")
