@@ -133,10 +133,10 @@ def test_hijri_date_next_to_gregorian() -> None:
     assert p.published_raw == date
 
 
-def test_hijri_only_date_still_cut() -> None:
-    date = "الخميس، 2 جمادى الأولى 1445 هـ"
+def test_hijri_only_date_cut_and_converted() -> None:
+    date = "الخميس، 2 جمادى الأولى 1445 هـ"  # Umm al-Qura: Thursday 16 November 2023
     p = parse_page(page([footer_glued(date=date)]), known_tags=KNOWN)
-    check(p, published=None)
+    check(p, published=datetime(2023, 11, 16, tzinfo=UTC))
     assert p.footer_cut
 
 

@@ -74,10 +74,27 @@ def test_hijri_next_to_gregorian_prefers_gregorian() -> None:
     assert parse_date("16 تشرين الثاني 2023 - 2 جمادى الأولى 1445هـ") == utc(2023, 11, 16)
 
 
-def test_hijri_only_is_none() -> None:
-    # No Hijri calendar library is installed: documented to return None.
-    assert parse_date("1 جمادى الأولى 1445 هـ") is None
-    assert parse_date("15 رمضان 1444") is None
+@pytest.mark.parametrize(("text", "expected"), [
+    # wire datelines give both calendars: the Hijri-only form must land on the same day
+    ("25 شوال 1436 هـ", utc(2015, 8, 10)),  # "... الموافق 10 أغسطس 2015 م"
+    ("1 جمادى الأولى 1445 هـ", utc(2023, 11, 15)),
+    ("15 رمضان 1444", utc(2023, 4, 6)),
+    ("الخميس ٧ ذو القعدة ١٤٣٦هـ", utc(2015, 8, 22)),
+    ("07/10/1436هـ", utc(2015, 7, 23)),  # numeric, with the Hijri marker
+    ("1436/10/07 هـ", utc(2015, 7, 23)),
+])
+def test_hijri_only_is_converted(text: str, expected: datetime) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "رمضان 1444",  # no day
+    "25 شوال",  # no year
+    "25 شوال 1600",  # outside the Umm al-Qura table
+    "31 محرم 1437",  # no 31st day in a Hijri month
+])
+def test_hijri_incomplete_or_invalid_is_none(text: str) -> None:
+    assert parse_date(text) is None
 
 
 @pytest.mark.parametrize("text", [

@@ -108,8 +108,9 @@ def test_round_trip(tmp_path: Path) -> None:
     assert appended["source"] is None and appended["url"] is None
     assert appended["raw_file"] == "agg/page.txt" and appended["raw_record"] == 0
 
+    assert (plain["published_from"], host["published_from"]) == ("field", "field")
     # crawled is never copied into published
-    assert undated["published"] is None
+    assert undated["published"] is None and undated["published_from"] is None
     assert undated["dateline"] == "الدمام (واس) -"  # column-wise (polars regex) path
     assert undated["crawled"] == datetime(2023, 11, 14, 7, tzinfo=UTC)
 
@@ -205,3 +206,79 @@ def test_missing_source_falls_back_to_the_url_host(tmp_path: Path) -> None:
     _, articles, _, _ = run(tmp_path, records)
     assert articles.get_column("source").to_list() == [
         "akhbar-test.example", None, "صحيفة محلية"]
+
+
+WIRE = "الخبر 3 ذو القعدة 1437 هـ الموافق 6 أغسطس 2016 م واس"
+CRAWL = "2016-08-07 10:00:00"
+
+
+def test_published_with_provenance(tmp_path: Path) -> None:
+    """field, then a dated dateline, then the URL; never the crawl time, never the future."""
+    records = [
+        raw(0, body="نص بتاريخ في الحقل.", published_raw="2016-08-05", crawled_raw=CRAWL,
+            url="https://paper.example/2016/08/01/a"),  # field wins over the URL
+        raw(1, body=f"{WIRE}\nأعلنت الهيئة نتائج المسابقة.", crawled_raw=CRAWL,
+            url="https://paper.example/2016/08/01/b"),  # dateline wins over the URL
+        raw(2, body="نص تاريخه في الرابط.", crawled_raw=CRAWL,
+            url="https://paper.example/news/20160802/c.htm"),
+        raw(3, body="نص بلا تاريخ.", crawled_raw=CRAWL, url="https://paper.example/x/123"),
+        # a field date after the crawl is wrong: dropped, counted, and the URL is used
+        raw(4, body="نص تاريخه بعد الجمع.", published_raw="2016-09-01", crawled_raw=CRAWL,
+            url="https://paper.example/2016/08/03/d"),
+        # a URL date after the crawl (and no other): nothing
+        raw(5, body="نص رابطه في المستقبل.", crawled_raw=CRAWL,
+            url="https://paper.example/2016/08/30/e"),
+        # a Hijri-only dateline is converted (Umm al-Qura); no crawl time: only the range
+        raw(6, body="جدة 25 شوال 1436 هـ واس\nهطلت أمطار على المحافظة.",
+            url="https://paper.example/1985/01/01/f"),
+    ]
+    report, articles, _, _ = run(tmp_path, records)
+    rows = {r["raw_record"]: r for r in articles.iter_rows(named=True)}
+    day = {i: (r["published"], r["published_from"]) for i, r in rows.items()}
+    assert day == {
+        0: (datetime(2016, 8, 5, tzinfo=UTC), "field"),
+        1: (datetime(2016, 8, 6, tzinfo=UTC), "dateline"),
+        2: (datetime(2016, 8, 2, tzinfo=UTC), "url"),
+        3: (None, None),
+        4: (datetime(2016, 8, 3, tzinfo=UTC), "url"),
+        5: (None, None),
+        6: (datetime(2015, 8, 10, tzinfo=UTC), "dateline"),
+    }
+    for r in rows.values():  # never after the crawl, never the crawl time itself
+        if r["published"] is not None and r["crawled"] is not None:
+            assert r["published"] < r["crawled"]
+    # the dateline moved out of the body into its column (not lost)
+    assert rows[1]["dateline"] == WIRE and rows[1]["text"] == "أعلنت الهيئة نتائج المسابقة."
+    assert rows[6]["dateline"] == "جدة 25 شوال 1436 هـ واس"
+    assert rows[6]["text"] == "هطلت أمطار على المحافظة."
+    assert report.stats["published_from"] == {"field": 1, "dateline": 2, "url": 2, "none": 2}
+    assert report.stats["published_rejected"] == {"field:after-crawled": 1,
+                                                  "url:after-crawled": 1}
+    assert report.stats["datelines_moved"] == 2
+
+
+def test_a_body_that_is_only_a_dateline_is_rejected_empty(tmp_path: Path) -> None:
+    _, articles, rejected, _ = run(tmp_path, [raw(0, body=WIRE, crawled_raw=CRAWL)])
+    assert articles.is_empty() and rejected.get_column("reason").to_list() == ["parse:empty-body"]
+
+
+def test_author_holds_people_and_category_passes_through(tmp_path: Path) -> None:
+    records = [
+        raw(0, body="نص أول.", author="الخبر - واس", category="محليات"),
+        raw(1, body="نص ثان.", author="تبوك - نورة العنزي", category=None),
+        raw(2, body="نص ثالث.", author="بقلم: سلمى الحربي"),
+        # a dateline from the body wins over the author's
+        raw(3, body=f"{WIRE}\nنص رابع.", author="واس - الخبر", crawled_raw=CRAWL),
+        {**raw(4, raw_format="aggregator", body=aggregator_body(), author="لندن: وكالات",
+               category="اقتصاد"), "raw_file": "agg/page.txt"},
+    ]
+    _, articles, _, _ = run(tmp_path, records)
+    got = [(r["raw_record"], r["author"], r["dateline"], r["category"])
+           for r in articles.iter_rows(named=True) if r["host_id"] is None]
+    assert got == [
+        (0, None, "الخبر - واس", "محليات"),
+        (1, "نورة العنزي", "تبوك", None),
+        (2, "سلمى الحربي", None, None),
+        (3, None, WIRE, None),
+        (4, None, "جدة (رويترز) -", "اقتصاد"),  # the page's own dateline first
+    ]

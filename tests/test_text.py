@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 from hypothesis import example, given, settings
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 
 from akhbar.text import (
     COUNT_KINDS,
+    INTRA_WORD_TATWEEL,
     build_yeh_evidence,
     fold,
     fold_expr,
@@ -74,7 +77,43 @@ def test_tatweel_controls_soft_hyphen_removed() -> None:
 
 def test_spaces_and_paragraphs() -> None:
     raw = f"  سطر{NBSP}{NBSP}أول \t هنا  \r\n\r\n\n   سطر\u2003ثان  \u2029ثالث\n\n"
-    assert normalize(raw) == "سطر أول هنا\nسطر ثان\nثالث"
+    # a blank line between paragraphs is kept (a run of them becomes one)
+    assert normalize(raw) == "سطر أول هنا\n\nسطر ثان\nثالث"
+    assert normalize("فقرة أولى\n \n\n\t\nفقرة ثانية") == "فقرة أولى\n\nفقرة ثانية"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("كتـــاب", "كتاب"),  # intra-word elongation: typography only
+    ("كـتـاَـب", "كتاَب"),  # several runs in one word, one after a mark
+    ("سنة 1436 هـ", "سنة 1436 هـ"),  # the Hijri year marker after a number stays
+    ("سنة 1436هـ", "سنة 1436هـ"),
+    ("عام 2015 مـ", "عام 2015 مـ"),  # the Gregorian marker too
+    ("عام 2015مــــ", "عام 2015مـ"),  # a kept run is one tatweel
+    ("بـ 50 ريالا", "بـ 50 ريالا"),  # a detached preposition before a number
+    ("عام 1437 هـالموافق 2016", "عام 1437 هـ الموافق 2016"),  # a glued marker gets a space
+    ("الفترة 2013 ــ 2022", "الفترة 2013 - 2022"),  # a run used as a dash
+    ("ـــ البند الأول\nـــ البند الثاني", "- البند الأول\n- البند الثاني"),
+    ("المدينة ـ جدة", "المدينة - جدة"),
+    ("نهاية الخبر ـــــ\nسطر تال", "نهاية الخبر\nسطر تال"),  # a trailing rule: removed
+    ("\u0640 \u00a0", ""),
+])
+def test_tatweel_keeps_meaning(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+    assert normalize(expected) == expected  # idempotent
+    assert not re.search(INTRA_WORD_TATWEEL, normalize(raw))  # what validation forbids
+
+
+def test_intra_word_tatweel_regex_is_what_validation_forbids() -> None:
+    from akhbar.expectations_suites import FORBIDDEN
+    assert FORBIDDEN["tatweel"] == INTRA_WORD_TATWEEL
+    assert re.search(INTRA_WORD_TATWEEL, "كتـــاب") and re.search(INTRA_WORD_TATWEEL, "كتـَاب")
+    for kept in ("1436 هـ", "2015مـ", "بـ 50", "2013 - 2022"):
+        assert not re.search(INTRA_WORD_TATWEEL, kept)
+
+
+def test_tatweel_counts() -> None:
+    _, counts = normalize_with_counts("كتـــاب 2013 ــ 2022 في 1436 هـ")
+    assert counts["tatweel_removed"] == 5  # 3 intra-word + 2 of the dash run; هـ kept
 
 
 # ----------------------------------------------------------------- Persian letters
@@ -147,8 +186,8 @@ def test_normalize_frame_matches_expr_and_string_api() -> None:
     by_frame, counts = normalize_frame(df, "t")
     by_expr = df.select(normalize_expr(pl.col("t")))
     assert by_frame["t"].to_list() == by_expr["t"].to_list()
-    assert by_frame["t"].to_list() == ["لا مرحبا في", None, "", "ا\nب"]
-    assert [normalize(t) for t in texts if t is not None] == ["لا مرحبا في", "", "ا\nب"]
+    assert by_frame["t"].to_list() == ["لا مرحبا في", None, "", "ا\n\nب"]
+    assert [normalize(t) for t in texts if t is not None] == ["لا مرحبا في", "", "ا\n\nب"]
     assert counts["presentation_forms_folded"] == 1 and counts["entities_unescaped"] == 1
 
 

@@ -14,8 +14,11 @@ Rules (documented, deterministic):
 * A naive time (no zone given) is taken as UTC; a date without a time is midnight UTC.
 * All-numeric dates are day-first (``14/11/2023``) unless the year comes first
   (``2023-11-14``), as Arabic sites write them.
-* A Hijri date next to a Gregorian one is ignored; a Hijri-only date returns None (no
-  Hijri calendar library is installed; see the report).
+* A Hijri date next to a Gregorian one is ignored (the Gregorian one is what the page
+  states as its civil date). A Hijri-only date (``25 شوال 1436 هـ``, ``07/10/1436هـ``) is
+  converted with ``hijridate`` (the Umm al-Qura calendar, the official calendar of Saudi
+  Arabia, where most Hijri-dated Arabic news comes from; it covers 1343-1500 AH, outside
+  that range the date returns None). A Hijri month name without a day and year is not a date.
 * Relative dates ("منذ ساعتين", "أمس") and dates without a day, month and year return None:
   there is no trustworthy reference date at parse time.
 * Invalid input returns None; :func:`parse_date` never raises.
@@ -30,6 +33,7 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
 import polars as pl
+from hijridate import Hijri
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _FOLD = str.maketrans({
@@ -78,16 +82,29 @@ def _alternation(words: list[str]) -> str:
 
 _MONTH_RE = re.compile(rf"(?<!{_LETTER})({_alternation(list(_MONTHS))})(?!{_LETTER})")
 
-_HIJRI_MONTHS = [fold(n) for n in (
-    "محرم", "صفر", "ربيع الأول", "ربيع الآخر", "ربيع الثاني", "جمادى الأولى", "جمادى الأول",
-    "جمادى الآخرة", "جمادى الثانية", "جمادى الآخر", "رجب", "شعبان", "رمضان", "شوال",
-    "ذو القعدة", "ذو الحجة", "ذي القعدة", "ذي الحجة",
-)]
+_HIJRI_MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("محرم",), 2: ("صفر",), 3: ("ربيع الأول", "ربيع أول"),
+    4: ("ربيع الآخر", "ربيع الثاني", "ربيع ثاني", "ربيع آخر"),
+    5: ("جمادى الأولى", "جمادى الأول", "جمادى أولى"),
+    6: ("جمادى الآخرة", "جمادى الثانية", "جمادى الآخر", "جمادى ثانية"),
+    7: ("رجب",), 8: ("شعبان",), 9: ("رمضان",), 10: ("شوال",),
+    11: ("ذو القعدة", "ذي القعدة"), 12: ("ذو الحجة", "ذي الحجة"),
+}
+_HIJRI_NUMBER: dict[str, int] = {fold(n): m for m, names in _HIJRI_MONTH_NAMES.items()
+                                 for n in names}
+_HIJRI_MONTHS = list(_HIJRI_NUMBER)
 _HIJRI_RE = re.compile(
     rf"(?:(?<!\d)\d{{1,2}}\s*)?(?<!{_LETTER})(?:{_alternation(_HIJRI_MONTHS)})(?!{_LETTER})"
     rf"(?:\s*,?\s*\d{{3,4}})?(?:\s*ه(?!{_LETTER}))?"
 )
 _HIJRI_YEAR_RE = re.compile(rf"(?<!\d)\d{{3,4}}\s*ه(?!{_LETTER})")
+#: A full Hijri date, folded: day, month name, year (``25 شوال 1436``) ...
+_HIJRI_FULL_RE = re.compile(
+    rf"(?<!\d)(?P<d>\d{{1,2}})\s*[-/]?\s*(?<!{_LETTER})(?P<m>{_alternation(_HIJRI_MONTHS)})"
+    rf"(?!{_LETTER})\s*[-/,،]?\s*(?P<y>\d{{4}})(?!\d)")
+#: ... or all-numeric with the Hijri marker (``07/10/1436هـ``, ``1436/10/07 هـ``).
+_HIJRI_DMY_RE = re.compile(rf"(?<!\d)(\d{{1,2}})[-/.](\d{{1,2}})[-/.](\d{{4}})\s*ه(?!{_LETTER})")
+_HIJRI_YMD_RE = re.compile(rf"(?<!\d)(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}})\s*ه(?!{_LETTER})")
 
 _ZONES: dict[str, int] = {  # minutes east of UTC; RFC 822 names plus common ones
     "z": 0, "ut": 0, "utc": 0, "gmt": 0, "غرينتش": 0, "جرينتش": 0, "غرينيتش": 0,
@@ -158,6 +175,7 @@ def _general(text: str) -> datetime | None:
     """Arabic (and English) written dates: fold, drop the Hijri part, take the time, then
     day/month/year from a month name or an all-numeric form."""
     folded = fold(text)
+    folded = _HIJRI_YMD_RE.sub(" ", _HIJRI_DMY_RE.sub(" ", folded))  # numeric Hijri dates
     folded = _HIJRI_YEAR_RE.sub(" ", _HIJRI_RE.sub(" ", folded))
     hour = minute = second = 0
     tz: timezone = UTC
@@ -192,10 +210,30 @@ def _general(text: str) -> datetime | None:
     return datetime(year, month, day, hour, minute, second, tzinfo=tz).astimezone(UTC)
 
 
+def _hijri(text: str) -> datetime | None:
+    """A Hijri-only date converted to the Gregorian calendar (Umm al-Qura, ``hijridate``),
+    at midnight UTC. Used only when the text names no Gregorian month and no all-numeric
+    Gregorian date was found (a Hijri date next to a Gregorian one is never used)."""
+    folded = fold(text)
+    if _MONTH_RE.search(folded):
+        return None
+    if m := _HIJRI_FULL_RE.search(folded):
+        day, month = int(m.group("d")), _HIJRI_NUMBER[re.sub(r"\s+", " ", m.group("m"))]
+        year = int(m.group("y"))
+    elif m := _HIJRI_DMY_RE.search(folded):
+        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    elif m := _HIJRI_YMD_RE.search(folded):
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    else:
+        return None
+    g = Hijri(year, month, day).to_gregorian()  # raises ValueError/OverflowError if invalid
+    return datetime(g.year, g.month, g.day, tzinfo=UTC)
+
+
 @lru_cache(maxsize=1 << 16)
 def _parse(text: str) -> datetime | None:
     try:
-        return _latin(text) or _general(text)
+        return _latin(text) or _general(text) or _hijri(text)
     except (ValueError, OverflowError, KeyError, IndexError):
         return None
 

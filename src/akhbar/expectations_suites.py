@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
-from akhbar.text import char_class, presentation_map
+from akhbar.text import INTRA_WORD_TATWEEL, char_class, presentation_map
 
 #: The folder holding the committed suites (the project root's ``expectations/``).
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
@@ -42,7 +42,9 @@ FORBIDDEN: dict[str, str] = {
     # Persian yeh/keheh next to an Arabic-only letter: the corpus is Arabic, so such a
     # letter is a keyboard artefact the cleaner maps to ي/ك.
     "persian_letters": "[\u0621-\u064a][\u06a9\u06cc]|[\u06a9\u06cc][\u0621-\u064a]",
-    "tatweel": "\u0640",
+    # Intra-word tatweel only (akhbar.text keeps هـ/مـ after a number and writes a
+    # standalone run as a dash).
+    "tatweel": INTRA_WORD_TATWEEL,
     # zero-width and bidi controls, Arabic letter mark
     "invisible_controls": "[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c]",
     # Arabic presentation forms A and B that the cleaner maps to letters

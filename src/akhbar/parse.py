@@ -8,11 +8,23 @@ found under "اقرأ أيضا" becomes its own row, linked to its host by ``hos
 not normalized here: that is the clean stage's job, and doing it twice would hide bugs.
 
 ``crawled`` is never used as ``published``: a crawl time is not a publication time, and a
-wrong date is worse than a missing one for temporal splits.
+wrong date is worse than a missing one for temporal splits. ``published`` comes from the
+record's own date (an aggregator page's ``نشر`` footer, else the dump's date field), else a
+dated wire dateline opening the body (:mod:`akhbar.datelines`; the line moves to
+``dateline`` and out of ``text`` here, before the clean stage could strip it as a recurring
+line), else a date in the URL (:mod:`akhbar.urldates`); ``published_from`` says which
+(``field`` | ``dateline`` | ``url`` | null). A candidate outside ``published.min_year`` ..
+``max_year`` or after ``crawled`` is dropped and counted, and the next source is tried.
+``author`` keeps people only (:mod:`akhbar.authors`): place/outlet parts of the byline go to
+``dateline`` when the body gave none. ``category`` is passed through from the raw record.
 
 ``report.stats``: ``aggregator_pages``, ``footers_cut``, ``read_also_articles``,
-``related_lists``, ``tags_unsplit`` (glued tag runs / keyword runs left out, not guessed)
-and ``published[<raw_format>] = {parsed, unparsed, missing}``. A "read also" article whose
+``related_lists``, ``tags_unsplit`` (glued tag runs / keyword runs left out, not guessed),
+``published[<raw_format>] = {parsed, unparsed, missing}`` (the record's own date field),
+``published_from = {field, dateline, url, none}`` (rows per date source),
+``published_rejected = {"<source>:after-crawled" | "<source>:out-of-range": n}``,
+``datelines_moved``, ``author_kept``, ``author_to_dateline``, ``author_nonnull_in``.
+A "read also" article whose
 host page has an empty body is still emitted (it is real text); its ``host_id`` then points
 at a rejected row. The same "read also" article cut from several pages gets the same id
 (a hash of its text); exact duplicates are the dedup stage's business.
@@ -33,17 +45,23 @@ from akhbar.aggregator import (
     normalize_tags,
     parse_page,
 )
+from akhbar.authors import split_author
+from akhbar.datelines import split_dateline
 from akhbar.dates import parse_date, parse_dates
 from akhbar.ids import article_id, record_id
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, polars_schema
 from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar.urldates import url_date
 
 STAGE = "parse"
 _EXCERPT_BYTES = 200  # the contract's "first 200 bytes of the raw record"
 _DEFAULTS: dict[str, Any] = {  # used only if params.yaml lacks a key
     "min_body_chars": 1, "batch_size": 5000, "rows_per_file": 100_000,
     "max_tag_words": 12, "max_keyword_words": 3, "known_tags": [],
+    "published": {"min_year": 1990, "max_year": 2100},
 }
+#: Where ``published`` came from, in the order tried (the ``published_from`` values).
+DATE_SOURCES = ("field", "dateline", "url")
 _ORDER = ["_pos", "_sub"]
 _ARTICLE_PL = {**polars_schema(ARTICLE_SCHEMA), "_pos": pl.UInt32, "_sub": pl.Int32}
 _REJECT_PL = {**_ARTICLE_PL, "detail": pl.String, "raw_excerpt": pl.String,
@@ -72,6 +90,8 @@ class _Stats:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self.dates: dict[str, Counter[str]] = {}
+        self.origins: Counter[str] = Counter()
+        self.rejected_dates: Counter[str] = Counter()
 
     def date(self, fmt: str | None, raw: str | None, parsed: bool) -> None:
         self.dates.setdefault(fmt or "unknown", Counter())[
@@ -79,6 +99,8 @@ class _Stats:
 
     def as_dict(self) -> dict[str, Any]:
         return {**{k: self.counts[k] for k in sorted(self.counts)},
+                "published_from": {k: self.origins[k] for k in (*DATE_SOURCES, "none")},
+                "published_rejected": dict(sorted(self.rejected_dates.items())),
                 "published": {f: {k: c[k] for k in ("parsed", "unparsed", "missing")}
                               for f, c in sorted(self.dates.items())}}
 
@@ -144,7 +166,7 @@ def _aggregator_rows(row: dict[str, Any], params: dict[str, Any], stats: _Stats
         **provenance, "_pos": row["_pos"], "_sub": 0, "id": host_id, "url": row.get("url"),
         "source": page.source or row.get("source"), "title": row.get("title"),
         "text": page.body, "published": published, "crawled": crawled,
-        "author": row.get("author"),
+        "author": row.get("author"), "category": row.get("category"),
         "tags": normalize_tags([*(row.get("tags") or []), *page.tags]) or None,
         "related_titles": page.related_titles or None, "dateline": page.dateline,
     }]
@@ -167,6 +189,91 @@ def _aggregator_rows(row: dict[str, Any], params: dict[str, Any], stats: _Stats
 
 
 _HOST_RE = r"^[a-z][a-z0-9+.-]*://(?:www\.)?([^/:?#@]+)"
+#: A first line holding a 4-digit number (Western or Arabic-Indic): only those are read by
+#: :func:`akhbar.datelines.split_dateline` (a polars filter, so most rows cost nothing).
+_MAY_DATELINE = r"^[^\n]{0,120}?(?:\d{4}|[٠-٩]{4}|[۰-۹]{4})"
+#: A URL holding a year-like run (the shapes :func:`akhbar.urldates.url_date` reads).
+_MAY_URL_DATE = r"(?:19|20)\d{2}[/_-]?\d{1,2}"
+
+
+def _mapped(values: list[Any], fn: Any) -> list[Any]:
+    """``fn`` over the distinct values only (authors and URL prefixes repeat heavily)."""
+    cache: dict[Any, Any] = {}
+    return [cache[v] if v in cache else cache.setdefault(v, fn(v)) for v in values]
+
+
+def _provenance(articles: pl.DataFrame, params: dict[str, Any], stats: _Stats) -> pl.DataFrame:
+    """Dated datelines out of the body, people in ``author``, ``published`` + its source.
+
+    * A dated wire dateline opening the text (:func:`akhbar.datelines.split_dateline`) moves
+      to ``dateline`` and out of ``text``: here, before the clean stage, which would strip
+      such a line as a recurring one and lose the date.
+    * ``author`` keeps the people of the byline field; a place/outlet part goes to
+      ``dateline`` when the body gave none (:func:`akhbar.authors.split_author`).
+    * ``published`` is the first of: the record's own date (``field``, already parsed in
+      ``published``), the dateline's date, the URL's date (:func:`akhbar.urldates.url_date`)
+      that is in ``[min_year, max_year]`` and not after ``crawled``. A candidate after
+      ``crawled`` is dropped and counted (``published_rejected``), and the next one is tried:
+      a page cannot be published after it was fetched, so that date is wrong, not the others.
+      The crawl time itself is never a candidate.
+    """
+    if articles.is_empty():
+        return articles
+    bounds = {**_DEFAULTS["published"], **(params.get("published") or {})}
+    lo, hi = int(bounds["min_year"]), int(bounds["max_year"])
+    n = articles.height
+    # Python only for the rows a polars filter lets through (a 4-digit number on the first
+    # line; a date-like run in the URL): most rows never leave Rust.
+    maybe = articles.get_column("text").fill_null("").str.contains(_MAY_DATELINE)
+    rows = maybe.arg_true()
+    text = articles.get_column("text")
+    dl_text: list[str | None] = [None] * n
+    dl_date: list[Any] = [None] * n
+    moved: dict[int, str] = {}
+    for i, t in zip(rows.to_list(), text.gather(rows).to_list(), strict=True):
+        if found := split_dateline(t):
+            dl_text[i], dl_date[i], moved[i] = found.text, found.published, found.rest
+    if moved:
+        text = text.scatter(list(moved), list(moved.values()))
+    stats.counts["datelines_moved"] += sum(d is not None for d in dl_text)
+    authors = _mapped(articles.get_column("author").to_list(), split_author)
+    people = [a[0] for a in authors]
+    au_dateline = [a[1] for a in authors]
+    had_author = articles.get_column("author").is_not_null().sum()
+    stats.counts["author_kept"] += sum(p is not None for p in people)
+    stats.counts["author_to_dateline"] += sum(p is None and d is not None
+                                              for p, d in zip(people, au_dateline, strict=True))
+    url = articles.get_column("url")
+    url_rows = url.fill_null("").str.contains(_MAY_URL_DATE).arg_true()
+    urls: list[Any] = [None] * n
+    for i, u in zip(url_rows.to_list(), url.gather(url_rows).to_list(), strict=True):
+        urls[i] = url_date(u, lo, hi)
+    field = articles.get_column("published").to_list()
+    crawled = articles.get_column("crawled").to_list()
+    published: list[Any] = [None] * n
+    origin: list[str | None] = [None] * n
+    for i in range(n):
+        for name, value in zip(DATE_SOURCES, (field[i], dl_date[i], urls[i]), strict=True):
+            if value is None:
+                continue
+            if not lo <= value.year <= hi:
+                stats.rejected_dates[f"{name}:out-of-range"] += 1
+            elif crawled[i] is not None and value > crawled[i]:
+                stats.rejected_dates[f"{name}:after-crawled"] += 1
+            else:
+                published[i], origin[i] = value, name
+                break
+        stats.origins[origin[i] or "none"] += 1
+    stats.counts["author_nonnull_in"] += int(had_author)
+    dtype = articles.schema["published"]
+    return articles.with_columns(
+        text.alias("text"),
+        pl.Series("published", published, dtype=dtype),
+        pl.Series("published_from", origin, dtype=pl.String),
+        pl.Series("author", people, dtype=pl.String),
+        pl.coalesce(pl.Series(dl_text, dtype=pl.String), pl.col("dateline"),
+                    pl.Series(au_dateline, dtype=pl.String)).alias("dateline"),
+    )
 
 
 def _reject_rows(rows: list[dict[str, Any]]) -> pl.DataFrame:
@@ -208,6 +315,7 @@ def _parse_batch(batch: pl.DataFrame, params: dict[str, Any], stats: _Stats
     articles = articles.with_columns(pl.coalesce(
         pl.col("source"),
         pl.col("url").str.to_lowercase().str.extract(_HOST_RE, 1)).alias("source"))
+    articles = _provenance(articles, params, stats)
     articles, empty = _split_empty(articles, batch, int(params["min_body_chars"]))
     rejects = [r for r in (empty, _reject_rows(errors) if errors else None) if r is not None]
     return articles.drop(_ORDER), (pl.concat(rejects, how="diagonal_relaxed") if rejects

@@ -10,16 +10,24 @@ APIs cannot drift apart (use the expression API for bulk work: a call costs 1-5 
 
 The chain of :func:`normalize_expr`, in order:
 
-1. ``unescape``     tatweel, soft hyphen, zero-width and bidi controls, C0/C1 controls are
+1. ``unescape``     soft hyphen, zero-width and bidi controls, C0/C1 controls are
                     removed, then HTML entities (``&amp;`` ``&#1575;`` ``&#x627;``) are
                     decoded, repeatedly, until none is left (double-escaped ``&amp;quot;``).
 2. ``presentation`` Arabic presentation forms (U+FB50–U+FDFF, U+FE70–U+FEFE) → their NFKC
                     letters, code point by code point (``ﻻ`` → ``لا``, ``ﷲ`` → ``الله``,
                     ``ﷺ`` → ``صلى الله عليه وسلم``); nothing else is NFKC-folded.
-3. ``invisible``    the same removal again, for tatweel produced by step 2 (``ﹱ``).
+3. ``invisible``    the same removal again.
+   ``tatweel``      only intra-word tatweel is removed (``كتـــاب`` → ``كتاب``); a run not
+                    after a letter is a dash (``2013 ــ 2022`` → ``2013 - 2022``); a run
+                    after a letter at a word end is kept as one tatweel (``1436 هـ``,
+                    ``2015 مـ``, ``بـ``): see :func:`_tatweel_series`. After step 2, so that
+                    a tatweel a presentation form produced (``ﹱ``) is judged too.
 4. ``spaces``       line breaks (``\\r\\n``, U+2028, ...) → ``\\n``; NBSP, tabs and other
                     Unicode spaces → space; runs of spaces collapsed; no space around a line
-                    end; blank lines collapsed (paragraphs joined by one ``\\n``); trimmed.
+                    end; a blank line between paragraphs is kept (runs of blank lines become one,
+                    ``\\n\\n``); trimmed. (The parse stage already writes one paragraph
+                    per line, so published texts hold no blank line; text normalized
+                    elsewhere keeps its paragraph breaks.)
 5. ``persian``      per line, unless the line looks Persian: keheh ``ک`` → ``ك``; Farsi yeh
                     ``ی`` → ``ي`` inside a word; a word-final ``ی`` → ``ى`` or ``ي`` by corpus
                     evidence (:func:`build_yeh_evidence`), else by a small built-in list of
@@ -61,7 +69,18 @@ INVISIBLE = (
     "[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
     "\\x00-\\x08\\x0e-\\x1f\\x7f-\\x84\\x86-\\x9f]"
 )
-_DROP = f"[{TATWEEL}{INVISIBLE[1:-1]}]"
+_DROP = INVISIBLE
+#: Arabic letters (not tatweel U+0640, not digits or punctuation).
+ARABIC_LETTER = "[\u0620-\u063f\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06fa-\u06fc\u06ff]"
+#: Intra-word tatweel: a run of U+0640 (marks allowed on it) between two Arabic letters
+#: (``كتـــاب``). The only tatweel that is pure typography, so the only one removed; the
+#: validation suite forbids exactly this (Python ``re`` and RE2 read it alike).
+INTRA_WORD_TATWEEL = f"{ARABIC_LETTER}[{MARKS}]*{TATWEEL}[{TATWEEL}{MARKS}]*{ARABIC_LETTER}"
+#: What a standalone tatweel run (not after a letter) becomes: ASCII hyphen-minus, the dash
+#: the pipeline's dateline and byline patterns already split on, and the one fold keys
+#: treat as punctuation. An en dash would suit ranges (``2013 – 2022``) but not the
+#: separators the same run also writes (``المدينة ـ جدة``); we cannot tell them apart.
+TATWEEL_DASH = "-"
 ENTITY = r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});"
 LINE_BREAK = "\r\n|[\r\u000b\u000c\u0085\u2028\u2029]"
 SPACE_LIKE = "[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
@@ -225,13 +244,42 @@ def _drop_expr(e: pl.Expr) -> pl.Expr:
     return e.str.replace_all(_DROP, "")
 
 
+_INTRA = f"({ARABIC_LETTER}[{MARKS}]*){TATWEEL}[{TATWEEL}{MARKS}]*({ARABIC_LETTER})"
+_GLUED_ERA = f"([0-9\u0660-\u0669][ \u00a0]?[\u0647\u0645]){TATWEEL}+({ARABIC_LETTER})"
+_STANDALONE = f"(^|[^{TATWEEL}{MARKS}\\p{{L}}]){TATWEEL}+"
+#: A standalone run with nothing after it on its line separates nothing: removed.
+_TRAILING = f"(?m)(^|[^{TATWEEL}{MARKS}\\p{{L}}]){TATWEEL}+([^\\S\\n]*)$"
+
+
+def _tatweel_series(s: pl.Series) -> pl.Series:
+    """Intra-word runs removed (to a fixed point: a match consumes the letter after the
+    run, so ``كـتـاب`` needs two rounds); a run not after a letter → :data:`TATWEEL_DASH`
+    (``2013 ــ 2022``, a line opening with ``ـــ``); a run after a letter and before a
+    non-letter (``1436 هـ``, ``2015 مـ``, ``بـ 50``, ``الـ«63»``) is kept, as one tatweel:
+    there it writes an abbreviation or a detached letter, and removing it changes meaning
+    (``1436 ه``)."""
+    if not s.str.contains(TATWEEL, literal=True).any():
+        return s
+    # "1436 هـالموافق": the era mark glued to the next word; a space keeps the mark.
+    s = s.str.replace_all(_GLUED_ERA, f"${{1}}{TATWEEL} ${{2}}")
+    while s.str.contains(_INTRA).any():
+        s = s.str.replace_all(_INTRA, "${1}${2}")
+    return (s.str.replace_all(_TRAILING, "${1}${2}")
+            .str.replace_all(_STANDALONE, f"${{1}}{TATWEEL_DASH}")
+            .str.replace_all(f"{TATWEEL}{{2,}}", TATWEEL))
+
+
+def _tatweel_expr(e: pl.Expr) -> pl.Expr:
+    return e.map_batches(_tatweel_series, return_dtype=pl.String, is_elementwise=True)
+
+
 def _spaces_expr(e: pl.Expr) -> pl.Expr:
     return (
         e.str.replace_all(LINE_BREAK, "\n")
         .str.replace_all(SPACE_LIKE, " ")
         .str.replace_all(" {2,}", " ")
         .str.replace_all(" ?\n ?", "\n")
-        .str.replace_all("\n{2,}", "\n")
+        .str.replace_all("\n{3,}", "\n\n")
         .str.strip_chars(" \n")
     )
 
@@ -294,6 +342,7 @@ def _steps(yeh_evidence: Mapping[str, str] | None, keep_final_yeh: bool) -> list
         ("unescape", _unescape_expr),
         ("presentation", _presentation_expr),
         ("invisible", _drop_expr),
+        ("tatweel", _tatweel_expr),
         ("spaces", _spaces_expr),
         ("persian", lambda e: _persian_expr(e, yeh_evidence, keep_final_yeh)),
     ]
@@ -322,13 +371,14 @@ def normalize_frame(df: pl.DataFrame, column: str,
     b, a = pl.col("__before"), pl.col("__after")
     count_exprs: dict[str, list[pl.Expr]] = {
         "unescape": [
-            b.str.count_matches(TATWEEL).alias("tatweel_removed"),
             b.str.count_matches(INVISIBLE).alias("invisible_removed"),
             (b.str.count_matches(ENTITY).cast(pl.Int64)
              - a.str.count_matches(ENTITY).cast(pl.Int64)).clip(0).alias("entities_unescaped"),
         ],
         "presentation": [b.str.count_matches(presentation_class())
                          .alias("presentation_forms_folded")],
+        "tatweel": [(b.str.count_matches(TATWEEL).cast(pl.Int64)
+                     - a.str.count_matches(TATWEEL).cast(pl.Int64)).alias("tatweel_removed")],
         "spaces": [(b.str.count_matches(f"{SPACE_LIKE}|{LINE_BREAK}").cast(pl.Int64)
                     + b.str.len_chars().cast(pl.Int64) - a.str.len_chars().cast(pl.Int64))
                    .alias("spaces_normalized")],
@@ -405,7 +455,7 @@ def fold_expr(e: pl.Expr) -> pl.Expr:
     variants folded (:data:`FOLD_MAP`), punctuation and symbols (Arabic ، ؛ ؟ « » too)
     turned into spaces, lower case, whitespace collapsed to single spaces."""
     return (
-        e.str.replace_all(f"[{MARKS}{_DROP[1:-1]}]", "")
+        e.str.replace_all(f"[{MARKS}{TATWEEL}{_DROP[1:-1]}]", "")
         .str.replace_many(FOLD_MAP)
         .str.to_lowercase()
         .str.replace_all(r"[\p{P}\p{S}]", " ")
