@@ -18,7 +18,10 @@ from akhbar import dedup, io, params, split
 from akhbar.schema import ARTICLE_SCHEMA, SPLITS
 from akhbar.text import fold
 
-SAUDINEWSNET = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "saudinewsnet"
+SAUDINEWSNET = next((d / "shared" / "corpora" / "saudinewsnet"
+                     for d in Path(__file__).resolve().parents
+                     if (d / "shared" / "corpora" / "saudinewsnet").is_dir()),
+                    Path("../shared/corpora/saudinewsnet"))
 _LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 
 
