@@ -44,7 +44,9 @@ LINE_FRAMES: dict[str, tuple[str, str]] = {
     # a line that is only an e-mail address, or "to write to the writer: <e-mail>"
     "email": (rf"^[^\n]{{0,30}}?{EMAIL}\s*$", "any"),
     # SMS/contact instructions: "للتواصل أرسل sms إلى 88 ... تبدأ بالرمز 12"
-    "sms-contact": (r"(?i)^.{0,40}(?:\bsms\b|رسالة (?:نصية )?قصيرة).{0,160}$", "any"),
+    # (an instruction verb, the channel and a number code: a sentence about SMS stays)
+    "sms-contact": (r"(?i)^.{0,30}(?:للتواصل|للاشتراك|أرسل|ارسل).{0,60}"
+                    r"(?:\bsms\b|رسالة (?:نصية )?قصيرة).{0,160}\d{3,}.{0,80}$", "any"),
     # a line that is only a link (an image or page URL left in the body)
     "url": (rf"^\s*[\(\[]?\s*{URL}\s*[\)\]]?\s*$", "any"),
     # an opening/closing photo credit: "(تصوير: <name>)", "عدسة: <name>"
