@@ -59,6 +59,11 @@ def test_frames_glued_to_a_sentence_are_cut_not_the_sentence() -> None:
     text, patterns = strip(f"شارك عبر تويتر فيسبوك واتساب {BODY}\n{MORE} // انتهى //")
     assert text == f"{BODY}\n{MORE}"
     assert sorted(patterns) == ["share-widget", "wire-marker"]
+    text, patterns = strip(f"{BODY}\n{MORE} رابط الخبر بصحيفة النهار: افتتاح مكتبة جديدة")
+    assert (text, patterns) == (f"{BODY}\n{MORE}", ["link-back"])
+    glued = ("katib@example.orgللتواصل مع الكاتب ارسل رسالة SMS تبدأ بالرمز (7) ثم مسافة "
+             "ثم نص الرسالة إلى 80808 - Stc 606060 - Mobily")
+    assert strip(f"{BODY}\n{glued}") == (BODY, ["sms-contact"])
 
 
 @pytest.mark.parametrize("prose", [

@@ -64,6 +64,9 @@ INLINE_FRAMES: dict[str, str] = {
                      rf"(?:[ ،,|]+{_SOCIAL})+(?:[ ،,|]+(?:اكتب|أضف|اضف) "
                      rf"(?:رأيك|رايك|تعليقك|تعليقا|تعليق))?\s*"),
     "comment-widget": r"^\s*(?:أضف|اضف|اكتب) (?:تعليقك|رأيك|تعليقا)\s*$",
+    # the link-back line glued to the last sentence: "... رابط الخبر بصحيفة <outlet>: <title>"
+    "link-back": r"\s*رابط (?:الخبر|المقال|المادة) (?:بصحيفة|بموقع|في صحيفة|في موقع|على موقع)"
+                 r" [^:：\n]{1,30}[:：].*$",
     # agency end markers, also glued to the last sentence: "... // انتهى //"
     "wire-marker": r"\s*//\s*(?:انتهى|يتبع)\s*//\s*",
 }
