@@ -204,3 +204,73 @@ def test_empty_input_writes_empty_tables(tmp_path: Path) -> None:
     assert rep.rows_in == rep.rows_out == 0
     assert io.read_frame(tmp_path / "out").height == 0
     assert pl.read_parquet(tmp_path / "rej.parquet").height == 0
+
+
+# --------------------------------------------------------------- fewer false rejections
+#: A fully vowelled report (harakat, tanwin, shadda, sukun on every letter), made up.
+VOWELLED = ("أَعْلَنَتْ وِزَارَةُ الصِّحَّةِ صَبَاحَ اليَوْمِ عَنْ اِفْتِتَاحِ مُسْتَشْفًى جَدِيدٍ فِي "
+            "المَدِينَةِ، وَقَالَ المُتَحَدِّثُ الرَّسْمِيُّ إِنَّ المَشْرُوعَ يَخْدُمُ آلَافَ "
+            "السُّكَّانِ. وَأَضَافَ أَنَّ العَمَلَ سَيَبْدَأُ فِي الأُسْبُوعِ المُقْبِلِ بِمُشَارَكَةِ "
+            "عَدَدٍ مِنَ الأَطِبَّاءِ وَالمُمَرِّضِينَ مِنْ مُخْتَلِفِ المَنَاطِقِ.")
+
+
+def test_diacritics_do_not_count_toward_word_length() -> None:
+    bare = "".join(ch for ch in VOWELLED if not 0x064B <= ord(ch) <= 0x0652)
+    assert len(bare) < 0.7 * len(VOWELLED)  # the fixture really is fully vowelled
+    vowelled = quality.signals(frame([VOWELLED])).row(0, named=True)
+    plain = quality.signals(frame([bare])).row(0, named=True)
+    assert vowelled["mean_word_length"] == pytest.approx(plain["mean_word_length"])
+    assert vowelled["mean_word_length"] < 6
+    assert reasons_of(VOWELLED) == []
+
+
+def test_separator_lines_are_not_repeated_lines() -> None:
+    paragraphs = [news(40 + i, sentences=2, paragraphs=1) for i in range(4)]
+    for sep in ("* *", ".", "***", "-----", "•"):
+        text = f"\n{sep}\n".join(paragraphs) + f"\n{sep}"
+        s = quality.signals(frame([text])).row(0, named=True)
+        assert s["dup_line_frac"] == 0.0, sep
+        assert reasons_of(text) == [], sep
+    # a repeated line of words still counts
+    again = "\n".join([*paragraphs, paragraphs[0], paragraphs[1]])
+    assert quality.signals(frame([again])).item(0, "dup_line_frac") == pytest.approx(2 / 6)
+
+
+def test_urls_and_code_do_not_lower_the_arabic_ratio() -> None:
+    body = news(50, sentences=3, paragraphs=1)
+    noisy = (f"{body}\nhttps://images.example.com/uploads/2015/08/photo-of-the-new-"
+             "hospital-building-opening-ceremony-large.jpg\n"
+             "var poll = {question: 'vote', answers: ['yes', 'no', 'maybe']};\n"
+             "function showPoll(id) { document.getElementById(id).style.display = 'block'; }\n"
+             "<script src=\"https://cdn.example.com/widgets/poll.js\"></script>\n"
+             "للتواصل: newsroom.editor@example.com")
+    s = quality.signals(frame([noisy])).row(0, named=True)
+    assert s["arabic_ratio"] == pytest.approx(1.0)
+    assert s["lang"] == "ar"
+    assert reasons_of(noisy) == []
+    # real Latin prose inside the article still counts against it
+    latin = body + "\n" + _english() + " " + _english()
+    assert quality.signals(frame([latin])).item(0, "arabic_ratio") < 0.6
+
+
+# --------------------------------------------------------------------------- damage
+def test_damaged_text_is_rejected_with_its_reason() -> None:
+    body = news(60)
+    words = body.split(" ")
+    # letters lost to a code page without Arabic: every other word is "?" runs
+    damaged = " ".join("?" * len(w) if i % 2 else w for i, w in enumerate(words))
+    fffd = " ".join("\ufffd" * len(w) if i % 3 == 0 else w for i, w in enumerate(words))
+    all_q = " ".join("?" * len(w) for w in words)
+    for text in (damaged, fffd, all_q):
+        s = quality.signals(frame([text])).row(0, named=True)
+        assert s["damaged_ratio"] > 0.2
+        got = reasons_of(text)
+        assert got and got[0] == "quality:damaged"
+    # a question mark ending a Latin sentence, or "؟", is punctuation, not damage
+    fine = body + " Is it open? Yes. " + "هل افتتح المستشفى؟"
+    assert quality.signals(frame([fine])).item(0, "damaged_ratio") == 0.0
+    # one stray "?" inside a word is a trace, under the threshold
+    trace = body.replace(words[3], words[3][:1] + "?" + words[3][2:], 1)
+    s = quality.signals(frame([trace])).row(0, named=True)
+    assert 0.0 < s["damaged_ratio"] < 0.05 and reasons_of(trace) == []
+    assert reasons_of(damaged, with_quality(max_damaged_ratio=1.0))[:1] != ["quality:damaged"]

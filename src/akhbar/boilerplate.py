@@ -1,8 +1,10 @@
 """Per-source line boilerplate: lines a news source repeats across many of its articles.
 
 Like the C4/FineWeb line filters, but decided per ``source`` and on Arabic-folded lines
-(:func:`akhbar.text.fold_expr`), so ``// انتهى //``, ``//انتهى//`` and ``انتهى`` are one
-line. A line is boilerplate of a source when it occurs in at least ``min_docs`` distinct
+(:func:`akhbar.text.fold_expr`) whose URLs, e-mail addresses and numbers are masked
+(:func:`akhbar.residue.mask_expr`), so ``// انتهى //``, ``//انتهى//`` and ``انتهى`` are one
+line, and so are two SMS notices that differ only in their code number. A line is
+boilerplate of a source when it occurs in at least ``min_docs`` distinct
 articles of that source AND in at least ``min_fraction`` of them, and has at most
 ``max_line_words`` words (a long line is a sentence, even when a story is syndicated).
 
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from akhbar.residue import has_month, mask_expr
 from akhbar.text import fold_expr
 
 #: Partial counts are merged when they exceed this many rows (bounded, amortized merging).
@@ -61,7 +64,12 @@ def lines_frame(df: pl.DataFrame, text: str = "text", max_words: int | None = No
     )
     short = (pl.lit(True) if max_words is None
              else pl.col("line").str.count_matches(" ") < 2 * max_words)
-    key = pl.when(short).then(fold_expr(pl.col("line")))
+    # template-aware: a frame's slots (URL, e-mail, number) are masked, so "للتواصل أرسل
+    # sms إلى 88 ... بالرمز 12" and "... بالرمز 45" are one line; a line naming a month
+    # keeps its numbers (a dateline is data, not a frame)
+    folded = fold_expr(mask_expr(pl.col("line")))
+    key = pl.when(short).then(pl.when(has_month(pl.col("line"))).then(folded)
+                              .otherwise(folded.str.replace_all(r"\d+", "0")))
     return (
         lines.with_columns(key.alias("key"), short.alias("__short"))
         .with_columns(

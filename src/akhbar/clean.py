@@ -26,6 +26,7 @@ import polars as pl
 from akhbar import io
 from akhbar import params as params_mod
 from akhbar.boilerplate import BoilerplateParams, LineIndex, remove_lines
+from akhbar.residue import ResidueParams, strip_frames
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport, count_reasons, rejected_frame
 from akhbar.text import (
@@ -43,13 +44,16 @@ TEXT_COLUMNS = ("title", "text", "author", "dateline")
 LIST_COLUMNS = ("tags", "related_titles")
 
 
-def _first_pass(inp: Path, bp: BoilerplateParams, batch_size: int, min_evidence: int
-                ) -> tuple[LineIndex, dict[str, str]]:
-    """Pass 1: the line index and the yeh evidence of the whole input."""
+def _first_pass(inp: Path, bp: BoilerplateParams, rp: ResidueParams, batch_size: int,
+                min_evidence: int) -> tuple[LineIndex, dict[str, str]]:
+    """Pass 1: the line index (of the text without its frames, as pass 2 will see it) and
+    the yeh evidence of the whole input."""
     index = LineIndex(bp)
     word_counts: list[pl.DataFrame] = []
-    for batch in io.read_batches(inp, batch_size, columns=["source", "text"]):
+    for batch in io.read_batches(inp, batch_size, columns=["source", "text", "tags"]):
         batch = batch.with_columns(normalize_expr(pl.col("text"), keep_final_yeh=True))
+        if rp.enabled:
+            batch = batch.with_columns(strip_frames(batch, rp)[0])
         index.add(batch)
         word_counts.append(yeh_word_counts(batch.get_column("text"), normalized=True))
         if len(word_counts) > 8:  # keep the partial counts compact
@@ -101,21 +105,59 @@ def _report_lines(removed: pl.DataFrame, table: pl.DataFrame, articles: pl.DataF
     return sources
 
 
+class ResidueReport:
+    """Removals per source and pattern (frames of :mod:`akhbar.residue` and the per-source
+    ``repeated-line`` boilerplate), with a bounded sample: the first
+    ``samples_per_pattern`` removed lines of each (source, pattern) in input order, at
+    most ``max_samples`` in all (deterministic: input order only)."""
+
+    def __init__(self, p: ResidueParams) -> None:
+        self.p = p
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.samples: dict[tuple[str, str], list[str]] = {}
+
+    def add(self, removed: pl.DataFrame) -> None:
+        if removed.is_empty():
+            return
+        for src, pat, n in removed.group_by("source", "pattern").len().iter_rows():
+            self.counts[(src, pat)] += int(n)
+        heads = (removed.group_by("source", "pattern", maintain_order=True)
+                 .head(self.p.samples_per_pattern))
+        for src, pat, line in heads.select("source", "pattern", "line").iter_rows():
+            got = self.samples.setdefault((src, pat), [])
+            if len(got) < self.p.samples_per_pattern:
+                got.append(line)
+
+    def to_dict(self) -> dict[str, Any]:
+        per_source: dict[str, dict[str, int]] = {}
+        for (src, pat), n in sorted(self.counts.items()):
+            per_source.setdefault(src, {})[pat] = n
+        # round robin: every (source, pattern)'s first line before any second one
+        ranked = sorted((k, (s, p), line) for (s, p), lines in self.samples.items()
+                        for k, line in enumerate(lines))
+        samples = [{"source": s, "pattern": p, "line": line[:300]}
+                   for _, (s, p), line in ranked[:self.p.max_samples]]
+        samples.sort(key=lambda d: (d["source"], d["pattern"]))
+        return {"per_source": per_source, "samples": samples}
+
+
 def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
     """Clean the ARTICLE_SCHEMA parts of ``inp`` into ``out``; see the module docstring."""
     report = StageReport(STAGE)
     section = params.get(STAGE, params) or {}
     bp = params_mod.section(BoilerplateParams, section.get("boilerplate"))
+    rp = params_mod.section(ResidueParams, section.get("residue"))
     batch_size = int(section.get("batch_size", 20_000))
     min_chars = int(section.get("min_text_chars", 1))
 
-    index, evidence = _first_pass(Path(inp), bp, batch_size,
+    index, evidence = _first_pass(Path(inp), bp, rp, batch_size,
                                   int(section.get("persian_yeh_min_evidence", 1)))
     table = index.boilerplate()
 
     counts: dict[str, Counter[str]] = {c: Counter() for c in (*TEXT_COLUMNS, *LIST_COLUMNS)}
     positions: Counter[str] = Counter()
     removed_parts: list[pl.DataFrame] = []
+    residue = ResidueReport(rp)
     articles_changed = footers_cut = 0
     sink = io.ParquetSink(Path(out), ARTICLE_SCHEMA,
                           rows_per_file=int(section.get("rows_per_file", 100_000)))
@@ -128,7 +170,14 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
             for column in LIST_COLUMNS:
                 batch, c = _normalize_lists(batch, column, evidence)
                 counts[column].update(c)
-            texts, removed = remove_lines(batch, table, max_words=bp.max_line_words)
+            framed = batch
+            if rp.enabled:
+                ftext, ftags, frames = strip_frames(batch, rp)
+                framed = batch.with_columns(ftext, ftags)
+                residue.add(frames)
+            texts, removed = remove_lines(framed, table, max_words=bp.max_line_words)
+            residue.add(removed.select("__row", "source", pl.lit("repeated-line")
+                                       .alias("pattern"), "line"))
             positions.update(dict(removed.group_by("position").len().iter_rows()))
             articles_changed += removed.get_column("__row").n_unique()
             footers_cut += (removed.filter(pl.col("position") == "footer")
@@ -146,7 +195,7 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
                            "and boilerplate removal (text shown before the line removal)")
                 rsink.write(rejects)
                 report.rejected.update(count_reasons(rejects))
-            kept = batch.with_columns(texts).filter(~empty)
+            kept = framed.with_columns(texts).filter(~empty)
             sink.write(kept)
             report.rows_out += kept.height
 
@@ -163,6 +212,7 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
             "articles_with_footer_cut": int(footers_cut),
             "sources": _report_lines(removed_all, table, index.articles(), bp.report_top),
         },
+        "residue": residue.to_dict(),
         "yeh_evidence": {
             "words": len(evidence),
             "to_alef_maqsura": sum(v.endswith(ALEF_MAQSURA) for v in evidence.values()),

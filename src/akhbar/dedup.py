@@ -12,7 +12,9 @@ Two streamed passes over the input keep memory bounded by the *index*, never the
 3. pick one article per cluster with a rule that depends on the rows only, never on their
    order: earliest ``published`` (nulls last), then earliest ``crawled``, then smallest
    ``id`` (then ``raw_file``/``raw_record`` for rows sharing an id);
-4. re-read the input and route each row to the output (``cluster_id`` = its own id, as the
+4. link articles into *stories* at the lower ``split.story_threshold`` (see
+   :mod:`akhbar.stories`; ``story_id`` names the story, the split stage keys on it);
+5. re-read the input and route each row to the output (``cluster_id`` = its own id, as the
    kept article names its cluster) or to rejected (``dedup:exact``/``dedup:near`` with
    ``duplicate_of`` = the kept id), preserving input order.
 """
@@ -20,6 +22,7 @@ Two streamed passes over the input keep memory bounded by the *index*, never the
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,7 @@ import numpy as np
 import polars as pl
 from rensa import RMinHash
 
-from akhbar import io
+from akhbar import io, stories
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport, count_reasons, rejected_frame
 from akhbar.text import fold_expr
@@ -221,11 +224,28 @@ def plan(inp: Path, params: dict[str, Any]) -> tuple[pl.DataFrame, dict[str, int
     a, b = usable[pairs[:, 0]], usable[pairs[:, 1]]
     near = jaccard(sig, a, b) >= d["threshold"]
     label = components(len(sig), a[near], b[near])
-    rows = rows.with_columns(pl.Series("comp", label[rows.get_column("node").to_numpy()]))
+    node_of_row = rows.get_column("node").to_numpy()
+    sp = stories.story_params(params)
+
+    def texts() -> Iterator[tuple[pl.Series, np.ndarray]]:
+        at = 0
+        for batch in io.read_batches(inp, batch_size=d["batch_size"], columns=["text"]):
+            yield batch.get_column("text"), node_of_row[at:at + batch.height]
+            at += batch.height
+
+    sa, sb, story_stats = stories.story_edges(sig, usable, sp, texts(), d["shingle_size"])
+    # copies are one story too (their pairs were verified at the higher threshold)
+    story = components(len(sig), np.concatenate([a[near], sa]), np.concatenate([b[near], sb]))
+    rows = rows.with_columns(pl.Series("comp", label[node_of_row]),
+                             pl.Series("story", story[node_of_row]))
     ranked = (rows.sort(["published", "crawled", "id", "raw_file", "raw_record"], nulls_last=True))
+    rows = rows.with_columns(stories.story_ids(rows, ranked))
     keeper = (ranked.group_by("comp", maintain_order=True)
               .agg(pl.col("row").first().alias("keep_row"), pl.col("id").first().alias("keep_id"),
                    pl.col("node").first().alias("keep_node")))
+    story_sizes = (rows.join(keeper.select(pl.col("keep_row").alias("row")), on="row",
+                             how="semi")
+                   .get_column("story").value_counts().get_column("count"))
     planned = (rows.join(keeper, on="comp", how="left", maintain_order="left")
                .with_columns(
                    pl.when(pl.col("row") == pl.col("keep_row")).then(None)
@@ -240,8 +260,13 @@ def plan(inp: Path, params: dict[str, Any]) -> tuple[pl.DataFrame, dict[str, int
              "exact_copies": int(rows.height - sizes.len()),
              "duplicate_clusters": int(planned.filter(pl.col("reason").is_not_null())
                                        .get_column("comp").n_unique()),
-             "near_pairs_verified": int(near.sum()), "candidate_pairs": len(a)}
-    return planned.select("row", "keep_row", "keep_id", "reason", "similarity"), stats
+             "near_pairs_verified": int(near.sum()), "candidate_pairs": len(a),
+             **story_stats, "stories": int(story_sizes.len()),
+             "stories_of_several_articles": int((story_sizes > 1).sum()),
+             "articles_in_stories_of_several": int(story_sizes.filter(story_sizes > 1).sum()),
+             "largest_story": int(story_sizes.max() or 0)}
+    return (planned.select("row", "keep_row", "keep_id", "reason", "similarity", "story_id"),
+            stats)
 
 
 def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
@@ -255,7 +280,8 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
         for batch in io.read_batches(Path(inp), batch_size=d["batch_size"]):
             dec = decisions.slice(offset, batch.height)
             offset += batch.height
-            both = pl.concat([batch, dec.select("keep_id", "reason", "similarity")],
+            both = pl.concat([batch.drop("story_id", strict=False),
+                              dec.select("keep_id", "reason", "similarity", "story_id")],
                              how="horizontal")
             dropped = pl.col("reason").is_not_null()
             sink.write(both.filter(~dropped).with_columns(pl.col("id").alias("cluster_id"))

@@ -28,14 +28,40 @@ LINE_END = r"""[.!?…،؛؟»"”']$"""
 _INVISIBLE = "".join(map(chr, [*range(0x200B, 0x2010), *range(0x202A, 0x202F),
                                 *range(0x2066, 0x206A), 0xFEFF]))
 _WORD = r"[\p{L}\p{N}]"
+#: Not prose, removed before the ratio, word-length and language signals are computed (the
+#: text itself keeps them): URLs, e-mail addresses and lines of script/poll/style code. An
+#: article is not "low Arabic" because an image URL or a poll widget was left in its body.
+URL = r"(?i)(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+"
+#: A line of code: a JavaScript/CSS statement or a tag (``var x =``, ``function(``,
+#: ``document.write``, ``$(…)``, ``{…}``, ``<script``), i.e. code tokens with no Arabic.
+CODE_LINE = (r"(?m)^[^\p{Arabic}\n]*(?:\bfunction\s*\(|\bvar\s+\w+\s*=|document\.|window\."
+             r"|jQuery|\$\(|</?(?:script|style|div|iframe|img)\b|[{};]\s*$)[^\p{Arabic}\n]*$")
+#: A letter lost to an earlier lossy conversion: U+FFFD, or ``?`` standing for letters
+#: (a run of two or more, or one between two letters). A sentence's final ``?`` is not one.
+DAMAGED = r"\uFFFD|\?{2,}|(?:\p{L}\?)+\p{L}"
 
 
 def _lines(text: pl.Expr) -> pl.Expr:
-    """Non-empty, stripped lines of ``text``."""
+    """Non-empty, stripped lines of ``text`` that hold a letter or a digit: a separator
+    line (``* *``, ``.``, ``-----``) is layout, not a line a column can repeat."""
     return (text.str.split("\n")
             .list.eval(pl.element().str.strip_chars(_INVISIBLE).str.strip_chars()
                        .str.strip_chars(_INVISIBLE))
-            .list.filter(pl.element().str.len_chars() > 0))
+            .list.filter(pl.element().str.contains(_WORD)))
+
+
+def prose_expr(text: pl.Expr) -> pl.Expr:
+    """``text`` without URLs, e-mail addresses and code lines (see :data:`URL`)."""
+    return text.str.replace_all(CODE_LINE, "").str.replace_all(URL, " ")
+
+
+def damaged_expr(text: pl.Expr) -> pl.Expr:
+    """Share of letter positions lost to a lossy conversion: damaged characters (U+FFFD,
+    ``?`` in place of letters, see :data:`DAMAGED`) / (letters + damaged characters)."""
+    bad = (text.str.extract_all(DAMAGED).list.join("").str.count_matches(r"[\uFFFD?]")
+           .fill_null(0).cast(pl.Float64))
+    letters = text.str.count_matches(r"\p{L}").cast(pl.Float64)
+    return pl.when(bad > 0).then(bad / (letters + bad)).otherwise(0.0)
 
 
 def _top_bigram_frac(df: pl.DataFrame) -> pl.Series:
@@ -89,17 +115,22 @@ def language(texts: pl.Series, prefix_chars: int = 300) -> pl.DataFrame:
 def signals(df: pl.DataFrame, lang_prefix_chars: int = 300) -> pl.DataFrame:
     """``df`` with the ``QUALITY_FIELDS`` columns (re)computed from ``text``."""
     text = pl.col("text").fill_null("")
-    words = text.str.extract_all(r"\S+").list.filter(pl.element().str.contains(_WORD))
+    prose = pl.col("__prose")
+    words = prose.str.extract_all(r"\S+").list.filter(pl.element().str.contains(_WORD))
     lines = _lines(text)
-    letters = text.str.count_matches(r"\p{L}").cast(pl.Float64)
-    arabic = text.str.count_matches(r"[\p{Arabic}&&\p{L}]").cast(pl.Float64)
+    letters = prose.str.count_matches(r"\p{L}").cast(pl.Float64)
+    arabic = prose.str.count_matches(r"[\p{Arabic}&&\p{L}]").cast(pl.Float64)
     n_lines = lines.list.len().cast(pl.Float64)
     ratio = pl.when(letters > 0)
+    df = df.with_columns(prose_expr(text).alias("__prose"))
     out = df.with_columns(
         text.str.len_chars().cast(pl.Int64).alias("n_chars"),
         words.list.len().cast(pl.Int64).alias("n_words"),
-        words.list.eval(pl.element().str.len_chars()).list.mean().fill_null(0.0)
-        .cast(pl.Float64).alias("mean_word_length"),
+        # diacritics (harakat, shadda, dagger alef: marks) do not lengthen a word
+        words.list.eval(pl.element().str.len_chars()
+                        - pl.element().str.count_matches(r"\p{M}")).list.mean()
+        .fill_null(0.0).cast(pl.Float64).alias("mean_word_length"),
+        damaged_expr(text).alias("damaged_ratio"),
         ratio.then(arabic / letters).otherwise(0.0).alias("arabic_ratio"),
         ratio.then((letters - arabic) / letters).otherwise(0.0)
         .alias("non_arabic_script_ratio"),
@@ -110,9 +141,9 @@ def signals(df: pl.DataFrame, lang_prefix_chars: int = 300) -> pl.DataFrame:
         .then((lines.list.len() - lines.list.n_unique()).cast(pl.Float64) / n_lines)
         .otherwise(0.0).alias("dup_line_frac"),
     )
-    lang = language(df.get_column("text"), lang_prefix_chars)
+    lang = language(df.get_column("__prose"), lang_prefix_chars)
     return out.with_columns(_top_bigram_frac(df), lang.get_column("lang"),
-                            lang.get_column("lang_score"))
+                            lang.get_column("lang_score")).drop("__prose")
 
 
 def _rules(q: dict[str, Any]) -> list[tuple[str, pl.Expr]]:
@@ -120,6 +151,8 @@ def _rules(q: dict[str, Any]) -> list[tuple[str, pl.Expr]]:
     langs = list(q["languages"])
     in_lang = pl.col("lang").is_in(langs)
     return [
+        # first: a damaged text also fails the word rules, but damage is why it is bad
+        ("quality:damaged", pl.col("damaged_ratio") > q["max_damaged_ratio"]),
         ("quality:too-short", pl.col("n_words") < q["min_words"]),
         ("quality:too-long", pl.col("n_words") > q["max_words"]),
         ("quality:not-arabic", ~in_lang),
@@ -152,11 +185,12 @@ def decide(df: pl.DataFrame, params: dict[str, Any]) -> tuple[pl.DataFrame, pl.D
     rejected = rejected_frame(
         scored.filter(bad), "filter", pl.col("_reasons"),
         detail=pl.format("n_words={} mean_word_length={} arabic_ratio={} lang={}:{} "
-                         "dup_line_frac={} top_ngram_frac={} punct_line_ratio={}",
+                         "dup_line_frac={} top_ngram_frac={} punct_line_ratio={} "
+                         "damaged_ratio={}",
                          *[pl.col(c).round(3) if c != "n_words" and c != "lang" else pl.col(c)
                            for c in ("n_words", "mean_word_length", "arabic_ratio", "lang",
                                      "lang_score", "dup_line_frac", "top_ngram_frac",
-                                     "punct_line_ratio")]))
+                                     "punct_line_ratio", "damaged_ratio")]))
     return kept, rejected
 
 

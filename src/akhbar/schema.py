@@ -57,6 +57,7 @@ QUALITY_FIELDS: list[pa.Field] = [
     pa.field("punct_line_ratio", pa.float64()),  # lines ending in . ! ? ؟ ، ؛ …
     pa.field("dup_line_frac", pa.float64()),
     pa.field("top_ngram_frac", pa.float64()),
+    pa.field("damaged_ratio", pa.float64()),  # letters lost to "?"/U+FFFD (lossy conversion)
     pa.field("lang", pa.string()),
     pa.field("lang_score", pa.float64()),
 ]

@@ -1,10 +1,13 @@
 """The ``split`` stage: deduplicated articles → ``train``/``validation``/``test`` shards.
 
-``mode: hash`` (default) assigns a row from ``(salt, cluster_id)`` alone: sha256 → a
-uniform number in [0, 1) → the ratio ranges ``[0, train)``, ``[train, train+validation)``,
-``[.., 1)``. Being a pure function of the cluster, a near-duplicate cluster can never
-straddle two splits, and adding raw articles later never moves an article that stays
-kept (its ``cluster_id`` is its own id). Changing the salt or the ratios reshuffles.
+``mode: hash`` (default) assigns a row from ``(salt, story_id)`` alone (``story_id`` is
+set by the dedup stage, see :mod:`akhbar.stories`; rows without one fall back to
+``cluster_id``, then ``id``): sha256 → a uniform number in [0, 1) → the ratio ranges
+``[0, train)``, ``[train, train+validation)``, ``[.., 1)``. Being a pure function of the
+story, a story (articles sharing ≥ ``split.story_threshold`` of their word 5-grams, copies
+included) never straddles two splits. Adding articles moves an existing one only under
+the stability rule of :mod:`akhbar.stories` (its story merged with another, or gained an
+earlier first article). Changing the salt or the ratios reshuffles.
 
 ``mode: temporal`` holds out time instead: each row is dated by ``published``, else
 ``crawled``, and truncated to ``temporal.period`` (month by default); ``test`` = the latest
@@ -30,7 +33,7 @@ from akhbar import io
 from akhbar.schema import ARTICLE_SCHEMA, SPLITS
 from akhbar.stage import StageReport
 
-_PLAN_COLUMNS = ["id", "cluster_id", "published", "crawled", "raw_file", "raw_record"]
+_PLAN_COLUMNS = ["id", "cluster_id", "story_id", "published", "crawled", "raw_file", "raw_record"]
 _BATCH_ROWS = 5_000  # rows read at once while scattering into buckets
 _BUCKET_GROUP_ROWS = 1_000  # rows a temporary bucket buffers before writing
 _PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "year": "1y"}
@@ -79,7 +82,7 @@ def plan(inp: Path, params: dict[str, Any]) -> pl.DataFrame:
         return pl.DataFrame(schema={"split": pl.String, "rank": pl.Int64})
     rows = pl.concat(parts).with_row_index("row")
     if s["mode"] == "hash":
-        keys = rows.select(pl.coalesce("cluster_id", "id")).to_series()
+        keys = rows.select(pl.coalesce("story_id", "cluster_id", "id")).to_series()
         split = hash_split(keys, str(s["salt"]), s["ratios"])
     elif s["mode"] == "temporal":
         split = temporal_split(rows, s["temporal"]["period"])

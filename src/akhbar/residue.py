@@ -1,0 +1,155 @@
+"""Template residue: frames a news site wraps around its articles, removed by pattern.
+
+:mod:`akhbar.boilerplate` removes lines that *recur within a source* once URLs, e-mail
+addresses and numbers are masked (:func:`mask_expr`), which catches every fixed frame with a
+variable slot that fills a whole line ("للتواصل أرسل sms إلى <n> ... بالرمز <n>", a time
+stamp, an e-mail line). What it cannot see are frames glued to content: a share widget
+before the first sentence, a link-back line whose slot is the headline, an "other articles
+by the writer" list glued into one line, an agency end marker at the end of a sentence, a
+tag list on the last line. Those are matched here by named patterns (:data:`LINE_FRAMES`,
+:data:`INLINE_FRAMES`), each restricted to where the frame sits (opening or closing lines)
+so that the same words inside a sentence stay. Every removal is counted per source and per
+pattern (the clean stage report's ``residue``), with a bounded sample of removed lines.
+
+Regexes rather than a library: these frames are site conventions with no standard form;
+each pattern is tested on made-up Arabic fixtures (tests/test_residue.py) and measured on
+SaudiNewsNet (benchmarks/residue_share.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+#: Month names (Gregorian, Levantine, Hijri): a line naming a date keeps its numbers when
+#: masked, so a wire dateline is never taken for a frame (it is data, see akhbar.dates).
+MONTHS = ("يناير|فبراير|مارس|أبريل|ابريل|إبريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|"
+          "اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|أيلول|تشرين|محرم|"
+          "ربيع|جمادى|رجب|شعبان|رمضان|شوال|القعدة|الحجة")
+URL = r"(?i)(?:https?://|www\.)\S+"
+EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+
+_SOCIAL = (r"(?:تويتر|تويتير|فيسبوك|فيس بوك|فيسبوك|جوجل بلس|جوجل\+|واتساب|واتس اب|واتس آب|"
+           r"لينكد ?ان|تيليجرام|تلغرام|البريد الإلكتروني|البريد|طباعة|إرسال|حفظ)")
+
+#: Whole-line frames: name → (regex on the line, where: "any" | "edge" (first or last two
+#: lines) | "tail" (last three lines)).
+LINE_FRAMES: dict[str, tuple[str, str]] = {
+    # "رابط الخبر بصحيفة <outlet>: <headline>" — the slot is a headline, never prose
+    "link-back": (r"^.{0,40}رابط (?:الخبر|المقال|المادة)\b.{0,40}[:：]", "any"),
+    # "مقالات أخرى للكاتب<title><title>..." (titles glued into one line)
+    "other-articles": (r"^\s*(?:مقالات (?:أخرى|اخرى|سابقة) ل|المزيد من مقالات|جميع مقالات"
+                       r"|اقرأ (?:المزيد|أيضا) للكاتب)", "tail"),
+    # a line that is only an e-mail address, or "to write to the writer: <e-mail>"
+    "email": (rf"^[^\n]{{0,30}}?{EMAIL}\s*$", "any"),
+    # SMS/contact instructions: "للتواصل أرسل sms إلى 88 ... تبدأ بالرمز 12"
+    # (an instruction verb, the channel and a number code: a sentence about SMS stays)
+    "sms-contact": (r"(?i)^.{0,30}(?:للتواصل|للاشتراك|أرسل|ارسل).{0,60}"
+                    r"(?:\bsms\b|رسالة (?:نصية )?قصيرة).{0,160}\d{3,}.{0,80}$", "any"),
+    # a line that is only a link (an image or page URL left in the body)
+    "url": (rf"^\s*[\(\[]?\s*{URL}\s*[\)\]]?\s*$", "any"),
+    # an opening/closing photo credit: "(تصوير: <name>)", "عدسة: <name>"
+    "photo-caption": (r"^\s*[\(\[]?\s*(?:تصوير|عدسة|الصورة|صورة)\s*[:：\-]\s*[^.،\n]{0,40}"
+                      r"[\)\]]?\s*$", "edge"),
+    # "كلمات دلالية: a، b، c" on the last lines: moved to ``tags``
+    "tag-list": (r"^\s*(?:كلمات دلالية|الكلمات الدلالية|الوسوم|وسوم|الكلمات المفتاحية|"
+                 r"(?i:tags))\s*[:：]", "tail"),
+}
+
+#: Frames glued to content, cut out of the line: name → regex of the cut.
+INLINE_FRAMES: dict[str, str] = {
+    # "شارك من خلال تويتر فيسبوك جوجل بلس اكتب رأيك <first sentence>"
+    "share-widget": (rf"^\s*(?:شارك(?:ها|وا)?|مشاركة)(?: (?:من خلال|عبر|على|في))?"
+                     rf"(?:[ ،,|]+{_SOCIAL})+(?:[ ،,|]+(?:اكتب|أضف|اضف) "
+                     rf"(?:رأيك|رايك|تعليقك|تعليقا|تعليق))?\s*"),
+    "comment-widget": r"^\s*(?:أضف|اضف|اكتب) (?:تعليقك|رأيك|تعليقا)\s*$",
+    # the link-back line glued to the last sentence: "... رابط الخبر بصحيفة <outlet>: <title>"
+    "link-back": r"\s*رابط (?:الخبر|المقال|المادة) (?:بصحيفة|بموقع|في صحيفة|في موقع|على موقع)"
+                 r" [^:：\n]{1,30}[:：].*$",
+    # agency end markers, also glued to the last sentence: "... // انتهى //"
+    "wire-marker": r"\s*//\s*(?:انتهى|يتبع)\s*//\s*",
+}
+TAG_SPLIT = r"\s*[،,|؛;/]\s*|\s{2,}"
+TAG_MARKER = (r"^\s*(?:كلمات دلالية|الكلمات الدلالية|الوسوم|وسوم|الكلمات المفتاحية|"
+              r"(?i:tags))\s*[:：]\s*")
+
+
+_NO_TAGS = pl.lit([], pl.List(pl.String))
+
+
+@dataclass(frozen=True)
+class ResidueParams:
+    """The ``clean.residue`` section of params.yaml."""
+
+    enabled: bool = True
+    max_tag_words: int = 4
+    samples_per_pattern: int = 2
+    max_samples: int = 200
+
+
+def mask_expr(line: pl.Expr) -> pl.Expr:
+    """Slots of a frame masked before folding: URLs, e-mail addresses (and, after folding,
+    numbers; see :func:`akhbar.boilerplate.lines_frame`)."""
+    return line.str.replace_all(URL, " url ").str.replace_all(EMAIL, " email ")
+
+
+def has_month(line: pl.Expr) -> pl.Expr:
+    return line.str.contains(MONTHS)
+
+
+def strip_frames(df: pl.DataFrame, p: ResidueParams, text: str = "text"
+                 ) -> tuple[pl.Series, pl.Series, pl.DataFrame]:
+    """``df[text]`` without the frames, ``df["tags"]`` with recognised tag lists appended,
+    and the removals: (__row, source, pattern, line)."""
+    lines = (
+        df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
+                  pl.col("source").fill_null("").cast(pl.String),
+                  pl.col(text).fill_null("").str.split("\n").alias("line"))
+        .explode("line")
+        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over("__row").alias("no"),
+                      pl.len().over("__row").cast(pl.UInt32).alias("n"))
+    )
+    last = pl.col("n") - 1 - pl.col("no")
+    where = {"any": pl.lit(True), "edge": (pl.col("no") <= 1) | (last <= 1), "tail": last <= 2}
+    pattern = pl.lit(None, pl.String)
+    for name, (regex, at) in reversed(list(LINE_FRAMES.items())):
+        pattern = pl.when(where[at] & pl.col("line").str.contains(regex)).then(pl.lit(name)) \
+            .otherwise(pattern)
+    lines = lines.with_columns(pattern.alias("pattern"))
+    removed = [lines.filter(pl.col("pattern").is_not_null())
+               .select("__row", "source", "pattern", "line")]
+    kept = lines.filter(pl.col("pattern").is_null())
+    for name, regex in INLINE_FRAMES.items():
+        hit = pl.col("line").str.contains(regex)
+        removed.append(kept.filter(hit).select("__row", "source", pl.lit(name).alias("pattern"),
+                                               pl.col("line").str.extract(f"({regex})")
+                                               .str.strip_chars().alias("line")))
+        repl = " " if name == "wire-marker" else ""
+        cut = pl.col("line").str.replace_all(regex, repl).str.strip_chars(" ")
+        kept = kept.with_columns(pl.when(hit & (cut == "")).then(pl.lit("\u0000"))
+                                 .when(hit).then(cut)
+                                 .otherwise(pl.col("line")).alias("line"))
+    removed_df = pl.concat(removed)
+    tags = (removed_df.filter(pl.col("pattern") == "tag-list")
+            .select("__row", pl.col("line").str.replace(TAG_MARKER, "")
+                    .str.replace_all(TAG_SPLIT, "\u0001").str.split("\u0001").alias("t"))
+            .explode("t").with_columns(pl.col("t").str.strip_chars())
+            .filter((pl.col("t").str.len_chars() > 0)
+                    & (pl.col("t").str.count_matches(" ") < p.max_tag_words))
+            .group_by("__row", maintain_order=True).agg(pl.col("t").unique(maintain_order=True)))
+    # a line emptied by a cut goes; a blank line of the input stays (a paragraph break)
+    joined = (kept.filter(pl.col("line") != "\u0000")
+              .group_by("__row", maintain_order=True)
+              .agg(pl.col("line").str.join("\n").str.replace_all(r"\n{3,}", "\n\n")
+                   .str.strip_chars("\n").alias("__new")))
+    base = df.select(pl.col(text), pl.col("tags"),
+                     pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"))
+    out = (base.join(joined, on="__row", how="left", maintain_order="left")
+           .join(tags, on="__row", how="left", maintain_order="left")
+           .select(pl.when(pl.col(text).is_null()).then(None)
+                   .otherwise(pl.col("__new").fill_null("")).alias(text),
+                   pl.when(pl.col("t").is_null()).then(pl.col("tags"))
+                   .otherwise(pl.concat_list(pl.col("tags").fill_null(_NO_TAGS), pl.col("t"))
+                              .list.unique(maintain_order=True)).alias("tags")))
+    return out.get_column(text), out.get_column("tags"), removed_df
