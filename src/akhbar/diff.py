@@ -8,9 +8,10 @@ articles may share a key; those are never guessed).
 
 Every kept article of A or B lands in exactly one category:
 
-* ``unchanged`` – same id, same split;
-* ``moved`` – same id, another split;
-* ``changed`` – text changed (id changed, same provenance);
+* ``unchanged`` – same id, same text, same split;
+* ``moved`` – same id, same text, another split;
+* ``changed`` – text changed: same id (an id hashes the URL when there is one) with another
+  text, or another id with the same provenance (an id hashes the text when there is no URL);
 * ``removed`` – kept in A only; ``reason`` says why B rejected it (or ``absent`` when B
   never saw its raw record);
 * ``added`` – kept in B only; ``was`` says why A had rejected it (or ``new``).
@@ -52,13 +53,17 @@ def resolve(ref: str | Path, repo: Path | str = ".") -> Path:
 
 
 def kept(dataset_dir: Path) -> pl.DataFrame:
-    """``id, split, source, category, title, raw_file, raw_record`` of every kept article."""
+    """``id, split, source, category, title, raw_file, raw_record, text_hash`` of every kept
+    article (the hash only ever compared within one process)."""
     frames = []
     for split in SPLITS:
         for f in sorted((Path(dataset_dir) / "data").glob(f"{split}-*.parquet")):
-            frames.append(pl.read_parquet(f, columns=_KEPT_COLUMNS)
-                          .with_columns(pl.lit(split).alias("split")))
-    schema = {c: pl.String for c in _KEPT_COLUMNS} | {"raw_record": pl.Int64, "split": pl.String}
+            frames.append(pl.read_parquet(f, columns=[*_KEPT_COLUMNS, "text"])
+                          .with_columns(pl.lit(split).alias("split"),
+                                        pl.col("text").hash(seed=0).alias("text_hash"))
+                          .drop("text"))
+    schema = ({c: pl.String for c in _KEPT_COLUMNS}
+              | {"raw_record": pl.Int64, "split": pl.String, "text_hash": pl.UInt64})
     if not frames:
         return pl.DataFrame(schema=schema)
     return pl.concat(frames, how="vertical_relaxed").cast(schema)  # type: ignore[arg-type]
@@ -99,12 +104,15 @@ def compare(a: Path, b: Path) -> dict[str, Any]:
     """The diff report of build folder ``a`` (before) against ``b`` (after)."""
     ka, kb = kept(a), kept(b)
     both = ka.join(kb, on="id", how="inner", suffix="_b")
-    moved = both.filter(pl.col("split") != pl.col("split_b"))
+    same_text = pl.col("text_hash") == pl.col("text_hash_b")
+    moved = both.filter(same_text & (pl.col("split") != pl.col("split_b")))
+    edited = both.filter(~same_text).with_columns(pl.col("id").alias("id_b"))
     a_only = ka.join(kb, on="id", how="anti")
     b_only = kb.join(ka, on="id", how="anti")
-    changed = _unique_key(a_only).join(_unique_key(b_only), on=_KEY, suffix="_b")
-    removed = a_only.join(changed.select("id"), on="id", how="anti")
-    added = b_only.join(changed.select(pl.col("id_b").alias("id")), on="id", how="anti")
+    renamed = _unique_key(a_only).join(_unique_key(b_only), on=_KEY, suffix="_b")
+    changed = pl.concat([edited.select(renamed.columns), renamed], how="vertical_relaxed")
+    removed = a_only.join(renamed.select("id"), on="id", how="anti")
+    added = b_only.join(renamed.select(pl.col("id_b").alias("id")), on="id", how="anti")
     ra, rb = rejected(a), rejected(b)
     removed = removed.with_columns(pl.Series("reason", _fate(removed, rb, "absent"),
                                              dtype=pl.String))
@@ -116,7 +124,7 @@ def compare(a: Path, b: Path) -> dict[str, Any]:
         "totals": {"a": ka.height, "b": kb.height, "added": added.height,
                    "removed": removed.height, "moved": moved.height,
                    "changed": changed.height,
-                   "unchanged": both.height - moved.height},
+                   "unchanged": both.height - moved.height - edited.height},
         "added": _records(added, [*base, "was"]),
         "removed": _records(removed, [*base, "reason"]),
         "moved": [{"id": r["id"], "from": r["split"], "to": r["split_b"],
