@@ -1,7 +1,7 @@
 /* Akhbar explorer: a static, offline view of one build (no library, no network).
  *
  * Data arrive as scripts calling AKHBAR.load (the columnar index), AKHBAR.shard (texts)
- * and AKHBAR.changes (a diff report): fetch() is blocked on file://, <script src> is not.
+ * and AKHBAR.changes (a diff report): fetching a file is blocked on file://, <script src> is not.
  * Row numbers are the key everywhere: kept rows first (train, validation, test), then
  * the removed ones; I.kind[row] is 0..2 for a split and 3 for removed.
  */
