@@ -419,8 +419,8 @@
   function renderChanges() {
     const c = A.changeReport;
     if (!c) { view().innerHTML = '<p>No comparison: run <code>akhbar explore OUT --compare OTHER</code>.</p>'; return; }
-    const byId = new Map();
-    for (let row = 0; row < M.rows; row++) if (I.kind[row] !== REMOVED) byId.set(I.id[row], row);
+    const byId = new Map(); // kept rows win over removed ones of the same id
+    for (let row = M.rows - 1; row >= 0; row--) if (I.id[row] != null) byId.set(I.id[row], row);
     const link = (id, title) => (byId.has(id) ? rowLink(byId.get(id)) : esc(title || id));
     const t = c.totals;
     const table = (head, rows) => `<table><tr>${head.map((h, i) => `<th${i ? ' class="n"' : ''}>${esc(h)}</th>`).join('')}</tr>${
@@ -435,7 +435,7 @@
       <h2>Per source</h2>${group(c.by_source)}<h2>Per category</h2>${group(c.by_category)}
       <h2>Rejected records per reason</h2>${table(['reason', 'before', 'after', 'change'], Object.entries(c.rejected).map(([k, v]) => [k, v.a, v.b, (v.delta > 0 ? '+' : '') + v.delta]))}
       <h2>Added (${fmt(c.added.length)})</h2>${list(c.added, (r) => `${link(r.id, r.title)} <span class="meta">${esc(r.split)} · before: ${esc(r.was)}</span>`)}
-      <h2>Removed (${fmt(c.removed.length)})</h2>${list(c.removed, (r) => `${esc(r.title || r.id)} <span class="meta">${esc(r.split)} · now: ${esc(r.reason)}</span>`)}
+      <h2>Removed (${fmt(c.removed.length)})</h2>${list(c.removed, (r) => `${link(r.id, r.title)} <span class="meta">${esc(r.split)} · now: ${esc(r.reason)}</span>`)}
       <h2>Moved (${fmt(c.moved.length)})</h2>${list(c.moved, (r) => `${link(r.id, r.title)} <span class="meta">${esc(r.from)} → ${esc(r.to)}</span>`)}
       <h2>Text changed (${fmt(c.changed.length)})</h2>${list(c.changed, (r) => `${link(r.id_b, r.title)} <span class="meta ltr">${esc(r.raw_file)}#${r.raw_record}</span>`)}`;
   }
