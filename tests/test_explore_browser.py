@@ -16,9 +16,10 @@ from collections import Counter
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
-from akhbar import explore
+from akhbar import diff, explore
 from akhbar import params as params_mod
 from akhbar import text as text_mod
 from akhbar.build import build
@@ -26,6 +27,7 @@ from akhbar.schema import SPLITS
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ADDED = 2
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -40,16 +42,19 @@ if not Path(CHROMIUM).exists():
 def built(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
     out = tmp_path_factory.mktemp("browser") / "ds"
     build([sample_dir], out, params_mod.load(), validate=False, card=True)
-    explore.generate(out, compare={"a": "self", **_self_report(out)})
+    explore.generate(out, compare=diff.compare(_older(out), out))
     return out
 
 
-def _self_report(out: Path) -> dict:
-    from akhbar import diff
-
-    report = diff.compare(out, out)
-    report.pop("a")
-    return report
+def _older(out: Path) -> Path:
+    """A copy of the build without its first ADDED train articles: compared with it, the
+    build has exactly those articles added."""
+    old = out.parent / "older"
+    shutil.copytree(out, old)
+    train = sorted((old / "data").glob("train-*.parquet"))[0]
+    table = pq.read_table(train)
+    pq.write_table(table.slice(ADDED), train)
+    return old
 
 
 @pytest.fixture(scope="module")
@@ -211,4 +216,10 @@ def test_signals_and_changes_pages(page, built: Path, shots: Path) -> None:
     page.screenshot(path=str(shots / "signals.png"))
     page.goto(page.base + "#changes")
     page.wait_for_selector("#change-totals")
-    assert "+0 added" in page.inner_text("#change-totals")
+    assert f"+{ADDED} added" in page.inner_text("#change-totals")
+    first = pq.read_table(sorted((built / "data").glob("train-*.parquet"))[0],
+                          columns=["title"]).slice(0, ADDED).column("title").to_pylist()
+    added = page.locator("h2:has-text('Added') + ul.results li a")
+    assert added.count() == ADDED
+    assert added.all_inner_texts() == [t or "(بلا عنوان · no title)" for t in first]
+    page.screenshot(path=str(shots / "changes.png"))
