@@ -133,7 +133,8 @@ def test_fold_is_the_python_one(page) -> None:
     page.goto(page.base)
     page.wait_for_selector("text=Funnel")
     samples = ["أَحْمَدُ", "مـــدرسة", "إسلام آمال", "مستشفى", "«قال»: نعم؟!", "٣٤٥ ۶",
-               "ABC Def", "ف\u200cي\u200bه", "کتاب", "سؤال رئيس", "  مسافات \n\t كثيرة "]
+               "ABC Def", "ف\u200cي\u200bه", "کتاب", "سؤال رئيس", "  مسافات \n\t كثيرة ",
+               "İstanbul ΣΟΦΙΑ", "رائع 👍🏽!", "سطر\u0085سطر", "", "...", "ﻻ"]
     got = page.evaluate("(xs) => xs.map(AKHBAR.fold)", samples)
     assert got == [text_mod.fold(s) for s in samples]
 

@@ -63,14 +63,51 @@
   // The same fold as akhbar.text.fold: no diacritics, tatweel or controls; alef/hamza
   // forms, alef maksura, teh marbuta (and Persian/Arabic-Indic letters and digits) mapped;
   // lower case; punctuation and symbols to spaces; whitespace collapsed.
-  let DROP = null, MAPPED = null;
-  function fold(s) {
+  let DROP = null, MAPPED = null, TABLE = null;
+  /** The fold of a short string, by regular expressions, without the final trim. */
+  function foldRegex(s) {
     if (!DROP) {
       DROP = new RegExp('[' + M.fold.drop + ']', 'gu');
       MAPPED = new RegExp('[' + Object.keys(M.fold.map).join('') + ']', 'gu');
     }
-    return String(s || '').replace(DROP, '').replace(MAPPED, (c) => M.fold.map[c])
-      .toLowerCase().replace(/[\p{P}\p{S}]/gu, ' ').replace(/\s+/g, ' ').trim();
+    return s.replace(DROP, '').replace(MAPPED, (c) => M.fold.map[c])
+      .toLowerCase().replace(/[\p{P}\p{S}]/gu, ' ').replace(/[\s\u0085]/g, ' ');
+  }
+  // Every step of the fold but the whitespace collapse is per character, so it is
+  // tabulated once for the 65,536 UTF-16 code units (DROPPED, a code unit, or SLOW for
+  // surrogates and the rare letters whose lower case is longer) and applied in one loop:
+  // 90 MB of text fold in a second instead of a minute of regex passes.
+  const DROPPED = 0xFFFF, SLOW = 0xFFFE, SPACE = 32;
+  function table() {
+    TABLE = new Uint16Array(65536);
+    for (let c = 0; c < 65536; c++) {
+      if (c >= 0xD800 && c <= 0xDFFF) { TABLE[c] = SLOW; continue; }
+      const f = foldRegex(String.fromCharCode(c));
+      TABLE[c] = f.length === 0 ? DROPPED : f.length === 1 && f.charCodeAt(0) < SLOW ? f.charCodeAt(0) : SLOW;
+    }
+  }
+  const utf16 = new TextDecoder('utf-16le');
+  function fold(s) {
+    if (!TABLE) table();
+    s = String(s || '');
+    let out = new Uint16Array(s.length + 8), j = 0;
+    const put = (code) => {
+      if (code === SPACE && (j === 0 || out[j - 1] === SPACE)) return;
+      if (j === out.length) { const bigger = new Uint16Array(out.length * 2); bigger.set(out); out = bigger; }
+      out[j++] = code;
+    };
+    for (let i = 0; i < s.length; i++) {
+      const t = TABLE[s.charCodeAt(i)];
+      if (t === DROPPED) continue;
+      if (t !== SLOW) { put(t); continue; }
+      const cp = s.codePointAt(i);
+      const ch = String.fromCodePoint(cp);
+      if (cp > 0xFFFF) i++;
+      const f = foldRegex(ch);
+      for (let k = 0; k < f.length; k++) put(f.charCodeAt(k));
+    }
+    if (j > 0 && out[j - 1] === SPACE) j--;
+    return utf16.decode(out.subarray(0, j));
   }
   A.fold = fold;
 
@@ -83,6 +120,7 @@
       done += 1;
       if (onProgress) onProgress(done, M.shards.length);
     })));
+    A.timings.shardsMs = performance.now() - t0;
     const keys = new Array(M.rows);
     for (let n = 0; n < M.shards.length; n++) {
       const rows = A.shards[n];
@@ -93,6 +131,7 @@
     }
     A.keys = keys;
     A.timings.loadAllMs = performance.now() - t0;
+    A.timings.foldMs = A.timings.loadAllMs - A.timings.shardsMs;
   };
 
   /** Row numbers matching a query (every folded word) and the filters. */
