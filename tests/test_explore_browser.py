@@ -10,6 +10,7 @@ as figures, never asserted (a shared CI machine is no stopwatch).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections import Counter
@@ -166,6 +167,16 @@ def test_search_counts_what_the_data_says(page, built: Path, shots: Path) -> Non
     n_test = sum(explore.matches(query, t, x) for t, x, s in
                  _with_split(built).select("title", "text", "split").iter_rows() if s == "test")
     assert int(page.inner_text("#count").replace(",", "")) == n_test
+    # and a date range (published, UTC days), over every kept split
+    page.select_option("select[name=split]", "kept")
+    page.fill("input[name=from]", "2023-05-01")
+    page.fill("input[name=to]", "2023-05-31")
+    page.wait_for_timeout(400)
+    lo, hi = dt.date(2023, 5, 1), dt.date(2023, 5, 31)
+    n_may = sum(explore.matches(query, t, x) and p is not None and lo <= p.date() <= hi
+                for t, x, p in kept.select("title", "text", "published").iter_rows())
+    assert 0 < n_may < expected, "the sample's dates span more than May 2023"
+    assert int(page.inner_text("#count").replace(",", "")) == n_may
 
 
 def _with_split(built: Path) -> pl.DataFrame:
