@@ -88,6 +88,10 @@ def test_each_category_on_hand_made_folders(tmp_path: Path) -> None:
 def test_not_a_dataset_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="neither a dataset folder"):
         diff.resolve(tmp_path / "nothing")
+    result = CliRunner().invoke(app, ["diff", str(tmp_path / "nothing"), str(tmp_path)])
+    assert result.exit_code == 1
+    assert "neither a dataset folder" in result.output
+    assert "Traceback" not in result.output
 
 
 # --------------------------------------------------------------------------- real builds
