@@ -102,7 +102,7 @@ def test_thresholds_are_the_builds_own(built: Path, tmp_path: Path) -> None:
 def test_site_is_self_contained(site: Path) -> None:
     """No CDN, font or script from elsewhere: nothing in the static files names a URL
     scheme or a protocol-relative address."""
-    for name in ("index.html", "assets/app.js", "assets/style.css"):
+    for name in ("index.html", "assets/store.js", "assets/views.js", "assets/style.css"):
         text = (site / name).read_text(encoding="utf-8")
         assert not re.search(r"https?:|//[a-z0-9.-]+\.[a-z]{2,}/|@import|url\(", text), name
         assert "fetch(" not in text, f"{name}: fetch() is blocked on file://"

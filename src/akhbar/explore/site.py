@@ -187,7 +187,7 @@ def _write_shards(df: pl.DataFrame, data_dir: Path) -> list[int]:
 def _copy_assets(site: Path) -> None:
     assets = resources.files("akhbar.explore").joinpath("assets")
     (site / "assets").mkdir(parents=True, exist_ok=True)
-    for name in ("app.js", "style.css"):
+    for name in ("store.js", "views.js", "style.css"):
         (site / "assets" / name).write_text(assets.joinpath(name).read_text(encoding="utf-8"),
                                             encoding="utf-8")
     (site / "index.html").write_text(assets.joinpath("index.html").read_text(encoding="utf-8"),
