@@ -185,3 +185,59 @@ def main() -> None:  # pragma: no cover - console entry point
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@app.command()
+def explore(
+    dataset_dir: Annotated[Path, typer.Argument(help="a built dataset folder")],
+    serve: Annotated[bool, typer.Option("--serve", help="serve it on 127.0.0.1")] = False,
+    compare: Annotated[Path | None, typer.Option(
+        "--compare", help="an earlier build (folder or vX.Y.Z tag): adds a Changes page")] = None,
+    params: ParamsOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Write DATASET_DIR/explorer/, a static offline site of what was kept, removed and why."""
+    import time
+
+    from akhbar import diff as diff_mod
+    from akhbar import explore as explore_mod
+
+    try:
+        if not (dataset_dir / "data").is_dir():
+            raise AkhbarError(f"{dataset_dir}: not a dataset folder (no data/ inside)")
+        report = (diff_mod.compare(diff_mod.resolve(compare), dataset_dir)
+                  if compare is not None else None)
+        site = explore_mod.generate(dataset_dir, compare=report, params_path=params)
+    except Exception as exc:
+        _fail(exc, debug)
+        return
+    console.print(f"explorer written: {site / 'index.html'} (open it in a browser)")
+    if serve:
+        server, url = explore_mod.serve(site)
+        print(url, flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            server.shutdown()
+
+
+@app.command()
+def diff(
+    before: Annotated[str, typer.Argument(help="build folder (or vX.Y.Z release tag)")],
+    after: Annotated[str, typer.Argument(help="build folder (or vX.Y.Z release tag)")],
+    json_path: Annotated[Path | None, typer.Option("--json", help="write the report here")] = None,
+    repo: Annotated[Path, typer.Option(help="git repository of release tags")] = Path("."),
+    debug: DebugOpt = False,
+) -> None:
+    """Articles added, removed, moved between splits and changed from BEFORE to AFTER."""
+    from akhbar import diff as diff_mod
+
+    try:
+        report = diff_mod.compare(diff_mod.resolve(before, repo), diff_mod.resolve(after, repo))
+        if json_path is not None:
+            diff_mod.write_json(report, json_path)
+    except Exception as exc:
+        _fail(exc, debug)
+        return
+    print(diff_mod.changelog_section(report))

@@ -1,0 +1,253 @@
+"""Write the explorer's data files from a built dataset folder.
+
+Why JavaScript files and not JSON: the site must work opened straight from disk
+(``file://``), where ``fetch()`` of a sibling file is blocked; a ``<script src>`` is not.
+So every data file is a script that hands its payload to a global (``AKHBAR``).
+
+Size: the text of every row is stored once, in shards of about :data:`SHARD_BYTES` loaded
+only when needed (an article page loads one shard; the first search loads them all). The
+index every page needs (title, split or reason, source, category, date, signals,
+provenance) is columnar: one array per field, strings of small vocabularies as indexes.
+Nothing is pre-normalized: the search key is folded in the browser, so text is not stored
+twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from akhbar import params as params_mod
+from akhbar import text as text_mod
+from akhbar.schema import SPLITS
+
+SHARD_BYTES = 2_000_000
+#: Quality signals shown, with the ``quality:`` params keys of their bounds (None: none).
+SIGNALS: list[dict[str, Any]] = [
+    {"name": "n_words", "min": "min_words", "max": "max_words", "log": True},
+    {"name": "mean_word_length", "min": "min_mean_word_length", "max": "max_mean_word_length"},
+    {"name": "arabic_ratio", "min": "min_arabic_ratio", "max": None},
+    {"name": "lang_score", "min": "min_lang_score", "max": None},
+    {"name": "dup_line_frac", "min": None, "max": "max_dup_line_frac"},
+    {"name": "top_ngram_frac", "min": None, "max": "max_top_ngram_frac"},
+    {"name": "punct_line_ratio", "min": "min_punct_line_ratio", "max": None},
+    {"name": "non_arabic_script_ratio", "min": None, "max": None},
+    {"name": "n_chars", "min": None, "max": None, "log": True},
+]
+#: Which signal a quality reason is about (akhbar.quality._rules).
+REASON_SIGNAL = {
+    "quality:too-short": "n_words", "quality:too-long": "n_words",
+    "quality:lang-score": "lang_score", "quality:not-arabic": "lang",
+    "quality:low-arabic-ratio": "arabic_ratio", "quality:word-length": "mean_word_length",
+    "quality:repeated-lines": "dup_line_frac", "quality:repeated-ngrams": "top_ngram_frac",
+    "quality:line-punctuation": "punct_line_ratio",
+}
+#: Per-row fields that only the article page shows: stored next to the text, not in the index.
+EXTRA = ["url", "author", "tags", "dateline", "related_titles", "host_id", "raw_encoding",
+         "raw_format", "raw_sha256", "cluster_id", "story_id", "stage", "reasons",
+         "duplicate_of", "raw_excerpt", "published", "crawled"]
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _js(name: str, payload: Any) -> str:
+    return f"{name}({json.dumps(payload, ensure_ascii=False, separators=(',', ':'))});\n"
+
+
+def card_params(dataset_dir: Path) -> dict[str, Any] | None:
+    """The parameters the build used, read back from the card's per-stage YAML blocks
+    (the only place a build records them); None when there is no card."""
+    card = dataset_dir / "README.md"
+    if not card.exists():
+        return None
+    found: dict[str, Any] = {}
+    for block in re.findall(r"```yaml\n(.*?)```", card.read_text(encoding="utf-8"), re.S):
+        try:
+            value = yaml.safe_load(block)
+        except yaml.YAMLError:
+            continue
+        if isinstance(value, dict) and "quality" in value:
+            found.update(value)
+    return found or None
+
+
+def thresholds(dataset_dir: Path, params_path: Path | None = None) -> dict[str, Any]:
+    """``{"from": where, "quality": {...}}``: the build's own thresholds when its card
+    records them, else those of ``params_path`` (or the defaults)."""
+    if params_path is None:
+        recorded = card_params(dataset_dir)
+        if recorded:
+            return {"from": "the dataset card (README.md)", "quality": recorded["quality"]}
+    where = str(params_path) if params_path else "params.yaml defaults"
+    return {"from": where, "quality": params_mod.load(params_path)["quality"]}
+
+
+def _rows(dataset_dir: Path) -> pl.DataFrame:
+    """Kept rows (split order) then removed rows, with ``kind`` (split or ``removed``)."""
+    frames = []
+    for split in SPLITS:
+        for f in sorted((dataset_dir / "data").glob(f"{split}-*.parquet")):
+            frames.append(pl.read_parquet(f).with_columns(pl.lit(split).alias("kind")))
+    for f in sorted((dataset_dir / "rejected").glob("*.parquet")):
+        frames.append(pl.read_parquet(f).with_columns(pl.lit("removed").alias("kind")))
+    if not frames:
+        raise FileNotFoundError(f"{dataset_dir}: no data/ or rejected/ Parquet files")
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def _vocab(values: list[Any]) -> tuple[list[Any], list[int]]:
+    """Sorted distinct non-null values, and each value's index (-1 for null)."""
+    vocab = sorted({v for v in values if v is not None})
+    at = {v: i for i, v in enumerate(vocab)}
+    return vocab, [at[v] if v is not None else -1 for v in values]
+
+
+def _days(ts: list[dt.datetime | None]) -> list[int | None]:
+    return [None if t is None else (t - _EPOCH).days for t in ts]
+
+
+def _num(values: list[Any]) -> list[Any]:
+    return [None if v is None else (round(v, 3) if isinstance(v, float) else v)
+            for v in values]
+
+
+def _extras(df: pl.DataFrame) -> Iterator[dict[str, Any]]:
+    cols = [c for c in EXTRA if c in df.columns]
+    for row in df.select(cols).iter_rows(named=True):
+        out = {}
+        for k, v in row.items():
+            if v is None or v == []:
+                continue
+            out[k] = v.isoformat() if isinstance(v, dt.datetime) else v
+        yield out
+
+
+def _index(df: pl.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The columnar index and the vocabularies it points into."""
+    col = lambda c: df.get_column(c).to_list() if c in df.columns else [None] * df.height  # noqa: E731
+    vocabs: dict[str, Any] = {}
+    idx: dict[str, Any] = {"id": col("id"), "title": col("title")}
+    kinds = [*SPLITS, "removed"]
+    idx["kind"] = [kinds.index(k) for k in col("kind")]
+    for key, name in (("source", "sources"), ("category", "categories"),
+                      ("reason", "reasons"), ("published_from", "published_from"),
+                      ("lang", "langs"), ("raw_file", "files")):
+        vocabs[name], idx[key] = _vocab(col(key))
+    idx["raw_record"] = col("raw_record")
+    idx["date"] = _days(col("published"))
+    idx["detail"] = col("detail")
+    for s in SIGNALS:
+        idx[s["name"]] = _num(col(s["name"]))
+    # The kept copy of a removed duplicate, as a row number (ids are not unique across
+    # kept and removed: an exact copy carries the id of the article it duplicates).
+    first_kept = {}
+    for i, (rid, kind) in enumerate(zip(idx["id"], idx["kind"], strict=True)):
+        if kind < len(SPLITS) and rid is not None:
+            first_kept.setdefault(rid, i)
+    idx["dup"] = [first_kept.get(d, -1) if d else -1 for d in col("duplicate_of")]
+    return idx, vocabs
+
+
+def _write_shards(df: pl.DataFrame, data_dir: Path) -> list[int]:
+    """Text (and per-row extras) in shards of about SHARD_BYTES; returns each shard's
+    first row number."""
+    starts: list[int] = []
+    texts = df.get_column("text").to_list() if "text" in df.columns else [None] * df.height
+    shard: list[Any] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal shard, size
+        if shard:
+            n = len(starts) - 1
+            payload = json.dumps(shard, ensure_ascii=False, separators=(",", ":"))
+            (data_dir / f"text-{n:04d}.js").write_text(f"AKHBAR.shard({n},{payload});\n",
+                                                       encoding="utf-8")
+        shard, size = [], 0
+
+    for i, (text, extra) in enumerate(zip(texts, _extras(df), strict=True)):
+        if not shard:
+            starts.append(i)
+        shard.append([text or "", extra])
+        size += len((text or "").encode("utf-8")) + 64
+        if size >= SHARD_BYTES:
+            flush()
+    flush()
+    return starts
+
+
+def _copy_assets(site: Path) -> None:
+    assets = resources.files("akhbar.explore").joinpath("assets")
+    (site / "assets").mkdir(parents=True, exist_ok=True)
+    for name in ("store.js", "views.js", "style.css"):
+        (site / "assets" / name).write_text(assets.joinpath(name).read_text(encoding="utf-8"),
+                                            encoding="utf-8")
+    (site / "index.html").write_text(assets.joinpath("index.html").read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+
+
+def _plots(dataset_dir: Path, site: Path) -> list[str]:
+    found = sorted((dataset_dir / "plots").glob("*.png"))
+    if found:
+        (site / "plots").mkdir(exist_ok=True)
+    for p in found:
+        shutil.copyfile(p, site / "plots" / p.name)
+    return [f"plots/{p.name}" for p in found]
+
+
+def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
+             params_path: Path | None = None) -> Path:
+    """Write ``dataset_dir/explorer/`` (index.html, assets, data) and return its path.
+
+    ``compare`` is an :func:`akhbar.diff.compare` report shown on the "Changes" page.
+    """
+    dataset_dir = Path(dataset_dir)
+    site = dataset_dir / "explorer"
+    if site.exists():
+        shutil.rmtree(site)
+    data_dir = site / "data"
+    data_dir.mkdir(parents=True)
+    _copy_assets(site)
+    df = _rows(dataset_dir)
+    index, vocabs = _index(df)
+    stats_path = dataset_dir / "stats.json"
+    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
+    for stage in stats.get("stages", {}).values():
+        stage.pop("stats", None)  # per-stage details (boilerplate lines...) are the card's
+    shas = dict(df.select("raw_file", "raw_sha256").unique("raw_file").iter_rows())
+    meta = {
+        "name": dataset_dir.resolve().name,
+        "stats": stats, "splits": list(SPLITS), "vocabs": vocabs,
+        "file_sha256": [shas.get(f) for f in vocabs["files"]],
+        "signals": SIGNALS, "reason_signal": REASON_SIGNAL,
+        "thresholds": thresholds(dataset_dir, params_path),
+        "plots": _plots(dataset_dir, site),
+        "fold": {"drop": text_mod.MARKS + text_mod._DROP[1:-1], "map": text_mod.FOLD_MAP},
+        "shards": _write_shards(df, data_dir), "rows": df.height,
+        "compare": compare is not None,
+    }
+    (data_dir / "index.js").write_text(_js("AKHBAR.load", {"meta": meta, "index": index}),
+                                       encoding="utf-8")
+    if compare is not None:
+        (data_dir / "changes.js").write_text(_js("AKHBAR.changes", compare), encoding="utf-8")
+    return site
+
+
+def search_key(title: str | None, text: str | None) -> str:
+    """What the explorer searches, folded like the JavaScript does (akhbar.text.fold of
+    the title and of the text, kept apart so no match straddles them)."""
+    return text_mod.fold(title or "") + " | " + text_mod.fold(text or "")
+
+
+def matches(query: str, title: str | None, text: str | None) -> bool:
+    """True when every folded word of ``query`` occurs in the article (the site's rule)."""
+    key = search_key(title, text)
+    return all(w in key for w in text_mod.fold(query).split())
