@@ -44,6 +44,8 @@ class Encoding(Section):
     utf8_max_invalid_ratio: float
     cp1256_max_utf8_lead_ratio: float
     cp1256_min_arabic_ratio: float
+    max_glued_latin_ratio: float
+    max_ta_za_ratio: float
 
 
 class Archive(Section):
@@ -54,12 +56,26 @@ class Archive(Section):
     max_depth: int
 
 
+class Text(Section):
+    """One-article-per-file text conventions (akhbar.ingest.readers.plaintext)."""
+
+    max_title_words: int
+    max_title_chars: int
+    max_header_lines: int
+    http_date: Literal["crawled", "published"]
+    landing_min_lines: int
+    landing_short_share: float
+
+
 class Ingest(Section):
     batch_size: int
     batch_bytes: int
     rows_per_file: int
     formats: dict[str, Any]
     fields: dict[str, Any]
+    path_pattern: str | None
+    follow_symlinks: bool
+    text: Text
     preset: str
     excerpt_bytes: int
     max_record_bytes: int
@@ -72,6 +88,17 @@ class Ingest(Section):
 # --------------------------------------------------------------------------- parse, clean
 
 
+class SiteSuffix(Section):
+    min_titles: int
+    min_share: float
+    max_words: int
+
+
+class Published(Section):
+    min_year: int
+    max_year: int
+
+
 class Parse(Section):
     min_body_chars: int
     batch_size: int
@@ -79,6 +106,8 @@ class Parse(Section):
     max_tag_words: int
     max_keyword_words: int
     known_tags: list[str]
+    site_suffix: SiteSuffix
+    published: Published
 
 
 class Boilerplate(Section):
@@ -88,8 +117,16 @@ class Boilerplate(Section):
     report_top: int
 
 
+class Residue(Section):
+    enabled: bool
+    max_tag_words: int
+    samples_per_pattern: int
+    max_samples: int
+
+
 class Clean(Section):
     boilerplate: Boilerplate
+    residue: Residue
     persian_yeh_min_evidence: int
     min_text_chars: int
     batch_size: int
@@ -108,6 +145,7 @@ class Quality(Section):
     max_dup_line_frac: float
     max_top_ngram_frac: float
     min_punct_line_ratio: float
+    max_damaged_ratio: float
     languages: list[str]
     min_lang_score: float
     lang_prefix_chars: int
@@ -140,11 +178,23 @@ class Temporal(Section):
 
 class Split(Section):
     mode: Literal["hash", "temporal"]
+    story_threshold: float
+    story_bands: int
+    story_exact_margin: float
     salt: str
     ratios: Ratios
     temporal: Temporal
     rows_per_shard: int
     sort_chunk_rows: int
+
+
+class Build(Section):
+    """No-silent-collapse floors (akhbar.floors)."""
+
+    min_kept_share: float
+    min_coverage: dict[Literal["url", "source", "title", "published", "author", "category"],
+                       float]
+    min_format_rows: int
 
 
 class Validate(Section):
@@ -227,6 +277,7 @@ class Params(Section):
     quality: Quality
     dedup: Dedup
     split: Split
+    build: Build
     validate_: Validate = Field(alias="validate")
     card: Card
 
