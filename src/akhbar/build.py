@@ -56,8 +56,9 @@ def _reset_outputs(out: Path) -> None:
 
 def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | None = None,
           validate: bool = True, card: bool = True,
-          console: Console | None = None) -> BuildResult:
-    """Build a dataset folder ``out`` from raw paths; raise on a failed validation."""
+          console: Console | None = None, runner: Any = None) -> BuildResult:
+    """Build a dataset folder ``out`` from raw paths; raise on a failed validation.
+    ``runner`` replaces :func:`run_stage` up to dedup (``akhbar.distributed.executor``)."""
     paths = _check_inputs(raw_paths)
     out = Path(out)
     console = console or Console(stderr=True)
@@ -86,7 +87,7 @@ def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | 
 
                     card_stage.run(out, params, validation=validation)
                 else:
-                    run_stage(name, layout, params, raw_paths=paths)
+                    (runner or run_stage)(name, layout, params, raw_paths=paths)
                 timings[name] = round(time.perf_counter() - t0, 3)
                 progress.advance(task)
     _write_timings(out, timings)

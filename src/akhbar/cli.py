@@ -40,15 +40,24 @@ def build(
     params: ParamsOpt = None,
     work: Annotated[Path | None, typer.Option(help="keep intermediate tables here")] = None,
     no_validate: Annotated[bool, typer.Option("--no-validate")] = False,
+    executor: Annotated[str | None, typer.Option(
+        help="local | dask (default: params.yaml executor.kind)")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="tcp://HOST:PORT of a running Dask scheduler")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="worker processes of a local Dask cluster (when no --scheduler)")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Build a dataset folder from raw articles (the same stages as `dvc repro`)."""
     from akhbar.build import build as run_build
     from akhbar.build import summary_table
+    from akhbar.distributed.executor import stage_runner
 
     try:
-        result = run_build(raw_paths, out, params_mod.load(params), work=work,
-                           validate=not no_validate, console=console)
+        loaded = params_mod.load(params)
+        with stage_runner(loaded, executor, scheduler, workers) as runner:
+            result = run_build(raw_paths, out, loaded, work=work, validate=not no_validate,
+                               console=console, runner=runner)
     except Exception as exc:
         _fail(exc, debug)
         return

@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from akhbar import params as params_mod
+from akhbar.distributed.executor import stage_runner
 from akhbar.errors import AkhbarError
 from akhbar.pipeline import Layout, run_stage
+from akhbar.stage import StageReport
 
 
 def main(stage: str, argv: list[str] | None = None) -> int:
@@ -29,12 +32,22 @@ def main(stage: str, argv: list[str] | None = None) -> int:
     params = params_mod.load(args.params)
     layout = Layout(args.root)
     try:
+        with stage_runner(params) as runner:  # params.yaml executor.kind
+            return _run(stage, args, params, layout, runner or run_stage)
+    except AkhbarError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(stage: str, args: argparse.Namespace, params: params_mod.Params, layout: Layout,
+         run: Callable[..., StageReport]) -> int:
+    try:
         if stage == "ingest":
             paths = [Path(p) for p in params["raw"]["paths"]]
             missing = [str(p) for p in paths if not p.exists()]
             if missing:
                 raise AkhbarError(f"raw path(s) not found: {', '.join(missing)}")
-            report = run_stage("ingest", layout, params, raw_paths=paths)
+            report = run("ingest", layout, params, raw_paths=paths)
         elif stage == "split":
             from akhbar import collect
 
@@ -56,7 +69,7 @@ def main(stage: str, argv: list[str] | None = None) -> int:
                      citation_path=args.params.resolve().parent / "CITATION.cff")
             return 0
         else:
-            report = run_stage(stage, layout, params)
+            report = run(stage, layout, params)
     except AkhbarError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
