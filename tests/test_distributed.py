@@ -86,10 +86,9 @@ def write_corpus(root: Path, files: int = 6, per_file: int = 25) -> Path:
     return raw
 
 
-def _hashes(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+def _hashes(root: Path) -> dict[str, str]:
     return {str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest()
-            for f in sorted(root.rglob("*")) if f.is_file()
-            and not any(str(f.relative_to(root)).startswith(s) for s in skip)}
+            for f in sorted(root.rglob("*")) if f.is_file()}
 
 
 @contextlib.contextmanager
@@ -186,14 +185,18 @@ def test_build_through_scheduler_equals_local_build(cluster, tmp_path) -> None:
     akhbar = str(BIN / "akhbar")
     for name, extra in (("local", []), ("dask", ["--executor", "dask", "--scheduler",
                                                  cluster[0]])):
+        # validation runs in the driver on the published files either way (and costs a
+        # minute here), so it is left out; the card is built and compared
         subprocess.run([akhbar, "build", str(raw), "--out", str(tmp_path / name),
-                        "--params", str(small), *extra], check=True, capture_output=True)
-    skip = ("reports/",)  # timings and Data Docs pages (run dates); validation.json below
-    assert _hashes(tmp_path / "dask", skip) == _hashes(tmp_path / "local", skip)
-    assert len(list((tmp_path / "local" / "data").glob("*.parquet"))) == 3
-    for name in ("local", "dask"):
-        report = json.loads((tmp_path / name / "reports" / "validation.json").read_text())
-        assert report, "validation ran"
+                        "--params", str(small), "--no-validate", *extra], check=True,
+                       capture_output=True)
+    skip = ("reports/",)  # timings.json differs run to run
+    got, want = _hashes(tmp_path / "dask"), _hashes(tmp_path / "local")
+    assert {k: v for k, v in got.items() if not k.startswith(skip)} == {
+        k: v for k, v in want.items() if not k.startswith(skip)}
+    assert {"stats.json", "README.md"} <= set(want)
+    assert len([k for k in want if k.startswith("data/")]) == 3
+    assert any(k.startswith("rejected/") for k in want)
 
 
 def test_sigkill_of_a_worker_during_dedup_changes_nothing(filtered, tmp_path) -> None:

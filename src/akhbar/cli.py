@@ -35,8 +35,9 @@ def _fail(exc: BaseException, debug: bool) -> None:
 
 @app.command()
 def build(
-    raw_paths: Annotated[list[Path], typer.Argument(help="files, folders or archives")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="dataset folder to write")],
+    raw_paths: Annotated[list[str], typer.Argument(
+        help="files, folders or archives (local, or any fsspec URL: s3://, memory://)")],
+    out: Annotated[str, typer.Option("--out", "-o", help="dataset folder (or fsspec URL)")],
     params: ParamsOpt = None,
     work: Annotated[Path | None, typer.Option(help="keep intermediate tables here")] = None,
     no_validate: Annotated[bool, typer.Option("--no-validate")] = False,
@@ -52,12 +53,14 @@ def build(
     from akhbar.build import build as run_build
     from akhbar.build import summary_table
     from akhbar.distributed.executor import stage_runner
+    from akhbar.distributed.storage import staged
 
     try:
         loaded = params_mod.load(params)
-        with stage_runner(loaded, executor, scheduler, workers) as runner:
-            result = run_build(raw_paths, out, loaded, work=work, validate=not no_validate,
-                               console=console, runner=runner)
+        with staged(raw_paths, out) as (local_raw, local_out), \
+                stage_runner(loaded, executor, scheduler, workers) as runner:
+            result = run_build(local_raw, local_out, loaded, work=work,
+                               validate=not no_validate, console=console, runner=runner)
     except Exception as exc:
         _fail(exc, debug)
         return
