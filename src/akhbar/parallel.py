@@ -12,6 +12,8 @@ equal the local run's. No stage code changes.
   input part (a stage's output row order is its input order).
 * ``clean`` has a corpus-level pass (per-source boilerplate counts): it runs locally between
   the parallel ``parse`` and ``filter``.
+* ``dedup`` runs on the cluster through :mod:`akhbar.distributed.dedup`; the executor that
+  ``akhbar build --executor dask`` uses is :mod:`akhbar.distributed.executor`.
 
 The driver needs the workers to see the same filesystem (true for a ``LocalCluster``; use a
 shared volume on a real cluster). Ray Data would map the same way: ``ray.data.from_items``
