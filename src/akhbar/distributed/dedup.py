@@ -50,6 +50,7 @@ from akhbar.distributed.shuffle import (
 from akhbar.parallel import merge_shards, read_range
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar.text import fold_expr
 
 _ROW_COLUMNS = ["row", "key", "id", "published", "crawled", "raw_file", "raw_record"]
 _RANK = ["published", "crawled", "id", "raw_file", "raw_record", "row"]
@@ -78,7 +79,7 @@ def sign(i: int, file: str, offset: int, length: int, row0: int, root: str,
     """Wave 1: keys, signatures and band values of input range ``i``."""
     d, base = params["dedup"], Path(root)
     batch = _frame(read_range(file, offset, length, local._KEY_COLUMNS))
-    folded = batch.select(local.fold_expr(pl.col("text").fill_null("")).alias("f")).to_series()
+    folded = batch.select(fold_expr(pl.col("text").fill_null("")).alias("f")).to_series()
     keys = pl.Series("key", local.exact_keys(folded), dtype=pl.Binary)
     first = pl.DataFrame({"key": keys}).with_row_index("pos").unique("key", keep="first",
                                                                       maintain_order=True)
