@@ -56,9 +56,10 @@ def _check_inputs(raw_paths: Sequence[Path]) -> list[Path]:
 
 def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | None = None,
           validate: bool = True, card: bool = True, force: bool = False,
-          console: Console | None = None) -> BuildResult:
+          console: Console | None = None, runner: Any = None) -> BuildResult:
     """Build a dataset folder ``out`` from raw paths; raise UsageError (nothing written)
-    when OUT is refused, ValidationFailed or BuildCollapsed when the build fails."""
+    when OUT is refused, ValidationFailed or BuildCollapsed when the build fails.
+    ``runner`` replaces :func:`run_stage` up to dedup (``akhbar.distributed.executor``)."""
     paths = _check_inputs(raw_paths)
     out = guard.absolute(out)
     if out.is_symlink():  # build beside, and swap, the folder it points to
@@ -76,7 +77,8 @@ def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | 
         staged.mkdir()
         with publish.temporary_files_in(stage / "tmp"):
             result, failure = _run(paths, staged, params, Layout(work or stage / "work"),
-                                   validate=validate, card=card, console=console)
+                                   validate=validate, card=card, console=console,
+                                   runner=runner or run_stage)
         result.out = out
         if failure is None or previous != "ok":
             publish.checkpoint("staged")
@@ -100,7 +102,7 @@ def _where(failure: AkhbarError, where: Path, out: Path) -> str:
 
 
 def _run(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
-         validate: bool, card: bool, console: Console
+         validate: bool, card: bool, console: Console, runner: Any
          ) -> tuple[BuildResult, AkhbarError | None]:
     """Run every stage into ``staged``; return the result and the failure, if any."""
     timings: dict[str, float] = {}
@@ -135,7 +137,7 @@ def _run(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
 
                     card_stage.run(staged, params, validation=validation, raw_paths=paths)
             else:
-                run_stage(name, layout, params, raw_paths=paths)
+                runner(name, layout, params, raw_paths=paths)
             timings[name] = round(time.perf_counter() - t0, 3)
             publish.checkpoint(name)
             progress.advance(task)

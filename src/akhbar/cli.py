@@ -73,23 +73,36 @@ def _fail(exc: BaseException, debug: bool) -> None:
 
 @app.command()
 def build(
-    raw_paths: Annotated[list[Path], typer.Argument(help="files, folders or archives")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="dataset folder to write")],
+    raw_paths: Annotated[list[str], typer.Argument(
+        help="files, folders or archives (local, or any fsspec URL: s3://, memory://)")],
+    out: Annotated[str, typer.Option("--out", "-o", help="dataset folder (or fsspec URL)")],
     params: ParamsOpt = None,
     work: Annotated[Path | None, typer.Option(help="keep intermediate tables here")] = None,
     no_validate: Annotated[bool, typer.Option("--no-validate")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="replace OUT even if Akhbar did not write it")] = False,
+    executor: Annotated[str | None, typer.Option(
+        help="local | dask (default: params.yaml executor.kind)")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="tcp://HOST:PORT of a running Dask scheduler")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="worker processes of a local Dask cluster (when no --scheduler)")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Build a dataset folder from raw articles (the same stages as `dvc repro`)."""
     from akhbar.build import build as run_build
     from akhbar.build import summary_table
+    from akhbar.distributed.executor import stage_runner
+    from akhbar.distributed.storage import staged
 
     try:
-        result = run_build([absolute(p) for p in raw_paths], absolute(out), _params(params),
-                           work=absolute(work) if work else None, validate=not no_validate,
-                           force=force, console=console)
+        loaded = _params(params)
+        with staged(raw_paths, out) as (local_raw, local_out), \
+                stage_runner(loaded, executor, scheduler, workers) as runner:
+            result = run_build([absolute(p) for p in local_raw], absolute(local_out), loaded,
+                               work=absolute(work) if work else None,
+                               validate=not no_validate, force=force, console=console,
+                               runner=runner)
     except Exception as exc:
         _fail(exc, debug)
         return
@@ -178,13 +191,6 @@ def bench(ctx: typer.Context) -> None:
     raise typer.Exit(bench_main(list(ctx.args)))
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    sys.exit(app())
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
 
 
 @app.command()
@@ -241,3 +247,12 @@ def diff(
         _fail(exc, debug)
         return
     print(diff_mod.changelog_section(report))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -197,6 +197,17 @@ class Build(Section):
     min_format_rows: int
 
 
+class Executor(Section):
+    """Where stages run (akhbar.distributed.executor); not tracked by DVC."""
+
+    kind: Literal["local", "dask"]
+    scheduler: str
+    workers: int
+    partitions: int
+    shard_batches: int
+    files_per_shard: int
+
+
 class Validate(Section):
     min_text_chars: int
     max_text_chars: int
@@ -278,6 +289,7 @@ class Params(Section):
     dedup: Dedup
     split: Split
     build: Build
+    executor: Executor
     validate_: Validate = Field(alias="validate")
     card: Card
 

@@ -12,6 +12,8 @@ equal the local run's. No stage code changes.
   input part (a stage's output row order is its input order).
 * ``clean`` has a corpus-level pass (per-source boilerplate counts): it runs locally between
   the parallel ``parse`` and ``filter``.
+* ``dedup`` runs on the cluster through :mod:`akhbar.distributed.dedup`; the executor that
+  ``akhbar build --executor dask`` uses is :mod:`akhbar.distributed.executor`.
 
 The driver needs the workers to see the same filesystem (true for a ``LocalCluster``; use a
 shared volume on a real cluster). Ray Data would map the same way: ``ray.data.from_items``
@@ -67,13 +69,11 @@ def ingest_shard(paths: list[str], shard_dir: str, params: Params) -> StageRepor
                       params)
 
 
-def parquet_shard(stage: str, file: str, offset: int, length: int, shard_dir: str,
-                  params: Params) -> StageReport:
-    """Run a Parquet stage's ``run`` on rows ``[offset, offset+length)`` of one input part."""
-    spec = PARQUET_STAGES[stage]
-    root = Path(shard_dir)
+def read_range(file: str, offset: int, length: int, columns: list[str] | None = None
+               ) -> pa.Table:
+    """Rows ``[offset, offset+length)`` of one Parquet file, decoding only the row groups
+    that hold them."""
     pf = pq.ParquetFile(file)
-    # decode only the row groups that hold rows [offset, offset + length)
     groups, start, first_row = [], 0, None
     for i in range(pf.num_row_groups):
         n = pf.metadata.row_group(i).num_rows
@@ -81,7 +81,16 @@ def parquet_shard(stage: str, file: str, offset: int, length: int, shard_dir: st
             groups.append(i)
             first_row = start if first_row is None else first_row
         start += n
-    table = pf.read_row_groups(groups).slice(offset - (first_row or 0), length)
+    return pf.read_row_groups(groups, columns=columns).slice(offset - (first_row or 0),
+                                                             length)
+
+
+def parquet_shard(stage: str, file: str, offset: int, length: int, shard_dir: str,
+                  params: Params) -> StageReport:
+    """Run a Parquet stage's ``run`` on rows ``[offset, offset+length)`` of one input part."""
+    spec = PARQUET_STAGES[stage]
+    root = Path(shard_dir)
+    table = read_range(file, offset, length)
     io.write_table(root / "in" / "part-00000.parquet", table, spec.in_schema)
     module = importlib.import_module(spec.module)
     report = module.run(root / "in", root / "out", root / "rejected.parquet", params)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from akhbar import floors
 from akhbar import params as params_mod
+from akhbar.distributed.executor import stage_runner
 from akhbar.errors import AkhbarError, BuildCollapsed
 from akhbar.pipeline import Layout, run_stage
+from akhbar.stage import StageReport
 
 
 def main(stage: str, argv: list[str] | None = None) -> int:
@@ -32,12 +35,30 @@ def main(stage: str, argv: list[str] | None = None) -> int:
     layout = Layout(args.root)
     try:
         params = params_mod.load(args.params)
+        with stage_runner(params) as runner:  # params.yaml executor.kind
+            return _run(stage, args, params, layout, runner or run_stage)
+    except Exception as exc:
+        return _error(exc)
+
+
+def _error(exc: BaseException) -> int:
+    """One line on stderr; the exception's exit code (2 for bad parameters), else 1."""
+    code = getattr(exc, "exit_code", None)
+    if code is None and not isinstance(exc, AkhbarError):
+        raise exc
+    print(f"error: {exc}", file=sys.stderr)
+    return code if isinstance(code, int) else 1
+
+
+def _run(stage: str, args: argparse.Namespace, params: params_mod.Params, layout: Layout,
+         run: Callable[..., StageReport]) -> int:
+    try:
         if stage == "ingest":
             paths = [Path(p) for p in params["raw"]["paths"]]
             missing = [str(p) for p in paths if not p.exists()]
             if missing:
                 raise AkhbarError(f"raw path(s) not found: {', '.join(missing)}")
-            report = run_stage("ingest", layout, params, raw_paths=paths)
+            report = run("ingest", layout, params, raw_paths=paths)
         elif stage == "split":
             from akhbar import collect
 
@@ -61,13 +82,9 @@ def main(stage: str, argv: list[str] | None = None) -> int:
                      citation_path=args.params.resolve().parent / "CITATION.cff")
             return 0
         else:
-            report = run_stage(stage, layout, params)
+            report = run(stage, layout, params)
     except Exception as exc:
-        code = getattr(exc, "exit_code", None)
-        if code is None and not isinstance(exc, AkhbarError):
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return code if isinstance(code, int) else 1
+        return _error(exc)
     print(f"{stage}: {report.rows_in} in, {report.rows_out} out, "
           f"{sum(report.rejected.values())} rejected ({report.seconds:.2f}s)")
     return 0

@@ -1,0 +1,159 @@
+"""The pipeline on a real Dask cluster: a ``dask scheduler`` and two ``dask worker``
+processes on 127.0.0.1, synthetic articles (:mod:`akhbar.synth`).
+
+Prints (and writes with ``--json``) per stage the wall seconds, the peak RSS of each worker
+process and of the driver (psutil, sampled every 100 ms), and dedup's shuffle bytes per
+wave. Stages ingest → dedup run through :class:`akhbar.distributed.executor.DaskRunner`;
+split and publication run in the driver as in ``akhbar build --executor dask``;
+validation and the card (driver-side, unchanged by the executor) are left out.
+
+    .venv/bin/python benchmarks/bench_distributed.py --articles 100000 --json dist-100k.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+from akhbar import collect, synth
+from akhbar import params as params_mod
+from akhbar.distributed.executor import DaskRunner
+from akhbar.pipeline import STAGES, Layout, run_stage
+
+BIN = Path(sys.executable).parent
+
+
+class Peaks(threading.Thread):
+    """Peak RSS of the given processes (with their children) and of this one, per stage."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        super().__init__(daemon=True)
+        self.procs = {name: psutil.Process(pid) for name, pid in pids.items()}
+        self.procs["driver"] = psutil.Process()
+        self.stage = "start"
+        self.peaks: dict[str, dict[str, int]] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            row = self.peaks.setdefault(self.stage, {})
+            for name, proc in self.procs.items():
+                try:  # the driver's children are the scheduler and workers: own RSS only
+                    rss = proc.memory_info().rss + (0 if name == "driver" else sum(
+                        c.memory_info().rss for c in proc.children(recursive=True)))
+                except psutil.Error:
+                    continue
+                row[name] = max(row.get(name, 0), rss)
+            time.sleep(0.1)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--partitions", type=int, default=8)
+    ap.add_argument("--shard-batches", type=int, default=2)
+    ap.add_argument("--seed-corpus", type=Path, default=None,
+                    help="SaudiNewsNet folder to draw sentences from (default: built-in)")
+    ap.add_argument("--work", type=Path, default=None, help="keep the work folder here")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args(argv)
+
+    import distributed
+
+    tmp = Path(args.work or tempfile.mkdtemp(prefix="akhbar-bench-dist-"))
+    raw = tmp / "raw"
+    t0 = time.perf_counter()
+    if not raw.exists():
+        synth.generate(raw, args.articles, seed=0, seed_corpus=args.seed_corpus)
+    gen = time.perf_counter() - t0
+    raw_bytes = sum(f.stat().st_size for f in raw.rglob("*") if f.is_file())
+
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    workers = [subprocess.Popen([str(BIN / "dask"), "worker", address, "--nworkers", "1",
+                                 "--nthreads", "1", "--no-nanny", "--no-dashboard",
+                                 "--host", "127.0.0.1", "--name", f"w{k}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for k in range(args.workers)]
+    procs += workers
+    result: dict = {"articles": args.articles, "raw_bytes": raw_bytes, "generate_s": gen,
+                    "workers": args.workers, "partitions": args.partitions, "stages": {}}
+    try:
+        with distributed.Client(address, timeout=60) as client:
+            client.wait_for_workers(args.workers, timeout=120)
+            peaks = Peaks({f"w{k}": w.pid for k, w in enumerate(workers)})
+            peaks.start()
+            params = params_mod.load()
+            params["executor"] = {"kind": "dask", "partitions": args.partitions,
+                                  "shard_batches": args.shard_batches}
+            runner = DaskRunner(client, params)
+            layout = Layout(tmp / "work")
+            out = tmp / "dataset"
+            t_all = time.perf_counter()
+            for stage in [s for s, _, _ in STAGES] + ["split"]:
+                peaks.stage = stage
+                t = time.perf_counter()
+                if stage == "split":
+                    run_stage("split", layout, params, dataset_dir=out)
+                    collect.run(layout, out)
+                else:
+                    report = runner(stage, layout, params, raw_paths=[raw])
+                    result["stages"].setdefault(stage, {})["rows_in"] = report.rows_in
+                result["stages"].setdefault(stage, {})["wall_s"] = round(
+                    time.perf_counter() - t, 2)
+                print(f"{stage:8s} {result['stages'][stage]['wall_s']:8.1f} s", flush=True)
+            result["wall_s"] = round(time.perf_counter() - t_all, 2)
+            peaks.stop.set()
+            peaks.join()
+            for stage, row in peaks.peaks.items():
+                if stage in result["stages"]:
+                    result["stages"][stage]["peak_rss_mb"] = {
+                        k: round(v / 2**20) for k, v in sorted(row.items())}
+            result["peak_rss_mb"] = {
+                k: round(max(r.get(k, 0) for r in peaks.peaks.values()) / 2**20)
+                for k in peaks.procs}
+            result["driver_ru_maxrss_mb"] = round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            result["dedup"] = runner.info.get("dedup", {})
+            result["published_bytes"] = sum(f.stat().st_size for f in out.rglob("*.parquet"))
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if args.work is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    result["loadavg"] = os.getloadavg()
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

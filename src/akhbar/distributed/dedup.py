@@ -1,0 +1,359 @@
+"""The ``dedup`` stage on a Dask cluster, with the decisions of :func:`akhbar.dedup.plan`.
+
+NeMo Curator's fuzzy-dedup shape, as waves of tasks joined by file shuffles
+(:mod:`akhbar.distributed.shuffle`), ``P`` = ``executor.partitions``:
+
+1. ``sign`` (one task per input range): exact keys and MinHash signatures with the local
+   stage's own functions (:func:`akhbar.dedup.exact_keys`, :func:`~akhbar.dedup.signatures`);
+   rows and signatures go to the partition of their exact key, LSH band values to the
+   partition of (band, values): the banding shuffle.
+2. ``buckets``: band buckets → candidate pairs by the local rule
+   (:func:`akhbar.dedup._bucket_pairs` on keys ranked in byte order, as the local stage
+   numbers its nodes), sent to the partition of the first key.
+3. ``verify_a`` / ``verify_b``: each side's signature joined in its own partition; pairs at
+   or above ``threshold`` become edges.
+4. ``propagate`` / ``relabel`` rounds: min-label propagation over the edges (a node's
+   label is the smallest key of its component) until no label changes; rounds ≤ the
+   largest component's diameter + 1.
+5. ``label_rows`` / ``keep``: rows joined with their label, sent to their component's
+   partition, one kept row per component by the local rule (earliest ``published``,
+   ``crawled``, smallest ``id``, ``raw_file``, ``raw_record``; input position last).
+6. ``sim_a`` / ``sim_b``: estimated Jaccard of each near duplicate and its kept row.
+7. ``apply`` (one task per input range): the range's rows routed as ``akhbar.dedup.run``
+   does; the driver concatenates the ranges in order (:func:`akhbar.parallel.merge_shards`).
+
+Driver memory: the driver holds one future and one small dict of counts per task,
+O(ranges + P × rounds), never a row, key, signature or edge. A worker holds one range or
+one partition (≈ rows/P index rows; ~0.6 KB per distinct text for the signature).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from akhbar import dedup as local
+from akhbar import io
+from akhbar.distributed.shuffle import (
+    gather,
+    key_partition,
+    mix_partition,
+    scatter,
+    wave_bytes,
+    write_atomic,
+)
+from akhbar.parallel import merge_shards, read_range
+from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
+from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar.text import fold_expr
+
+_ROW_COLUMNS = ["row", "key", "id", "published", "crawled", "raw_file", "raw_record"]
+_RANK = ["published", "crawled", "id", "raw_file", "raw_record", "row"]
+_DEC = {"row": pl.Int64, "keep_id": pl.String, "reason": pl.String, "similarity": pl.Float64}
+
+
+def _sigs(column: pl.Series, num_perm: int) -> np.ndarray:
+    """A signature column (``Array(UInt32, num_perm)``) as a rows × num_perm matrix."""
+    return column.to_numpy().reshape(-1, num_perm).astype(np.uint32, copy=False)
+
+
+def _frame(table: pa.Table) -> pl.DataFrame:
+    return pl.from_arrow(table)  # type: ignore[return-value]
+
+
+def _nodes(root: Path, p: int) -> pl.DataFrame:
+    """Distinct keys of partition ``p`` with their signature (several ranges may have
+    sent the same text; its signature is the same)."""
+    return gather(root / "nodes", p).unique("key", keep="first")
+
+
+# ---------------------------------------------------------------- worker side (one task each)
+
+def sign(i: int, file: str, offset: int, length: int, row0: int, root: str,
+         params: dict[str, Any], parts: int) -> dict[str, int]:
+    """Wave 1: keys, signatures and band values of input range ``i``."""
+    d, base = params["dedup"], Path(root)
+    batch = _frame(read_range(file, offset, length, local._KEY_COLUMNS))
+    folded = batch.select(fold_expr(pl.col("text").fill_null("")).alias("f")).to_series()
+    keys = pl.Series("key", local.exact_keys(folded), dtype=pl.Binary)
+    first = pl.DataFrame({"key": keys}).with_row_index("pos").unique("key", keep="first",
+                                                                      maintain_order=True)
+    sig, has = local.signatures(folded.gather(first.get_column("pos")), d["shingle_size"],
+                                d["num_perm"], d["seed"])
+    rows = batch.drop("text").with_columns(
+        keys, pl.int_range(row0, row0 + batch.height, dtype=pl.Int64).alias("row"))
+    out = scatter(rows.select(_ROW_COLUMNS), key_partition(keys, parts), parts,
+                  base / "rows", i)
+    ukeys = first.get_column("key")
+    nodes = pl.DataFrame({"key": ukeys, "has": has, "sig": pl.Series(sig)})
+    out += scatter(nodes, key_partition(ukeys, parts), parts, base / "nodes", i)
+    usable = np.flatnonzero(has)
+    per = d["num_perm"] // d["bands"]
+    frames, dests = [], []
+    for band in range(d["bands"]):  # one band's columns at a time, as the local stage
+        values = sig[usable, band * per:(band + 1) * per]
+        cols = [np.full(len(usable), band, dtype=np.uint64)] + [values[:, j]
+                                                               for j in range(per)]
+        dests.append(mix_partition(cols, parts))
+        frames.append(pl.DataFrame(
+            {"band": pl.Series(np.full(len(usable), band), dtype=pl.UInt16),
+             **{f"h{j}": values[:, j] for j in range(per)}, "key": ukeys.gather(usable)}))
+    out += scatter(pl.concat(frames), np.concatenate(dests), parts, base / "bands", i)
+    return {"rows": batch.height, "bytes": out}
+
+
+def buckets(p: int, root: str, parts: int) -> dict[str, int]:
+    """Wave 2: the band buckets of partition ``p`` → candidate pairs (by first key)."""
+    base = Path(root)
+    entries = gather(base / "bands", p).unique()
+    band_key = [c for c in entries.columns if c != "key"]  # band, h0, h1, ...
+    ranked = entries.get_column("key").unique().sort()
+    node = pl.DataFrame({"key": ranked}).with_row_index("node")
+    members = (entries.join(node, on="key").group_by(band_key).agg("node")
+               .filter(pl.col("node").list.len() > 1).sort(band_key)
+               .with_row_index("bucket")
+               .with_columns(pl.col("node").list.len().alias("size"))
+               .explode("node").select("bucket", "node", "size"))
+    pairs = local._bucket_pairs(members) if members.height else pl.DataFrame(
+        schema={"a": pl.UInt32, "b": pl.UInt32})
+    pairs = pairs.unique()
+    keyed = pl.DataFrame({"a": ranked.gather(pairs.get_column("a")),
+                          "b": ranked.gather(pairs.get_column("b"))},
+                         schema={"a": pl.Binary, "b": pl.Binary})
+    out = scatter(keyed, key_partition(keyed.get_column("a"), parts), parts,
+                  base / "pairs", p)
+    return {"bytes": out}
+
+
+def verify_a(p: int, root: str, parts: int) -> dict[str, int]:
+    """Wave 3: distinct candidate pairs whose first key is in ``p``, with its signature."""
+    base = Path(root)
+    pairs = gather(base / "pairs", p).unique(["a", "b"])
+    nodes = _nodes(base, p).select(pl.col("key").alias("a"), pl.col("sig").alias("sig_a"))
+    joined = pairs.join(nodes, on="a", how="left")
+    out = scatter(joined, key_partition(joined.get_column("b"), parts), parts,
+                  base / "pairs_b", p)
+    return {"candidates": pairs.height, "bytes": out}
+
+
+def verify_b(p: int, root: str, parts: int, params: dict[str, Any]) -> dict[str, int]:
+    """Wave 4: the estimated Jaccard of each pair; edges at or above ``threshold`` (both
+    directions, by source key) and each edge end's initial label (itself)."""
+    d, base = params["dedup"], Path(root)
+    pairs = gather(base / "pairs_b", p)
+    nodes = _nodes(base, p).select(pl.col("key").alias("b"), pl.col("sig").alias("sig_b"))
+    joined = pairs.join(nodes, on="b", how="left")
+    n = joined.height
+    both = np.vstack([_sigs(joined.get_column("sig_a"), d["num_perm"]),
+                      _sigs(joined.get_column("sig_b"), d["num_perm"])])
+    near = local.jaccard(both, np.arange(n), np.arange(n) + n) >= d["threshold"]
+    edges = joined.filter(pl.Series(near)).select("a", "b")
+    directed = pl.concat([edges.select(pl.col("a").alias("src"), pl.col("b").alias("dst")),
+                          edges.select(pl.col("b").alias("src"), pl.col("a").alias("dst"))])
+    out = scatter(directed, key_partition(directed.get_column("src"), parts), parts,
+                  base / "edges", p)
+    return {"verified": edges.height, "bytes": out}
+
+
+def _labels(base: Path, rnd: int, p: int) -> pl.DataFrame:
+    """Labels of the edge ends of partition ``p`` after round ``rnd`` (round 0: itself)."""
+    if rnd == 0:
+        ends = gather(base / "edges", p, {"src": pl.Binary, "dst": pl.Binary})
+        return ends.select(pl.col("src").alias("node")).unique().with_columns(
+            pl.col("node").alias("label"))
+    return gather(base / f"labels-{rnd:04d}", p, {"node": pl.Binary, "label": pl.Binary})
+
+
+def propagate(p: int, rnd: int, root: str, parts: int) -> dict[str, int]:
+    """Each edge end of ``p`` sends its label to itself and to its neighbours."""
+    base = Path(root)
+    labels = _labels(base, rnd, p)
+    edges = gather(base / "edges", p, {"src": pl.Binary, "dst": pl.Binary})
+    sent = edges.join(labels, left_on="src", right_on="node").select(
+        pl.col("dst").alias("node"), "label")
+    msgs = pl.concat([labels, sent])
+    out = scatter(msgs, key_partition(msgs.get_column("node"), parts), parts,
+                  base / f"msgs-{rnd:04d}", p)
+    return {"bytes": out}
+
+
+def relabel(p: int, rnd: int, root: str) -> dict[str, int]:
+    """A node's new label is the smallest it received; counts the labels that changed."""
+    base = Path(root)
+    new = (gather(base / f"msgs-{rnd:04d}", p, {"node": pl.Binary, "label": pl.Binary})
+           .group_by("node").agg(pl.col("label").min()).sort("node"))
+    old = _labels(base, rnd, p).rename({"label": "old"})
+    changed = new.join(old, on="node", how="left").filter(
+        pl.col("old").is_null() | (pl.col("old") != pl.col("label"))).height
+    write_atomic(new, base / f"labels-{rnd + 1:04d}" / f"{p:05d}" / "00000.parquet")
+    return {"changed": changed}
+
+
+def label_rows(p: int, rnd: int, root: str, parts: int) -> dict[str, int]:
+    """Rows of key partition ``p`` with their component (final label, else own key),
+    sent to the component's partition; exact-group counts of the partition."""
+    base = Path(root)
+    rows = gather(base / "rows", p)
+    labels = _labels(base, rnd, p)
+    comp = rows.join(labels, left_on="key", right_on="node", how="left").with_columns(
+        pl.coalesce("label", "key").alias("comp")).drop("label")
+    sizes = rows.get_column("key").value_counts().get_column("count")
+    out = scatter(comp, key_partition(comp.get_column("comp"), parts), parts,
+                  base / "comps", p)
+    return {"exact_groups": int((sizes > 1).sum()), "exact_copies": rows.height - len(sizes),
+            "bytes": out}
+
+
+def keep(p: int, root: str, parts: int, range_starts: list[int]) -> dict[str, int]:
+    """One kept row per component of ``p``; exact duplicates decided here, near ones sent
+    on for their similarity; decisions go to the partition of their input range."""
+    base = Path(root)
+    rows = gather(base / "comps", p)
+    keeper = (rows.sort(_RANK, nulls_last=True).group_by("comp", maintain_order=True)
+              .agg(pl.col("row").first().alias("keep_row"),
+                   pl.col("id").first().alias("keep_id"),
+                   pl.col("key").first().alias("keep_key")))
+    planned = rows.join(keeper, on="comp").with_columns(
+        pl.when(pl.col("row") == pl.col("keep_row")).then(None)
+        .when(pl.col("key") == pl.col("keep_key")).then(pl.lit("dedup:exact"))
+        .otherwise(pl.lit("dedup:near")).alias("reason"))
+    near = planned.filter(pl.col("reason") == "dedup:near")
+    decided = planned.filter(pl.col("reason").fill_null("") != "dedup:near").with_columns(
+        pl.lit(1.0).alias("similarity")).select(list(_DEC))
+    starts = np.asarray(range_starts, dtype=np.int64)
+    out = scatter(decided, _range_of(decided, starts), len(starts), base / "decisions", p)
+    hand = near.select("row", "keep_id", "reason", "key", "keep_key")
+    out += scatter(hand, key_partition(hand.get_column("key"), parts), parts,
+                   base / "near", p)
+    dup = planned.filter(pl.col("reason").is_not_null()).get_column("comp").n_unique()
+    return {"clusters": keeper.height, "duplicate_clusters": dup, "bytes": out}
+
+
+def _range_of(df: pl.DataFrame, starts: np.ndarray) -> np.ndarray:
+    return np.searchsorted(starts, df.get_column("row").to_numpy(), side="right") - 1
+
+
+def sim_a(p: int, root: str, parts: int) -> dict[str, int]:
+    """Near duplicates of key partition ``p`` with their signature, to their keeper's."""
+    base = Path(root)
+    near = gather(base / "near", p)
+    nodes = _nodes(base, p).select("key", pl.col("sig").alias("sig_a"))
+    joined = near.join(nodes, on="key", how="left")
+    out = scatter(joined, key_partition(joined.get_column("keep_key"), parts), parts,
+                  base / "near_b", p)
+    return {"bytes": out}
+
+
+def sim_b(p: int, root: str, parts: int, params: dict[str, Any], range_starts: list[int]
+          ) -> dict[str, int]:
+    """The similarity of each near duplicate and its kept row (rounded as locally)."""
+    d, base = params["dedup"], Path(root)
+    near = gather(base / "near_b", p)
+    nodes = _nodes(base, p).select(pl.col("key").alias("keep_key"),
+                                   pl.col("sig").alias("sig_b"))
+    joined = near.join(nodes, on="keep_key", how="left")
+    n = joined.height
+    both = np.vstack([_sigs(joined.get_column("sig_a"), d["num_perm"]),
+                      _sigs(joined.get_column("sig_b"), d["num_perm"])])
+    sims = local.jaccard(both, np.arange(n), np.arange(n) + n)
+    decided = joined.with_columns(pl.Series("similarity", sims, dtype=pl.Float64)
+                                  ).select(list(_DEC))
+    starts = np.asarray(range_starts, dtype=np.int64)
+    out = scatter(decided, _range_of(decided, starts), len(starts), base / "decisions",
+                  parts + p)
+    return {"bytes": out}
+
+
+def apply(i: int, file: str, offset: int, length: int, root: str, shard: str,
+          params: dict[str, Any]) -> StageReport:
+    """Wave 7: route input range ``i`` as ``akhbar.dedup.run`` routes a batch."""
+    d = params["dedup"]
+    report = StageReport("dedup")
+    batch = _frame(read_range(file, offset, length))
+    dec = (gather(Path(root) / "decisions", i, _DEC).sort("row")
+           .with_columns(pl.col("similarity").round(3)))
+    if dec.height != batch.height:
+        raise RuntimeError(f"dedup range {i}: {dec.height} decisions for {batch.height} rows")
+    both = pl.concat([batch, dec.select("keep_id", "reason", "similarity")], how="horizontal")
+    dropped = pl.col("reason").is_not_null()
+    with io.ParquetSink(Path(shard) / "out", ARTICLE_SCHEMA,
+                        rows_per_file=d["rows_per_part"]) as sink, \
+            io.ParquetSink(Path(shard) / "rejected.parquet", REJECTED_SCHEMA) as rsink:
+        sink.write(both.filter(~dropped).with_columns(pl.col("id").alias("cluster_id"))
+                   .drop("keep_id", "reason", "similarity"))
+        rej = both.filter(dropped)
+        rej_rows = rejected_frame(
+            rej, "dedup", pl.concat_list(pl.col("reason")),
+            detail=pl.format("{} of {} (estimated Jaccard {})", pl.col("reason"),
+                             pl.col("keep_id"), pl.col("similarity")),
+            duplicate_of=pl.col("keep_id"))
+        rsink.write(rej_rows)
+    report.rows_in, report.rows_out = batch.height, batch.height - rej.height
+    report.rejected.update(count_reasons(rej_rows))
+    return report
+
+
+# ---------------------------------------------------------------- driver side
+
+def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any], client: Any,
+        work: Path, ranges: list[tuple[str, int, int]], parts: int,
+        on_wave: Callable[[str], None] | None = None) -> tuple[StageReport, dict[str, Any]]:
+    """Deduplicate ``inp`` on ``client`` into ``out``/``rejected`` (the bytes of
+    ``akhbar.dedup.run``); ``work`` is a folder every worker can write."""
+    root = str(work)
+    starts = list(np.cumsum([0] + [n for _, _, n in ranges[:-1]]).tolist()) if ranges else []
+    shuffled: dict[str, int] = {}
+
+    def wave(name: str, fn: Callable[..., Any], args: list[tuple[Any, ...]]) -> list[Any]:
+        if on_wave:
+            on_wave(name)
+        got = client.gather([client.submit(fn, *a, pure=False) for a in args])
+        shuffled[name] = sum(g.get("bytes", 0) for g in got if isinstance(g, dict))
+        return got
+
+    report = StageReport("dedup")
+    if not ranges:
+        return local.run(inp, out, rejected, params), {}
+    wave("sign", sign, [(i, f, o, n, s, root, params, parts)
+                        for i, ((f, o, n), s) in enumerate(zip(ranges, starts, strict=True))])
+    wave("buckets", buckets, [(p, root, parts) for p in range(parts)])
+    cand = wave("verify_a", verify_a, [(p, root, parts) for p in range(parts)])
+    ver = wave("verify_b", verify_b, [(p, root, parts, params) for p in range(parts)])
+    rnd = 0
+    changed = sum(v["verified"] for v in ver)  # no edge: every node is its own component
+    while changed:
+        wave(f"propagate-{rnd}", propagate, [(p, rnd, root, parts) for p in range(parts)])
+        got = wave(f"relabel-{rnd}", relabel, [(p, rnd, root) for p in range(parts)])
+        changed = sum(c["changed"] for c in got)
+        rnd += 1
+    groups = wave("label_rows", label_rows, [(p, rnd, root, parts) for p in range(parts)])
+    kept = wave("keep", keep, [(p, root, parts, starts) for p in range(parts)])
+    wave("sim_a", sim_a, [(p, root, parts) for p in range(parts)])
+    wave("sim_b", sim_b, [(p, root, parts, params, starts) for p in range(parts)])
+    shards = [Path(root) / "apply" / f"{i:05d}" for i in range(len(ranges))]
+    reports = wave("apply", apply, [(i, f, o, n, root, str(s), params)
+                                    for i, ((f, o, n), s) in enumerate(zip(ranges, shards,
+                                                                           strict=True))])
+    merge_shards(shards, Path(out), Path(rejected), ARTICLE_SCHEMA,
+                 int(params["dedup"]["rows_per_part"]))
+    for r in reports:
+        report.rows_in += r.rows_in
+        report.rows_out += r.rows_out
+        report.rejected.update(r.rejected)
+    report.stats = {
+        "clusters": sum(k["clusters"] for k in kept),
+        "exact_groups": sum(g["exact_groups"] for g in groups),
+        "exact_copies": sum(g["exact_copies"] for g in groups),
+        "duplicate_clusters": sum(k["duplicate_clusters"] for k in kept),
+        "near_pairs_verified": sum(v["verified"] for v in ver),
+        "candidate_pairs": sum(c["candidates"] for c in cand),
+    }
+    info = {"shuffle_bytes": {**shuffled, "total": sum(shuffled.values())},
+            "work_bytes": wave_bytes(Path(root)), "label_rounds": rnd,
+            "ranges": len(ranges), "partitions": parts}
+    return report.finish(), info

@@ -1,0 +1,114 @@
+"""``--executor dask``: the pipeline's stages on a Dask distributed cluster.
+
+:class:`DaskRunner` has the signature of :func:`akhbar.pipeline.run_stage`, so ``akhbar
+build`` and the DVC scripts call it in its place and nothing else changes:
+
+* ingest, parse, filter: shards of the same stage ``run`` (:mod:`akhbar.parallel`);
+* dedup: MinHash, LSH shuffle, connected components and routing as waves of tasks
+  (:mod:`akhbar.distributed.dedup`);
+* clean (its per-source boilerplate index needs the whole corpus before the second pass),
+  split, publication, validation and the card run in the driver, streaming, as locally.
+
+Output bytes equal the local executor's (tests/test_distributed.py). The workers must see
+the build's work folder (one machine, or a shared volume).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from akhbar import parallel
+from akhbar.params import Params
+from akhbar.pipeline import Layout, run_stage
+from akhbar.stage import StageReport
+
+#: Stages that run as tasks on the cluster; the others run in the driver.
+CLUSTER_STAGES = ("ingest", "parse", "filter", "dedup")
+
+
+class DaskRunner:
+    """``run_stage`` on a ``distributed.Client``; keeps per-stage cluster figures in
+    :attr:`info` (waves, shuffle bytes) for benchmarks."""
+
+    def __init__(self, client: Any, params: Params) -> None:
+        ex = params.get("executor") or {}
+        self.client = client
+        self.shard_batches = int(ex.get("shard_batches", 2))
+        self.files_per_shard = int(ex.get("files_per_shard", 1))
+        self.partitions = int(ex.get("partitions", 8))
+        self.info: dict[str, Any] = {}
+
+    def __call__(self, stage: str, layout: Layout, params: Params,
+                 raw_paths: Sequence[Path] | None = None,
+                 dataset_dir: Path | None = None) -> StageReport:
+        if stage in ("ingest", "parse", "filter"):
+            return parallel.run(list(raw_paths or []), layout, params, self.client,
+                                stages=[stage], shard_batches=self.shard_batches,
+                                files_per_shard=self.files_per_shard)[stage]
+        if stage == "dedup":
+            return self._dedup(layout, params)
+        return run_stage(stage, layout, params, raw_paths=raw_paths, dataset_dir=dataset_dir)
+
+    def _dedup(self, layout: Layout, params: Params) -> StageReport:
+        from akhbar.distributed import dedup
+
+        work = layout.root / "_shards" / "dedup"
+        if work.exists():
+            shutil.rmtree(work)
+        ranges = parallel._parquet_ranges(layout.input("dedup"),
+                                          int(params["dedup"]["batch_size"]),
+                                          self.shard_batches)
+        report, self.info["dedup"] = dedup.run(
+            layout.input("dedup"), layout.output("dedup"), layout.rejected("dedup"), params,
+            self.client, work, ranges, self.partitions)
+        shutil.rmtree(layout.root / "_shards", ignore_errors=True)
+        report.write(layout.report("dedup"))
+        return report
+
+
+def settings(params: Params, executor: str | None = None, scheduler: str | None = None,
+             workers: int | None = None) -> dict[str, Any]:
+    """The ``executor`` section of ``params`` overridden by the command-line options."""
+    ex = dict(params.get("executor") or {})
+    if executor is not None:
+        ex["kind"] = executor
+    if scheduler:
+        ex["scheduler"] = scheduler
+    if workers:
+        ex["workers"] = workers
+    kind = ex.get("kind", "local")
+    if kind not in ("local", "dask"):
+        raise ValueError(f"unknown executor {kind!r} (local | dask)")
+    return ex
+
+
+@contextlib.contextmanager
+def stage_runner(params: Params, executor: str | None = None, scheduler: str | None = None,
+                 workers: int | None = None) -> Iterator[DaskRunner | None]:
+    """The stage runner the settings ask for: ``None`` (local ``run_stage``), or a
+    :class:`DaskRunner` on the scheduler given, else on a local cluster of ``workers``
+    processes (closed on exit)."""
+    ex = settings(params, executor, scheduler, workers)
+    if ex.get("kind", "local") == "local":
+        yield None
+        return
+    try:
+        import distributed
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        from akhbar.errors import AkhbarError
+
+        raise AkhbarError('the dask executor needs the "distributed" extra: '
+                          'pip install "akhbar[distributed]"') from exc
+    with contextlib.ExitStack() as stack:
+        if ex.get("scheduler"):
+            client = stack.enter_context(distributed.Client(str(ex["scheduler"])))
+        else:
+            cluster = stack.enter_context(distributed.LocalCluster(
+                n_workers=int(ex.get("workers", 2)), threads_per_worker=1, processes=True,
+                host="127.0.0.1", dashboard_address=None))
+            client = stack.enter_context(distributed.Client(cluster))
+        yield DaskRunner(client, params)

@@ -1,0 +1,237 @@
+"""``--executor dask`` against real OS processes: a ``dask scheduler`` and two ``dask worker``
+processes on 127.0.0.1 (no nanny, one thread each), started and stopped by a fixture.
+
+* the dedup stage on the cluster writes the bytes (and the report) of the local stage, on a
+  corpus of exact copies, near duplicates, chains and empty texts cut into many ranges;
+* ``akhbar build --executor dask --scheduler ...`` publishes the same files as a local build;
+* SIGKILL of one worker in the middle of dedup changes nothing: Dask reruns its tasks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+distributed = pytest.importorskip(
+    "distributed", reason='the "distributed" extra is not installed (uv sync --extra distributed)')
+
+from akhbar import params as params_mod  # noqa: E402
+from akhbar.distributed import dedup as ddedup  # noqa: E402
+from akhbar.parallel import _parquet_ranges  # noqa: E402
+from akhbar.pipeline import Layout, run_stage  # noqa: E402
+
+BIN = Path(sys.executable).parent
+_WORDS = ("مدينة ميناء سوق مستشفى مدرسة جامعة بلدية حديقة طريق جسر نادي ملعب مصنع مزرعة "
+          "قرية شارع مطار محطة مكتبة متحف").split()
+_VERBS = "أعلن أكد قال أوضح ذكر كشف نفى أشار".split()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _text(i: int) -> str:
+    """A distinct ~60-word body per ``i`` (word choice and numbers follow ``i``)."""
+    words = []
+    for j in range(12):
+        words += [_VERBS[(i + j) % 8], "مدير", _WORDS[(i * 7 + j * 3) % 20], "رقم",
+                  str(i * 31 + j)]
+    return " ".join(words) + "."
+
+
+def _record(i: int, body: str, day: int) -> dict:
+    return {"source": ["wahat", "sahil", "nakhil"][i % 3], "url": f"https://news.example/{i}",
+            "date_extracted": f"2024-02-{day:02d} 10:00:00", "title": f"خبر {i}",
+            "author": "", "content": body}
+
+
+def write_corpus(root: Path, files: int = 6, per_file: int = 25) -> Path:
+    """Files of articles with exact copies (across files), near duplicates (one number
+    changed), a chain of near duplicates and texts too short for any shingle."""
+    raw = root / "raw"
+    raw.mkdir(parents=True)
+    n = 0
+    for f in range(files):
+        records = []
+        for _ in range(per_file):
+            i = n
+            n += 1
+            if i % 10 == 3:
+                body = _text(i - 3)  # an exact copy of an article in an earlier row
+            elif i % 10 == 5:
+                body = _text(i - 5).replace(str((i - 5) * 31), "٩٩٩")  # near duplicate
+            elif i % 25 == 7:
+                body = _text(7).replace(str(7 * 31 + i % 12), "مرة")  # a chain around 7
+            elif i % 40 == 9:
+                body = "خبر قصير"
+            else:
+                body = _text(i)
+            records.append(_record(i, body, 1 + f))
+        (raw / f"day-{f:02d}.json").write_text(json.dumps(records, ensure_ascii=False),
+                                               encoding="utf-8")
+    return raw
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in sorted(root.rglob("*")) if f.is_file()}
+
+
+@contextlib.contextmanager
+def dask_processes(n_workers: int = 2) -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    """A scheduler and ``n_workers`` worker processes; all stopped (by pid) on exit."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
+    workers = [subprocess.Popen([str(BIN / "dask"), "worker", address, "--nworkers", "1",
+                                 "--nthreads", "1", "--no-nanny", "--no-dashboard",
+                                 "--host", "127.0.0.1", "--name", f"w{k}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+               for k in range(n_workers)]
+    procs += workers
+    try:
+        with distributed.Client(address, timeout=60) as client:
+            client.wait_for_workers(n_workers, timeout=120)
+        yield address, workers
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+@pytest.fixture(scope="module")
+def filtered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, dict]:
+    """The local stages up to filter on the corpus, small batches (many dedup ranges)."""
+    root = tmp_path_factory.mktemp("dist")
+    raw = write_corpus(root)
+    params = params_mod.load()
+    params["dedup"].update(batch_size=8, rows_per_part=40)
+    params["executor"] = {"partitions": 3, "shard_batches": 1}
+    layout = Layout(root / "local")
+    for stage in ("ingest", "parse", "clean", "filter"):
+        run_stage(stage, layout, params, raw_paths=[raw])
+    run_stage("dedup", layout, params)
+    return layout, params
+
+
+def _copy_filtered(src: Layout, dst: Layout) -> None:
+    import shutil
+
+    shutil.copytree(src.output("filter"), dst.output("filter"))
+
+
+def _dedup_on(address: str, layout: Layout, params: dict, on_wave=None) -> None:
+    with distributed.Client(address) as client:
+        ranges = _parquet_ranges(layout.input("dedup"), params["dedup"]["batch_size"], 1)
+        assert len(ranges) >= 10, "the corpus must span many ranges"
+        report, info = ddedup.run(layout.input("dedup"), layout.output("dedup"),
+                                  layout.rejected("dedup"), params, client,
+                                  layout.root / "_work", ranges, 3, on_wave=on_wave)
+        report.write(layout.report("dedup"))
+    assert info["label_rounds"] >= 2, "near duplicates must have needed label propagation"
+
+
+def _dedup_files(layout: Layout) -> dict[str, str]:
+    files = [*sorted(layout.output("dedup").glob("*.parquet")), layout.rejected("dedup"),
+             layout.report("dedup")]
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    with dask_processes(2) as got:
+        yield got
+
+
+def test_dedup_on_worker_processes_is_byte_identical(cluster, filtered, tmp_path) -> None:
+    local, params = filtered
+    stats = json.loads(local.report("dedup").read_text(encoding="utf-8"))["dedup"]
+    assert stats["rejected"].get("dedup:exact", 0) >= 5
+    assert stats["rejected"].get("dedup:near", 0) >= 10
+    dist = Layout(tmp_path / "dask")
+    _copy_filtered(local, dist)
+    _dedup_on(cluster[0], dist, params)
+    assert _dedup_files(dist) == _dedup_files(local)
+
+
+def test_build_through_scheduler_equals_local_build(cluster, tmp_path) -> None:
+    raw = write_corpus(tmp_path, files=4, per_file=20)
+    small = tmp_path / "params.yaml"
+    small.write_text("dedup: {batch_size: 16}\nexecutor: {partitions: 3, shard_batches: 1}\n"
+                     "parse: {batch_size: 16}\nquality: {batch_size: 16}\n", encoding="utf-8")
+    akhbar = str(BIN / "akhbar")
+    for name, extra in (("local", []), ("dask", ["--executor", "dask", "--scheduler",
+                                                 cluster[0]])):
+        # validation runs in the driver on the published files either way (and costs a
+        # minute here), so it is left out; the card is built and compared
+        subprocess.run([akhbar, "build", str(raw), "--out", str(tmp_path / name),
+                        "--params", str(small), "--no-validate", *extra], check=True,
+                       capture_output=True)
+    skip = ("reports/",)  # timings.json differs run to run
+    got, want = _hashes(tmp_path / "dask"), _hashes(tmp_path / "local")
+    assert {k: v for k, v in got.items() if not k.startswith(skip)} == {
+        k: v for k, v in want.items() if not k.startswith(skip)}
+    assert {"stats.json", "README.md"} <= set(want)
+    assert len([k for k in want if k.startswith("data/")]) == 3
+    assert any(k.startswith("rejected/") for k in want)
+
+
+def test_sigkill_of_a_worker_during_dedup_changes_nothing(filtered, tmp_path) -> None:
+    local, params = filtered
+    dist = Layout(tmp_path / "dask")
+    _copy_filtered(local, dist)
+    with dask_processes(2) as (address, workers):
+        victim = workers[1]
+        killed = threading.Event()
+
+        def kill_when_busy(client: distributed.Client) -> None:
+            """SIGKILL the victim as soon as it is processing a task (else after 5 s)."""
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                busy = client.processing()
+                if any(tasks and "w1" in str(client.scheduler_info()["workers"]
+                                             .get(addr, {}).get("name"))
+                       for addr, tasks in busy.items()):
+                    break
+                time.sleep(0.005)
+            os.kill(victim.pid, signal.SIGKILL)
+            killed.set()
+
+        monitor = distributed.Client(address)
+
+        def on_wave(name: str) -> None:
+            if name == "sign":  # the first wave: MinHash of every range
+                threading.Thread(target=kill_when_busy, args=(monitor,), daemon=True).start()
+
+        try:
+            _dedup_on(address, dist, params, on_wave=on_wave)
+        finally:
+            monitor.close()
+        assert killed.is_set()
+        assert victim.wait(timeout=10) == -signal.SIGKILL
+        with distributed.Client(address) as client:
+            assert len(client.scheduler_info()["workers"]) == 1, "one worker survived"
+    assert _dedup_files(dist) == _dedup_files(local)
