@@ -61,9 +61,11 @@ def test_dvc_repro_builds_the_dataset_on_a_copy(tmp_path: Path) -> None:
     shown = subprocess.run([str(DVC), "plots", "show", "--json"], cwd=repo, env=env,
                            capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
-    specs = json.loads(shown.stdout)
-    month = next(v for k, v in specs.items() if k.endswith("articles_per_month.csv"))
-    assert month[0]["content"]["encoding"]["x"]["type"] == "temporal"
+    specs = json.loads(shown.stdout)["data"]
+    month = specs["dataset/plots/articles_per_month.csv"][0]["content"]
+    assert month["encoding"]["x"]["type"] == "temporal"
+    hist = specs["dataset/plots/text_length.csv"][0]["content"]
+    assert hist["encoding"]["x"]["bin"] == {"binned": True}
     assert (repo / "dataset" / "version.json").is_file()
     assert (repo / "reports" / "data_docs" / "index.html").is_file()
 
