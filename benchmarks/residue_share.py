@@ -19,12 +19,12 @@ from akhbar.text import fold_expr
 #: Residue classes named by issue 14 (line-level regexes, on the normalized text).
 PATTERNS = {
     "link-back": r"(?m)^.{0,60}رابط (?:الخبر|المقال|المادة)",
-    "share-widget": r"(?m)^.{0,40}(?:شارك(?:ها|وا)? (?:عبر|على|في)|أضف تعليق|اكتب تعليق|"
-                    r"أضف رأيك|اكتب رأيك|طباعة .{0,20}إرسال)",
+    "share-widget": (r"(?m)شارك.{0,20}(?:تويتر|فيسبوك|فيس بوك|جوجل بلس)|"
+                     r"^\s*(?:أضف|اكتب) (?:تعليقك|رأيك)"),
     "other-articles": r"(?m)^.{0,20}(?:مقالات (?:أخرى|سابقة) ل|المزيد من مقالات|جميع مقالات)",
     "wire-marker": r"//\s*(?:انتهى|يتبع)\s*//",
-    "sms-contact": (r"(?i)(?:\bSMS\b|رسالة (?:نصية )?قصيرة|للاشتراك في|"
-                    r"أرسل .{0,30}إلى (?:الرقم|رقم))"),
+    "sms-contact": (r"(?i)\bSMS\b.{0,40}(?:بالرمز|الرمز|إلى \d)|"
+                    r"أرسل .{0,30}إلى (?:الرقم|رقم) \d"),
     "email": r"[\w.+-]+@[\w-]+\.[A-Za-z]{2,}",
     # a line that is only a link, or an image file name (a URL inside a sentence is content)
     "url": r"(?im)^\s*[\(\[]?\s*(?:https?://|www\.)\S*\s*[\)\]]?\s*$|\.(?:jpe?g|png|gif)\b",

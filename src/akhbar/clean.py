@@ -44,16 +44,16 @@ TEXT_COLUMNS = ("title", "text", "author", "dateline")
 LIST_COLUMNS = ("tags", "related_titles")
 
 
-def _first_pass(inp: Path, bp: BoilerplateParams, rp: ResidueParams, batch_size: int,
+def _first_pass(inp: Path, bp: BoilerplateParams, batch_size: int,
                 min_evidence: int) -> tuple[LineIndex, dict[str, str]]:
-    """Pass 1: the line index (of the text without its frames, as pass 2 will see it) and
-    the yeh evidence of the whole input."""
+    """Pass 1: the line index and the yeh evidence of the whole input. The index sees the
+    text with its frames (akhbar.residue runs in pass 2 only, halving its cost): a frame
+    line it counts is gone before pass 2 looks it up, and a line an inline cut changes
+    (the sentence after a share widget) is content, never a repeated line."""
     index = LineIndex(bp)
     word_counts: list[pl.DataFrame] = []
-    for batch in io.read_batches(inp, batch_size, columns=["source", "text", "tags"]):
+    for batch in io.read_batches(inp, batch_size, columns=["source", "text"]):
         batch = batch.with_columns(normalize_expr(pl.col("text"), keep_final_yeh=True))
-        if rp.enabled:
-            batch = batch.with_columns(strip_frames(batch, rp)[0])
         index.add(batch)
         word_counts.append(yeh_word_counts(batch.get_column("text"), normalized=True))
         if len(word_counts) > 8:  # keep the partial counts compact
@@ -150,7 +150,7 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
     batch_size = int(section.get("batch_size", 20_000))
     min_chars = int(section.get("min_text_chars", 1))
 
-    index, evidence = _first_pass(Path(inp), bp, rp, batch_size,
+    index, evidence = _first_pass(Path(inp), bp, batch_size,
                                   int(section.get("persian_yeh_min_evidence", 1)))
     table = index.boilerplate()
 

@@ -45,7 +45,7 @@ LINE_FRAMES: dict[str, tuple[str, str]] = {
     "email": (rf"^[^\n]{{0,30}}?{EMAIL}\s*$", "any"),
     # SMS/contact instructions: "للتواصل أرسل sms إلى 88 ... تبدأ بالرمز 12"
     # (an instruction verb, the channel and a number code: a sentence about SMS stays)
-    "sms-contact": (r"(?i)^.{0,30}(?:للتواصل|للاشتراك|أرسل|ارسل).{0,60}"
+    "sms-contact": (r"(?i)^.{0,60}(?:للتواصل|للاشتراك|أرسل|ارسل).{0,60}"
                     r"(?:\bsms\b|رسالة (?:نصية )?قصيرة).{0,160}\d{3,}.{0,80}$", "any"),
     # a line that is only a link (an image or page URL left in the body)
     "url": (rf"^\s*[\(\[]?\s*{URL}\s*[\)\]]?\s*$", "any"),
@@ -98,10 +98,38 @@ def has_month(line: pl.Expr) -> pl.Expr:
     return line.str.contains(MONTHS)
 
 
+#: Every pattern above needs one of these words or characters: rows without any are
+#: skipped whole (most articles), so the per-line regexes run on a fraction of the corpus.
+_HINT = (r"(?i)رابط|شارك|مشاركة|مقالات|أخرى|اخرى|اقرأ|@|sms|رسالة|https?://|www\.|تصوير|عدسة|"
+         r"صورة|كلمات|وسوم|الكلمات|tags|انتهى|يتبع|أضف|اضف|اكتب")
+
+
 def strip_frames(df: pl.DataFrame, p: ResidueParams, text: str = "text"
                  ) -> tuple[pl.Series, pl.Series, pl.DataFrame]:
     """``df[text]`` without the frames, ``df["tags"]`` with recognised tag lists appended,
     and the removals: (__row, source, pattern, line)."""
+    hint = df.get_column(text).fill_null("").str.contains(_HINT)
+    if hint.all():
+        return _strip_frames(df, p, text)
+    if not hint.any():
+        return df.get_column(text), df.get_column("tags"), pl.DataFrame(
+            schema={"__row": pl.UInt32, "source": pl.String, "pattern": pl.String,
+                    "line": pl.String})
+    rows = hint.arg_true().cast(pl.UInt32)
+    texts, tags, removed = _strip_frames(df.filter(hint), p, text)
+    removed = removed.with_columns(rows.gather(removed.get_column("__row")).alias("__row"))
+    sub = pl.DataFrame({"__row": rows, "__t": texts, "__g": tags, "__hit": True})
+    out = (df.select(text, "tags").with_row_index("__row")
+           .join(sub, on="__row", how="left", maintain_order="left")
+           .select(pl.when(pl.col("__hit")).then(pl.col("__t")).otherwise(pl.col(text))
+                   .alias(text),
+                   pl.when(pl.col("__hit")).then(pl.col("__g")).otherwise(pl.col("tags"))
+                   .alias("tags")))
+    return out.get_column(text), out.get_column("tags"), removed
+
+
+def _strip_frames(df: pl.DataFrame, p: ResidueParams, text: str
+                  ) -> tuple[pl.Series, pl.Series, pl.DataFrame]:
     lines = (
         df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
                   pl.col("source").fill_null("").cast(pl.String),
