@@ -20,6 +20,13 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 
+# cffconvert (the CITATION.cff validator, used by tests/test_card.py) lives in the tools venv:
+# it pins jsonschema < 4, which the project's own environment (moto's OpenAPI validator)
+# cannot share.
+CFFCONVERT := $(TOOLS)/bin/cffconvert
+$(CFFCONVERT): $(UV)
+	$(TOOLS)/bin/python -m pip install --quiet "cffconvert==2.0.0"
+
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --extra distributed --python $(PYTHON)
 	touch $@
@@ -35,7 +42,7 @@ raw: env
 dataset: raw
 	dvc repro
 
-test: raw
+test: raw $(CFFCONVERT)
 	python -m pytest -q
 
 lint: env

@@ -348,7 +348,12 @@ def test_size_category() -> None:
 
 
 def _cffconvert_validate(path: Path) -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).parent / "cffconvert"
+    # `make test` installs cffconvert into the tools venv (.tools/): it pins jsonschema < 4,
+    # which the project's environment cannot share.
+    exe = next((p for p in (ROOT / ".tools" / "bin" / "cffconvert",
+                            Path(sys.executable).parent / "cffconvert") if p.exists()), None)
+    if exe is None:
+        pytest.skip("cffconvert is not installed (make test installs it into .tools/)")
     return subprocess.run([str(exe), "--validate", "-i", str(path)], capture_output=True,
                           text=True, check=False, timeout=120)
 
