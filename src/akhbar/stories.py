@@ -24,8 +24,9 @@ Stability rule (the card cites it):
     keeps the first article of the two, so the other one's members may move), or
     (b) a new article dated before every member joins its story. When a corpus grows
     with newer articles (later crawls), (b) cannot happen and every move is a merge (a).
-    On SaudiNewsNet, growing the corpus moved fewer than 0.2 % of the existing articles
-    (``tests/test_split.py`` builds a subset and a superset and counts the moves).
+    ``tests/test_stories.py`` builds a subset (1,506 articles) and a superset (+443, three
+    of which bridge two stories) and checks that at most 0.2 % of the existing articles
+    move, all of them in a bridged story.
 """
 
 from __future__ import annotations
