@@ -56,10 +56,12 @@ def _check_inputs(raw_paths: Sequence[Path]) -> list[Path]:
 
 def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | None = None,
           validate: bool = True, card: bool = True, force: bool = False,
-          console: Console | None = None, runner: Any = None) -> BuildResult:
+          console: Console | None = None, runner: Any = None,
+          given: Sequence[str] | None = None) -> BuildResult:
     """Build a dataset folder ``out`` from raw paths; raise UsageError (nothing written)
     when OUT is refused, ValidationFailed or BuildCollapsed when the build fails.
-    ``runner`` replaces :func:`run_stage` up to dedup (``akhbar.distributed.executor``)."""
+    ``runner`` replaces :func:`run_stage` (``akhbar.distributed.executor``); ``given``: the
+    raw paths as the user gave them (URLs before staging), for the card."""
     paths = _check_inputs(raw_paths)
     out = guard.absolute(out)
     if out.is_symlink():  # build beside, and swap, the folder it points to
@@ -78,7 +80,8 @@ def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | 
         with publish.temporary_files_in(stage / "tmp"):
             result, failure = _run(paths, staged, params, Layout(work or stage / "work"),
                                    validate=validate, card=card, console=console,
-                                   runner=runner or run_stage)
+                                   runner=runner or run_stage,
+                                   given=list(given) if given is not None else None)
         result.out = out
         if failure is None or previous != "ok":
             publish.checkpoint("staged")
@@ -102,8 +105,8 @@ def _where(failure: AkhbarError, where: Path, out: Path) -> str:
 
 
 def _run(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
-         validate: bool, card: bool, console: Console, runner: Any
-         ) -> tuple[BuildResult, AkhbarError | None]:
+         validate: bool, card: bool, console: Console, runner: Any,
+         given: list[str] | None) -> tuple[BuildResult, AkhbarError | None]:
     """Run every stage into ``staged``; return the result and the failure, if any."""
     timings: dict[str, float] = {}
     names = [s for s, _, _ in STAGES] + ["split"] + (["validate"] if validate else []) + (
@@ -135,7 +138,8 @@ def _run(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
                 if not isinstance(failure, ValidationFailed):
                     from akhbar import card as card_stage
 
-                    card_stage.run(staged, params, validation=validation, raw_paths=paths)
+                    card_stage.run(staged, params, validation=validation,
+                                   raw_paths=paths if given is None else given)
             else:
                 runner(name, layout, params, raw_paths=paths)
             timings[name] = round(time.perf_counter() - t0, 3)

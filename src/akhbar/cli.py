@@ -57,6 +57,13 @@ def _params(path: Path | None) -> params_mod.Params:
         raise UsageError(f"--params {path}: {exc}") from exc
 
 
+def _given(path: str) -> str:
+    """A raw path for the card: a URL as written, a local path made absolute."""
+    from akhbar.distributed.storage import is_url, url
+
+    return url(path) if is_url(path) else str(absolute(Path(path)))
+
+
 def _fail(exc: BaseException, debug: bool) -> None:
     """One clear line for the user (not wrapped, not read as markup); the traceback only
     on --debug. Exit code: the error's own (``exit_code``), else 1."""
@@ -102,7 +109,7 @@ def build(
             result = run_build([absolute(p) for p in local_raw], absolute(local_out), loaded,
                                work=absolute(work) if work else None,
                                validate=not no_validate, force=force, console=console,
-                               runner=runner)
+                               runner=runner, given=[_given(p) for p in raw_paths])
     except Exception as exc:
         _fail(exc, debug)
         return

@@ -8,12 +8,13 @@ equal the local run's. No stage code changes.
 
 * ``ingest``: one shard per run of raw files (links under a folder of the same name, so the
   ``raw_file`` label is unchanged); rows come out in walk order (path parts, then record).
-* ``parse`` / ``filter``: one shard per run of ``shard_batches`` whole input batches of one
-  input part (a stage's output row order is its input order).
-* ``clean`` has a corpus-level pass (per-source boilerplate counts): it runs locally between
-  the parallel ``parse`` and ``filter``.
-* ``dedup`` runs on the cluster through :mod:`akhbar.distributed.dedup`; the executor that
-  ``akhbar build --executor dask`` uses is :mod:`akhbar.distributed.executor`.
+* ``filter``: one shard per run of ``shard_batches`` whole input batches of one input part
+  (a stage's output row order is its input order).
+* ``parse`` (the per-folder site-suffix scan of titles, :mod:`akhbar.titles`) and ``clean``
+  (per-source boilerplate and residue counts) have corpus-level passes: they run locally.
+* ``dedup``: :mod:`akhbar.distributed.dedup` holds the cluster version of its copy
+  decisions; the executor that ``akhbar build --executor dask`` uses is
+  :mod:`akhbar.distributed.executor`.
 
 The driver needs the workers to see the same filesystem (true for a ``LocalCluster``; use a
 shared volume on a real cluster). Ray Data would map the same way: ``ray.data.from_items``
@@ -52,7 +53,6 @@ class ParquetStage:
 
 
 PARQUET_STAGES: dict[str, ParquetStage] = {
-    "parse": ParquetStage("akhbar.parse", "parse", "rows_per_file", RAW_SCHEMA),
     "filter": ParquetStage("akhbar.quality", "quality", "rows_per_part", ARTICLE_SCHEMA),
 }
 PARALLEL_STAGES = ("ingest", "parse", "clean", "filter")
@@ -65,6 +65,9 @@ def ingest_shard(paths: list[str], shard_dir: str, params: Params) -> StageRepor
     from akhbar import ingest
 
     root = Path(shard_dir)
+    # The shard's files are symlinks made by the driver from a walk that already applied
+    # the user's ``follow_symlinks`` rule, so they are followed here.
+    params = {**params, "ingest": {**params["ingest"], "follow_symlinks": True}}
     return ingest.run([Path(p) for p in paths], root / "out", root / "rejected.parquet",
                       params)
 
@@ -139,8 +142,8 @@ def merge_shards(shards: Sequence[Path], out: Path, rejected: Path, schema: pa.S
                     rsink.write(batch)
 
 
-def _ingest_shards(raw_paths: Sequence[Path], shard_root: Path, files_per_shard: int = 1
-                   ) -> list[list[str]] | None:
+def _ingest_shards(raw_paths: Sequence[Path], shard_root: Path, files_per_shard: int = 1,
+                   follow_symlinks: bool = False) -> list[list[str]] | None:
     """Runs of up to ``files_per_shard`` raw files (never spanning two raw arguments, whose
     walk order is by argument path), linked under a folder named like their root so that
     every ``raw_file`` label is unchanged. ``None`` when a path cannot be sharded
@@ -150,7 +153,7 @@ def _ingest_shards(raw_paths: Sequence[Path], shard_root: Path, files_per_shard:
     shards: list[list[str]] = []
     tops: list[str] = []
     count = 0
-    for found in walk([Path(p) for p in raw_paths], {}):
+    for found in walk([Path(p) for p in raw_paths], {}, follow_symlinks):
         if found.error is not None or "~" in found.label:
             return None
         top = found.label.split("/")[0]
@@ -192,7 +195,8 @@ def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
             shutil.rmtree(shard_root)
         out, rejected = layout.output(stage), layout.rejected(stage)
         if stage == "ingest":
-            shards = _ingest_shards(raw_paths, shard_root, files_per_shard)
+            shards = _ingest_shards(raw_paths, shard_root, files_per_shard,
+                                    bool(params["ingest"].get("follow_symlinks", False)))
             if shards is None:
                 reports[stage] = run_stage(stage, layout, params, raw_paths=raw_paths)
                 continue

@@ -152,6 +152,8 @@ DESCRIPTIONS: dict[str, str] = {
     "punct_line_ratio": "Share of lines ending in sentence punctuation (. ! ? ، ؛ ؟ … »).",
     "dup_line_frac": "Share of lines that repeat an earlier line of the same text.",
     "top_ngram_frac": "Share of characters covered by the most repeated word 2-gram.",
+    "damaged_ratio": "Share of letters lost to an earlier lossy conversion ('?' runs inside "
+                     "words, U+FFFD), over letters plus damage.",
     "lang": "Language label of the text's start (py3langid; `ar`, `arz`, `ary`, ...).",
     "lang_score": "Probability of `lang` given by the language identifier.",
     "cluster_id": "Near-duplicate cluster: the id of the article kept for the cluster.",

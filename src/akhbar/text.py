@@ -450,12 +450,17 @@ FOLD_MAP: dict[str, str] = {
 }
 
 
+#: What matching keys drop (a character-class body): marks, every tatweel, invisibles. The
+#: explorer's JavaScript search folds with the same set.
+FOLD_DROP = f"{MARKS}{TATWEEL}{INVISIBLE[1:-1]}"
+
+
 def fold_expr(e: pl.Expr) -> pl.Expr:
     """A lossy matching key of (normalized) text: no diacritics, tatweel or controls, letter
     variants folded (:data:`FOLD_MAP`), punctuation and symbols (Arabic ، ؛ ؟ « » too)
     turned into spaces, lower case, whitespace collapsed to single spaces."""
     return (
-        e.str.replace_all(f"[{MARKS}{TATWEEL}{_DROP[1:-1]}]", "")
+        e.str.replace_all(f"[{FOLD_DROP}]", "")
         .str.replace_many(FOLD_MAP)
         .str.to_lowercase()
         .str.replace_all(r"[\p{P}\p{S}]", " ")

@@ -3,11 +3,11 @@
 :class:`DaskRunner` has the signature of :func:`akhbar.pipeline.run_stage`, so ``akhbar
 build`` and the DVC scripts call it in its place and nothing else changes:
 
-* ingest, parse, filter: shards of the same stage ``run`` (:mod:`akhbar.parallel`);
-* dedup: MinHash, LSH shuffle, connected components and routing as waves of tasks
-  (:mod:`akhbar.distributed.dedup`);
-* clean (its per-source boilerplate index needs the whole corpus before the second pass),
-  split, publication, validation and the card run in the driver, streaming, as locally.
+* ingest, filter: shards of the same stage ``run`` (:mod:`akhbar.parallel`);
+* parse and clean (corpus-level passes: per-folder title suffixes, per-source boilerplate
+  and residue), dedup (its story clusters are not distributed yet; the cluster version of
+  its copy decisions is :mod:`akhbar.distributed.dedup`), split, publication, validation
+  and the card run in the driver, streaming, as locally.
 
 Output bytes equal the local executor's (tests/test_distributed.py). The workers must see
 the build's work folder (one machine, or a shared volume).
@@ -16,7 +16,6 @@ the build's work folder (one machine, or a shared volume).
 from __future__ import annotations
 
 import contextlib
-import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from akhbar.pipeline import Layout, run_stage
 from akhbar.stage import StageReport
 
 #: Stages that run as tasks on the cluster; the others run in the driver.
-CLUSTER_STAGES = ("ingest", "parse", "filter", "dedup")
+CLUSTER_STAGES = ("ingest", "filter")
 
 
 class DaskRunner:
@@ -45,29 +44,15 @@ class DaskRunner:
     def __call__(self, stage: str, layout: Layout, params: Params,
                  raw_paths: Sequence[Path] | None = None,
                  dataset_dir: Path | None = None) -> StageReport:
-        if stage in ("ingest", "parse", "filter"):
+        if stage in CLUSTER_STAGES:
             return parallel.run(list(raw_paths or []), layout, params, self.client,
                                 stages=[stage], shard_batches=self.shard_batches,
                                 files_per_shard=self.files_per_shard)[stage]
-        if stage == "dedup":
-            return self._dedup(layout, params)
+        # dedup runs in the driver: its story clusters (``akhbar.stories``, the lower
+        # threshold that keeps a rewritten story in one split) are not distributed yet, so
+        # the cluster version of its copy decisions (akhbar.distributed.dedup) is not used
+        # by the build until they are.
         return run_stage(stage, layout, params, raw_paths=raw_paths, dataset_dir=dataset_dir)
-
-    def _dedup(self, layout: Layout, params: Params) -> StageReport:
-        from akhbar.distributed import dedup
-
-        work = layout.root / "_shards" / "dedup"
-        if work.exists():
-            shutil.rmtree(work)
-        ranges = parallel._parquet_ranges(layout.input("dedup"),
-                                          int(params["dedup"]["batch_size"]),
-                                          self.shard_batches)
-        report, self.info["dedup"] = dedup.run(
-            layout.input("dedup"), layout.output("dedup"), layout.rejected("dedup"), params,
-            self.client, work, ranges, self.partitions)
-        shutil.rmtree(layout.root / "_shards", ignore_errors=True)
-        report.write(layout.report("dedup"))
-        return report
 
 
 def settings(params: Params, executor: str | None = None, scheduler: str | None = None,

@@ -230,7 +230,7 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
         "signals": SIGNALS, "reason_signal": REASON_SIGNAL,
         "thresholds": thresholds(dataset_dir, params_path),
         "plots": _plots(dataset_dir, site),
-        "fold": {"drop": text_mod.MARKS + text_mod._DROP[1:-1], "map": text_mod.FOLD_MAP},
+        "fold": {"drop": text_mod.FOLD_DROP, "map": text_mod.FOLD_MAP},
         "shards": _write_shards(df, data_dir), "rows": df.height,
         "compare": compare is not None,
     }
