@@ -269,6 +269,21 @@ def plan(inp: Path, params: dict[str, Any]) -> tuple[pl.DataFrame, dict[str, int
             stats)
 
 
+
+def route(both: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rows joined with their decisions (``keep_id``, ``reason``, ``similarity``) → the kept
+    rows (``cluster_id`` = their own id) and the rejected rows naming the copy kept. Shared
+    with the cluster version (:mod:`akhbar.distributed.dedup`)."""
+    dropped = pl.col("reason").is_not_null()
+    kept = (both.filter(~dropped).with_columns(pl.col("id").alias("cluster_id"))
+            .drop("keep_id", "reason", "similarity"))
+    rejected = rejected_frame(
+        both.filter(dropped), "dedup", pl.concat_list(pl.col("reason")),
+        detail=pl.format("{} of {} (estimated Jaccard {})", pl.col("reason"),
+                         pl.col("keep_id"), pl.col("similarity")),
+        duplicate_of=pl.col("keep_id"))
+    return kept, rejected
+
 def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
     """Deduplicate ``inp`` into ``out`` (parts, input order) and ``rejected``."""
     d = params["dedup"]
@@ -283,18 +298,11 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
             both = pl.concat([batch.drop("story_id", strict=False),
                               dec.select("keep_id", "reason", "similarity", "story_id")],
                              how="horizontal")
-            dropped = pl.col("reason").is_not_null()
-            sink.write(both.filter(~dropped).with_columns(pl.col("id").alias("cluster_id"))
-                       .drop("keep_id", "reason", "similarity"))
-            rej = both.filter(dropped)
-            rej_rows = rejected_frame(
-                rej, "dedup", pl.concat_list(pl.col("reason")),
-                detail=pl.format("{} of {} (estimated Jaccard {})", pl.col("reason"),
-                                 pl.col("keep_id"), pl.col("similarity")),
-                duplicate_of=pl.col("keep_id"))
+            kept, rej_rows = route(both)
+            sink.write(kept)
             rsink.write(rej_rows)
             report.rows_in += batch.height
-            report.rows_out += batch.height - rej.height
+            report.rows_out += kept.height
             report.rejected.update(count_reasons(rej_rows))
     report.stats = stats
     return report.finish()

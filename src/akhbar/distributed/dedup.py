@@ -49,7 +49,7 @@ from akhbar.distributed.shuffle import (
 )
 from akhbar.parallel import merge_shards, read_range
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
-from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar.stage import StageReport, count_reasons
 from akhbar.text import fold_expr
 
 _ROW_COLUMNS = ["row", "key", "id", "published", "crawled", "raw_file", "raw_record"]
@@ -280,20 +280,13 @@ def apply(i: int, file: str, offset: int, length: int, root: str, shard: str,
     if dec.height != batch.height:
         raise RuntimeError(f"dedup range {i}: {dec.height} decisions for {batch.height} rows")
     both = pl.concat([batch, dec.select("keep_id", "reason", "similarity")], how="horizontal")
-    dropped = pl.col("reason").is_not_null()
+    kept, rej_rows = local.route(both)
     with io.ParquetSink(Path(shard) / "out", ARTICLE_SCHEMA,
                         rows_per_file=d["rows_per_part"]) as sink, \
             io.ParquetSink(Path(shard) / "rejected.parquet", REJECTED_SCHEMA) as rsink:
-        sink.write(both.filter(~dropped).with_columns(pl.col("id").alias("cluster_id"))
-                   .drop("keep_id", "reason", "similarity"))
-        rej = both.filter(dropped)
-        rej_rows = rejected_frame(
-            rej, "dedup", pl.concat_list(pl.col("reason")),
-            detail=pl.format("{} of {} (estimated Jaccard {})", pl.col("reason"),
-                             pl.col("keep_id"), pl.col("similarity")),
-            duplicate_of=pl.col("keep_id"))
+        sink.write(kept)
         rsink.write(rej_rows)
-    report.rows_in, report.rows_out = batch.height, batch.height - rej.height
+    report.rows_in, report.rows_out = batch.height, kept.height
     report.rejected.update(count_reasons(rej_rows))
     return report
 
