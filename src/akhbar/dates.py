@@ -201,13 +201,25 @@ def _general(text: str) -> datetime | None:
         year, month, day = years[0], months.pop(), days[0]
     elif months:
         return None  # two different months: a range or garbage, not one date
-    elif m := _YMD_RE.search(folded):
-        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    elif m := _DMY_RE.search(folded):
-        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    elif ymd := _numeric_date(folded, (_YMD_RE, _YMD), (_DMY_RE, _DMY)):
+        year, month, day = ymd
     else:
         return None
     return datetime(year, month, day, hour, minute, second, tzinfo=tz).astimezone(UTC)
+
+
+#: Group positions of (year, month, day) in the all-numeric date patterns.
+_YMD, _DMY = (0, 1, 2), (2, 1, 0)
+
+
+def _numeric_date(text: str, *patterns: tuple[re.Pattern[str], tuple[int, int, int]]
+                  ) -> tuple[int, int, int] | None:
+    """(year, month, day) of the first pattern that matches, tried in the order given."""
+    for pattern, (y, mo, d) in patterns:
+        if m := pattern.search(text):
+            groups = m.groups()
+            return int(groups[y]), int(groups[mo]), int(groups[d])
+    return None
 
 
 def _hijri(text: str) -> datetime | None:
@@ -220,10 +232,8 @@ def _hijri(text: str) -> datetime | None:
     if m := _HIJRI_FULL_RE.search(folded):
         day, month = int(m.group("d")), _HIJRI_NUMBER[re.sub(r"\s+", " ", m.group("m"))]
         year = int(m.group("y"))
-    elif m := _HIJRI_DMY_RE.search(folded):
-        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    elif m := _HIJRI_YMD_RE.search(folded):
-        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    elif ymd := _numeric_date(folded, (_HIJRI_DMY_RE, _DMY), (_HIJRI_YMD_RE, _YMD)):
+        year, month, day = ymd
     else:
         return None
     g = Hijri(year, month, day).to_gregorian()  # raises ValueError/OverflowError if invalid

@@ -38,7 +38,6 @@ class DaskRunner:
         self.client = client
         self.shard_batches = int(ex.get("shard_batches", 2))
         self.files_per_shard = int(ex.get("files_per_shard", 1))
-        self.partitions = int(ex.get("partitions", 8))
         self.info: dict[str, Any] = {}
 
     def __call__(self, stage: str, layout: Layout, params: Params,
