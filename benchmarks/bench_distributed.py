@@ -1,5 +1,5 @@
 """The pipeline on a real Dask cluster: a ``dask scheduler`` and two ``dask worker``
-processes on 127.0.0.1, synthetic articles (:mod:`akhbar.synth`).
+processes on 127.0.0.1, synthetic articles (:mod:`akhbar_dev.synth`).
 
 Prints (and writes with ``--json``) per stage the wall seconds, the peak RSS of each worker
 process and of the driver (psutil, sampled every 100 ms), and dedup's shuffle bytes per
@@ -27,10 +27,11 @@ from pathlib import Path
 
 import psutil
 
-from akhbar import collect, synth
+from akhbar import collect
 from akhbar import params as params_mod
 from akhbar.distributed.executor import DaskRunner
 from akhbar.pipeline import STAGES, Layout, run_stage
+from akhbar_dev import synth
 
 BIN = Path(sys.executable).parent
 

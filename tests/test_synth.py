@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 from datasketch import MinHash, MinHashLSH
 
-from akhbar import synth
+from akhbar_dev import synth
 
 N = 3000
 
@@ -114,9 +116,9 @@ def test_noise_and_footers_present(corpus) -> None:
 def test_seeded_from_the_shared_corpus(shared_dir: Path, tmp_path: Path) -> None:
     """Seeded from SaudiNewsNet: its outlets, and the same duplicate rates (outlets that
     write a body as one line must not turn into near-copies of their seed bodies)."""
-    seed = shared_dir / "corpora" / "saudinewsnet"
-    if not any(seed.glob("*.zip")):
-        pytest.skip(f"no SaudiNewsNet zips under {seed}")
+    seed = synth.saudinewsnet_in(shared_dir)
+    if seed is None:
+        pytest.skip(f"no SaudiNewsNet zips under {shared_dir}")
     n = 3000
     records = _records(synth.generate(tmp_path / "s", n, seed=1, seed_corpus=seed))
     assert len(records) == n
@@ -125,3 +127,28 @@ def test_seeded_from_the_shared_corpus(shared_dir: Path, tmp_path: Path) -> None
     bodies = Counter(r["content"] for r in records if r["content"].strip())
     assert sum(c - 1 for c in bodies.values()) == pytest.approx(0.02 * n, abs=0.005 * n)
     assert _near_count(records) == pytest.approx(0.03 * n, abs=0.01 * n)
+
+
+def test_saudinewsnet_in_takes_the_shared_folder(tmp_path: Path) -> None:
+    """The generator finds a seed corpus only where the caller points it."""
+    assert synth.saudinewsnet_in(tmp_path) is None
+    corpus = tmp_path / "corpora" / "saudinewsnet"
+    corpus.mkdir(parents=True)
+    assert synth.saudinewsnet_in(tmp_path) is None  # a folder without zips is no corpus
+    (corpus / "2015-07-21.zip").write_bytes(b"")
+    assert synth.saudinewsnet_in(tmp_path) == corpus
+
+
+def test_command_line_writes_the_same_corpus(tmp_path: Path) -> None:
+    """``python -m akhbar_dev.synth`` is generate() with the same seed."""
+    synth.main([str(tmp_path / "cli"), "40", "--seed", "5"])
+    direct = synth.generate(tmp_path / "direct", 40, seed=5)
+    assert _digest(tmp_path / "cli") == _digest(direct)
+    assert len(_records(direct)) == 40
+
+
+def test_the_library_does_not_import_the_dev_tools() -> None:
+    """``akhbar`` (and its CLI) load without ``akhbar_dev``: the tools are not the library."""
+    code = ("import sys, akhbar, akhbar.cli, akhbar.build; "
+            "sys.exit(any(m.split('.')[0] == 'akhbar_dev' for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -284,13 +284,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from akhbar import params as params_mod
-    from akhbar import synth
+    from akhbar_dev import synth
 
     params = params_mod.load(args.params)
     with tempfile.TemporaryDirectory(prefix="akhbar-benchmark-") as tmp:
         if args.synthetic:
             dest = args.synthetic_dir or Path(tmp) / "raw"
-            seed_corpus = None if args.builtin_vocab else synth.default_seed_corpus()
+            shared = Path(__file__).resolve().parents[2].parent / "shared"  # ../shared
+            seed_corpus = None if args.builtin_vocab else synth.saudinewsnet_in(shared)
             t0 = time.perf_counter()
             synth.generate(dest, args.synthetic, seed=args.seed, seed_corpus=seed_corpus)
             print(f"generated {args.synthetic} articles in {dest} "

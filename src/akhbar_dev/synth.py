@@ -292,7 +292,7 @@ def generate(dest: Path, n_articles: int, seed: int = 0, seed_corpus: Path | Non
     """Write ``n_articles`` SaudiNewsNet-shaped records into ``dest``; returns ``dest``.
 
     ``seed_corpus``: a folder of SaudiNewsNet zips/JSON to take lines from, or ``None`` for
-    the built-in grammar (see :func:`default_seed_corpus` for the shared copy). Memory stays
+    the built-in grammar (:func:`saudinewsnet_in` finds the shared copy). Memory stays
     bounded by one day of records plus the duplicate window, whatever ``n_articles`` is.
     """
     if n_articles < 1:
@@ -365,7 +365,31 @@ def _original_body(src: str, pool: _Pool, rng: random.Random, footer: str) -> st
     return _noise("\n".join(lines), rng)
 
 
-def default_seed_corpus() -> Path | None:
-    """The shared SaudiNewsNet copy (``../shared`` of the project) when it is present."""
-    path = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "saudinewsnet"
+def saudinewsnet_in(shared: Path) -> Path | None:
+    """``<shared>/corpora/saudinewsnet`` when it holds zips, else None.
+
+    The caller says where the shared corpora are (tests: the ``shared_dir`` fixture;
+    benchmarks: their own option or default): a package must not guess paths outside itself.
+    """
+    path = Path(shared) / "corpora" / "saudinewsnet"
     return path if any(path.glob("*.zip")) else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m akhbar_dev.synth DEST N [--seed S] [--seed-corpus DIR] [--zipped]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Write a synthetic SaudiNewsNet-shaped corpus.")
+    parser.add_argument("dest", type=Path)
+    parser.add_argument("n_articles", type=int)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed-corpus", type=Path, default=None,
+                        help="a folder of SaudiNewsNet zips/JSON (default: the built-in grammar)")
+    parser.add_argument("--zipped", action="store_true", help="one zip per day")
+    args = parser.parse_args(argv)
+    print(generate(args.dest, args.n_articles, seed=args.seed, seed_corpus=args.seed_corpus,
+                   zipped=args.zipped))
+
+
+if __name__ == "__main__":
+    main()
