@@ -35,9 +35,9 @@ import polars as pl
 from rensa import RMinHash
 
 from akhbar import dedup, io, params
+from akhbar.folding import fold_expr
 from akhbar.ids import article_id
 from akhbar.schema import ARTICLE_SCHEMA
-from akhbar.text import fold_expr
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpora" / "saudinewsnet"

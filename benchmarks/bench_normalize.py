@@ -17,7 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-from akhbar.text import build_yeh_evidence, fold_expr, normalize_expr, normalize_frame
+from akhbar.folding import fold_expr
+from akhbar.text import build_yeh_evidence, normalize_expr, normalize_frame
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpora" / "saudinewsnet"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from akhbar.text import fold_expr
+from akhbar.folding import fold_expr
 
 #: Residue classes named by issue 14 (line-level regexes, on the normalized text).
 PATTERNS = {

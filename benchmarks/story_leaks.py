@@ -15,8 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
+from akhbar.folding import fold_expr
 from akhbar.schema import SPLITS
-from akhbar.text import fold_expr
 
 
 def shingle_frame(df: pl.DataFrame, k: int = 5) -> pl.DataFrame:

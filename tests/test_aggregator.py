@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from akhbar.aggregator import Page, ReadAlso, normalize_tags, parse_page
+from akhbar.aggregator import Page, ReadAlso, parse_page
+from akhbar.tags import normalize_tags, tags_expr
 
 DATELINE = "الرياض، السعودية (CNN) --"
 P1 = f"{DATELINE} افتتحت البلدية حديقة عامة جديدة في الحي الشمالي صباح اليوم."
@@ -225,6 +227,17 @@ def test_copyright_lines_alone_are_removed() -> None:
 def test_normalize_tags() -> None:
     assert normalize_tags([" البلدیة ", "البلدية", "", None, "#غزة", "حديقة  الملك"]) == [
         "البلدية", "غزة", "حديقة الملك"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet="بلدیةي #\t\n\u00a0", max_size=8) | st.none(),
+                         max_size=6), min_size=1, max_size=4))
+def test_tags_column_and_page_tags_agree(rows: list[list[str | None]]) -> None:
+    """The column form (other formats) and the per-page form (aggregator pages) tidy tags
+    alike: one rule, two speeds."""
+    got = pl.DataFrame({"t": rows}, schema={"t": pl.List(pl.String)}).select(
+        tags_expr(pl.col("t"))).get_column("t").to_list()
+    assert got == [normalize_tags(r) for r in rows]
 
 
 def test_empty_page() -> None:

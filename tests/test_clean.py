@@ -13,11 +13,12 @@ import pytest
 
 from akhbar import clean, io
 from akhbar.boilerplate import BoilerplateParams, LineIndex, lines_frame, remove_lines
+from akhbar.folding import fold
 from akhbar.params import load as load_params
 from akhbar.params import section as params_section
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, rows
 from akhbar.stage import StageReport
-from akhbar.text import fold, normalize_expr
+from akhbar.text import normalize_expr
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAUDINEWSNET = SHARED / "corpora" / "saudinewsnet"

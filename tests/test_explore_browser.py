@@ -20,9 +20,8 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from akhbar import diff, explore
+from akhbar import diff, explore, folding
 from akhbar import params as params_mod
-from akhbar import text as text_mod
 from akhbar.build import build
 from akhbar.schema import SPLITS
 
@@ -137,7 +136,7 @@ def test_fold_is_the_python_one(page) -> None:
                "ABC Def", "ف\u200cي\u200bه", "کتاب", "سؤال رئيس", "  مسافات \n\t كثيرة ",
                "İstanbul ΣΟΦΙΑ", "رائع 👍🏽!", "سطر\u0085سطر", "", "...", "ﻻ"]
     got = page.evaluate("(xs) => xs.map(AKHBAR.fold)", samples)
-    assert got == [text_mod.fold(s) for s in samples]
+    assert got == [folding.fold(s) for s in samples]
 
 
 def test_search_counts_what_the_data_says(page, built: Path, shots: Path) -> None:

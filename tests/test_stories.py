@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 
 from akhbar import dedup, io, params, split
+from akhbar.folding import fold
 from akhbar.schema import ARTICLE_SCHEMA, SPLITS
-from akhbar.text import fold
 
 SAUDINEWSNET = next((d / "shared" / "corpora" / "saudinewsnet"
                      for d in Path(__file__).resolve().parents

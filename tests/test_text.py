@@ -9,19 +9,16 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from akhbar.chars import INTRA_WORD_TATWEEL
+from akhbar.folding import fold, fold_expr, strip_diacritics, strip_diacritics_expr
 from akhbar.text import (
     COUNT_KINDS,
-    INTRA_WORD_TATWEEL,
     build_yeh_evidence,
-    fold,
-    fold_expr,
     normalize,
     normalize_expr,
     normalize_frame,
     normalize_with_counts,
     presentation_map,
-    strip_diacritics,
-    strip_diacritics_expr,
     yeh_word_counts,
 )
 

@@ -6,17 +6,9 @@ original site glued on: the source site's topic tags, ``نشر <date>`` and its 
 one or more ``إقرأ أيضاً:`` sections carrying a *different* article, and ``مقالات مشابهة``
 lists of related headlines. No library knows this layout (trafilatura works on HTML; these
 pages arrive as text), so the structure is recovered here with precompiled patterns, one
-page at a time. Letters are not normalized here (the clean stage does that); only tags are
-tidied (strip, Persian yeh → Arabic yeh, dedupe), because they are compared as keys.
-
-Glued tags ("أمريكاإسرائيلحركة حماس") carry no separator, so they are split only where the
-pieces are *known*: a ``known_tags`` list (params) and the page's own ``كلمات دلالية``
-keywords, and only when the whole glued run is made of them (a partial match such as "فن"
-inside "فندق" is not taken). A keyword line without separators ("حديقة الملك
-بلدیة الرياض") is grouped by the phrases seen in the glued tags; a leftover run of at most
-``max_keyword_words`` words is taken as one keyword. Pieces that cannot be identified are
-not guessed: they are returned in ``Page.unsplit_tags`` (counted in the stage report) and
-left out of ``tags``.
+page at a time. Letters are not normalized here (the clean stage does that); tags are
+tidied and glued tags split by :mod:`akhbar.tags` (pieces it cannot identify are returned in
+``Page.unsplit_tags``, counted in the stage report, and left out of ``tags``).
 """
 
 from __future__ import annotations
@@ -26,13 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from akhbar.dates import DATE_WORDS, fold, parse_date
+from akhbar.dates import DATE_WORDS, parse_date
+from akhbar.folding import fold_raw
+from akhbar.tags import split_tags
 
 #: Fallbacks for direct calls; the stage passes ``params.parse.max_tag_words`` and
 #: ``params.parse.max_keyword_words``.
 DEFAULT_MAX_TAG_WORDS = 12
 DEFAULT_MAX_KEYWORD_WORDS = 3
-_MAX_SPAN_WORDS = 4  # longest keyword phrase considered when splitting a keyword line
 
 _SOURCE_RE = re.compile(r"^\s*المصدر\s*[:：]\s*(?P<v>.*?)\s*$")
 _KEYWORDS_RE = re.compile(
@@ -72,7 +65,6 @@ _DATELINE_RE = re.compile(DATELINE_PATTERN.replace("^(", "^(?P<d>", 1))
 #: ``<DATELINE>`` layout, ``الرياض 3-5 (الخليج للأنباء)``.
 DATELINE_LINE_PATTERN = r"^([^\n().!?؟]{0,80}\([^()\n]{1,30}\))[ \t]*(?:\n|$)"
 _DATELINE_LINE_RE = re.compile(DATELINE_LINE_PATTERN.replace("^(", "^(?P<d>", 1))
-_TAG_SEP_RE = re.compile(r"\s*(?:[،,;؛|/•·\n\t]|\s-\s|\s{2,})\s*")
 _SPACE_RE = re.compile(r"\s+")
 
 
@@ -103,20 +95,6 @@ class Page:
     unsplit_tags: list[str] = field(default_factory=list)
 
 
-def normalize_tag(tag: str) -> str:
-    """A tag as a key: trimmed, one space, Persian yeh (ی) → Arabic yeh (ي), no ``#``."""
-    return _SPACE_RE.sub(" ", tag.replace("ی", "ي")).strip().strip("#").strip()
-
-
-def normalize_tags(tags: Iterable[str | None]) -> list[str]:
-    """Normalized, empty ones dropped, first occurrence kept."""
-    out: dict[str, None] = {}
-    for tag in tags:
-        if tag and (norm := normalize_tag(tag)):
-            out.setdefault(norm, None)
-    return list(out)
-
-
 def _date_span(text: str) -> int:
     """Length of the longest prefix of ``text`` made only of date tokens (digits,
     weekday/month/Hijri words, ``هـ``, separators): glued footer words after the year are
@@ -124,7 +102,7 @@ def _date_span(text: str) -> int:
     end = 0
     for match in _TOKEN_RE.finditer(text):
         tok = match.group()
-        folded = fold(tok)
+        folded = fold_raw(tok)
         if tok.isspace() or tok in _DATE_PUNCT or not folded:
             continue
         if tok.isdigit() or folded in DATE_WORDS:
@@ -243,106 +221,6 @@ def _cut_footer(lines: list[str], max_words: int) -> tuple[list[str], str, str |
     return lines, blob, date_text, cut
 
 
-def _segment(text: str, vocab: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Split glued ``text`` into known pieces: dynamic programming that covers the most
-    letters with the fewest pieces. Returns (pieces, uncovered chunks)."""
-    n = len(text)
-    # best[i] = (covered letters, -pieces, step) for text[i:]; step = piece length or 0
-    best: list[tuple[int, int, int]] = [(0, 0, 0)] * (n + 1)
-    for i in range(n - 1, -1, -1):
-        nxt = best[i + 1]
-        choice = (nxt[0], nxt[1], 0)
-        for word in vocab:
-            if text.startswith(word, i):
-                after = best[i + len(word)]
-                cand = (after[0] + len(word.replace(" ", "")), after[1] - 1, len(word))
-                if cand[:2] > choice[:2]:
-                    choice = cand
-        best[i] = choice
-    pieces: list[str] = []
-    uncovered: list[str] = []
-    gap = ""
-    i = 0
-    while i < n:
-        step = best[i][2]
-        if step:
-            if gap.strip():
-                uncovered.append(gap.strip())
-            gap = ""
-            pieces.append(text[i:i + step])
-            i += step
-        else:
-            gap += text[i]
-            i += 1
-    if gap.strip():
-        uncovered.append(gap.strip())
-    return pieces, uncovered
-
-
-def _spans(words: Sequence[str]) -> list[str]:
-    return [" ".join(words[i:j]) for i in range(len(words))
-            for j in range(i + 1, min(len(words), i + _MAX_SPAN_WORDS) + 1)]
-
-
-def _split_keywords(words: list[str], phrases: set[str], max_words: int
-                    ) -> tuple[list[str], list[str]]:
-    """Split a keyword line that has no separators: greedy longest known phrase from the
-    left; a run of unknown words between them is one keyword if it has at most
-    ``max_words`` words, else it is several glued keywords we cannot tell apart and is
-    returned as unsplit. Returns (keywords, unsplit runs)."""
-    out: list[str] = []
-    unsplit: list[str] = []
-    run: list[str] = []
-
-    def flush() -> None:
-        if run:
-            (out if len(run) <= max_words else unsplit).append(" ".join(run))
-            run.clear()
-
-    i = 0
-    while i < len(words):
-        for j in range(min(len(words), i + _MAX_SPAN_WORDS), i, -1):
-            if " ".join(words[i:j]) in phrases:
-                flush()
-                out.append(" ".join(words[i:j]))
-                i = j
-                break
-        else:
-            run.append(words[i])
-            i += 1
-    flush()
-    return out, unsplit
-
-
-def _tags(blob: str, keywords: str | None, known: Sequence[str], max_keyword_words: int
-          ) -> tuple[list[str], list[str]]:
-    """Tags from the glued blob and the keyword line. Returns (tags, unsplit pieces)."""
-    known_norm = [k for k in normalize_tags(known) if len(k) > 1]
-    kw_chunks = [normalize_tag(c) for c in _TAG_SEP_RE.split(keywords or "") if c.strip()]
-    kw_plain = len(kw_chunks) == 1 and " " in kw_chunks[0]  # words without separators
-    vocab_kw = _spans(kw_chunks[0].split()) if kw_plain else kw_chunks
-    vocab = sorted(set(known_norm) | {v for v in vocab_kw if len(v) > 1},
-                   key=lambda w: (-len(w), w))
-    blob_tags: list[str] = []
-    unsplit: list[str] = []
-    blob_norm = normalize_tag(blob)
-    separated = [p for p in _TAG_SEP_RE.split(blob_norm) if p.strip()]
-    for piece in separated:
-        pieces, rest = _segment(piece, vocab)
-        if not rest:  # every letter is in a known piece
-            blob_tags.extend(pieces)
-        elif len(separated) > 1:  # explicitly separated: the piece is one tag
-            blob_tags.append(piece)
-        else:  # a partial split could cut a known word out of an unknown one: no guess
-            unsplit.append(piece)
-    kw_tags = kw_chunks
-    if kw_plain:
-        phrases = set(known_norm) | set(blob_tags)
-        kw_tags, kw_unsplit = _split_keywords(kw_chunks[0].split(), phrases, max_keyword_words)
-        unsplit.extend(kw_unsplit)
-    return normalize_tags([*blob_tags, *kw_tags]), unsplit
-
-
 def _paragraphs(lines: Iterable[str]) -> list[str]:
     return [ln.strip() for ln in lines if ln.strip()]
 
@@ -406,7 +284,7 @@ def parse_page(text: str, known_tags: Sequence[str] = (),
     page.dateline = _dateline(paragraphs)
     page.published_raw = date_text
     page.published = parse_date(date_text) if date_text else None
-    page.tags, page.unsplit_tags = _tags(blob, keywords, known_tags, max_keyword_words)
+    page.tags, page.unsplit_tags = split_tags(blob, keywords, known_tags, max_keyword_words)
     related: dict[str, None] = {}
     for kind, inline_title, section_lines in sections:
         if kind == "related":

@@ -34,7 +34,7 @@ import html
 import re
 from functools import lru_cache
 
-from akhbar.dates import fold
+from akhbar.folding import fold_raw
 
 
 def _split_phrases(block: str) -> list[str]:
@@ -60,12 +60,12 @@ reuters afp ap dpa upi cnn bbc spa
 تصوير عدسة زائر خاص هاتفيا تحقيق تقرير حوار حاوره إضاءة
 """
 #: Folded outlet names (agencies, newspapers, desks, column headings, "photo"/"special").
-OUTLETS = frozenset(fold(p) for p in [*_split_phrases(_OUTLET_PHRASES),
+OUTLETS = frozenset(fold_raw(p) for p in [*_split_phrases(_OUTLET_PHRASES),
                                       *_split_phrases(_OUTLET_WORDS)])
 #: Abbreviations are written with dots and spaces at will (أ ف ب, أ.ف.ب, أ. ف. ب.).
 _OUTLETS_COMPACT = frozenset(re.sub(r"[\s.]", "", o) for o in OUTLETS)
 #: A part holding one of these (folded) words is an outlet or desk, not a person.
-_OUTLET_MARKERS = frozenset(fold(w) for w in (
+_OUTLET_MARKERS = frozenset(fold_raw(w) for w in (
     "وكالة", "وكالات", "متابعات", "أونلاين", "اونلاين", "الإلكتروني", "الإلكترونية",
     "الالكتروني", "الالكترونية", "مكتب", "فريق", "التحرير", "المحليات", "المحرر", "مراسل",
     "مراسلنا", "مراسلو", "صحيفة", "قناة", "نت", "موقع", "مندوب", "خدمة", "كلمة", "زاوية",
@@ -102,7 +102,7 @@ _PLACE_WORDS = """
 المغرب موريتانيا الصومال البحرين قطر الإمارات أوكرانيا البرازيل الأرجنتين كندا أستراليا
 """
 #: Folded place names (Saudi cities and regions, Arab and world capitals, countries).
-PLACES = frozenset(fold(p) for p in [*_split_phrases(_PLACE_PHRASES),
+PLACES = frozenset(fold_raw(p) for p in [*_split_phrases(_PLACE_PHRASES),
                                      *_split_phrases(_PLACE_WORDS)])
 
 #: Byline words that introduce the name (``بقلم: محمد العلي``), dropped from a part's start.
@@ -117,14 +117,14 @@ _CLEAN_RE = re.compile(r"[\u00a0\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 @lru_cache(maxsize=1 << 16)
 def is_outlet(part: str) -> bool:
     """Whether ``part`` names an agency or outlet (dots and spaces in abbreviations ignored)."""
-    key = re.sub(r"\s+", " ", fold(part)).strip(" .")
+    key = re.sub(r"\s+", " ", fold_raw(part)).strip(" .")
     return (key in OUTLETS or re.sub(r"[\s.]", "", key) in _OUTLETS_COMPACT
             or any(w in _OUTLET_MARKERS for w in key.split()))
 
 
 @lru_cache(maxsize=1 << 16)
 def _kind(part: str) -> str:
-    key = fold(part).replace("ـ", "")
+    key = fold_raw(part).replace("ـ", "")
     key = re.sub(r"\s+", " ", key).strip(" .")
     if not key:
         return "empty"
@@ -146,9 +146,9 @@ def _place_prefix(part: str) -> list[str]:
     words (``الرياض أحمد غاوي``), or a name of 2+ words before an outlet name."""
     words = part.split()
     for k in (2, 1):
-        if len(words) >= k + 2 and fold(" ".join(words[:k])) in PLACES:
+        if len(words) >= k + 2 and fold_raw(" ".join(words[:k])) in PLACES:
             return [" ".join(words[:k]), " ".join(words[k:])]
-    if len(words) >= 3 and fold(words[-1]) in OUTLETS:  # "عبدالله السالم سبق": name, outlet
+    if len(words) >= 3 and fold_raw(words[-1]) in OUTLETS:  # "عبدالله السالم سبق": name, outlet
         return [" ".join(words[:-1]), words[-1]]
     return [part]
 

@@ -1,7 +1,7 @@
 """Per-source line boilerplate: lines a news source repeats across many of its articles.
 
 Like the C4/FineWeb line filters, but decided per ``source`` and on Arabic-folded lines
-(:func:`akhbar.text.fold_expr`) whose URLs, e-mail addresses and numbers are masked
+(:func:`akhbar.folding.fold_expr`) whose URLs, e-mail addresses and numbers are masked
 (:func:`akhbar.residue.mask_expr`), so ``// انتهى //``, ``//انتهى//`` and ``انتهى`` are one
 line, and so are two SMS notices that differ only in their code number. A line is
 boilerplate of a source when it occurs in at least ``min_docs`` distinct
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from akhbar.folding import fold_expr
 from akhbar.residue import has_month, mask_expr
-from akhbar.text import fold_expr
 
 #: Partial counts are merged when they exceed this many rows (bounded, amortized merging).
 _COMPACT_ROWS = 2_000_000

@@ -26,11 +26,11 @@ import polars as pl
 from akhbar import io
 from akhbar import params as params_mod
 from akhbar.boilerplate import BoilerplateParams, LineIndex, remove_lines
+from akhbar.chars import ALEF_MAQSURA
 from akhbar.residue import ResidueParams, strip_frames
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport, count_reasons, rejected_frame
 from akhbar.text import (
-    ALEF_MAQSURA,
     COUNT_KINDS,
     normalize_expr,
     normalize_frame,

@@ -38,7 +38,8 @@ from datetime import datetime
 from functools import lru_cache
 
 from akhbar.authors import is_outlet
-from akhbar.dates import DATE_WORDS, fold, parse_date
+from akhbar.dates import DATE_WORDS, parse_date
+from akhbar.folding import fold_raw
 
 _MAX_LINE_CHARS = 200  # a dateline (+ the first sentence after a dash) is short
 _MAX_PLACE_WORDS = 4  # "المدينة المنورة", "إسلام آباد", "دار السلام"; a sentence is longer
@@ -68,7 +69,7 @@ def _date_end(text: str) -> int:
         tok = match.group()
         if tok.isspace() or tok in _DATE_PUNCT:
             continue
-        if tok.isdigit() or fold(tok) in DATE_WORDS or fold(tok) in ("هـ", "مـ"):
+        if tok.isdigit() or fold_raw(tok) in DATE_WORDS or fold_raw(tok) in ("هـ", "مـ"):
             end = match.end()
             continue
         break
@@ -77,7 +78,7 @@ def _date_end(text: str) -> int:
 
 #: Words that may stand between the place and the date (not every date word: the time zone
 #: names in :data:`akhbar.dates.DATE_WORDS` hold "مكة المكرمة", which is a place here).
-_LEAD_WORDS = frozenset(fold(w) for w in (
+_LEAD_WORDS = frozenset(fold_raw(w) for w in (
     "في", "يوم", "بتاريخ", "الموافق", "الأحد", "الإثنين", "الاثنين", "الثلاثاء", "الأربعاء",
     "الخميس", "الجمعة", "السبت"))
 
@@ -86,7 +87,7 @@ def _split_date(place: str) -> tuple[str, str]:
     """Move trailing date words of the place (``في``, ``يوم``, a weekday) to the date."""
     words = place.split()
     k = len(words)
-    while k and fold(words[k - 1]).strip("،,") in _LEAD_WORDS:
+    while k and fold_raw(words[k - 1]).strip("،,") in _LEAD_WORDS:
         k -= 1
     return " ".join(words[:k]), " ".join(words[k:])
 
@@ -115,7 +116,7 @@ def _first_line(line: str) -> tuple[str, datetime, str] | None:
     if not after.strip():
         # A line that is only a place and a date could be a title or a caption; the wire
         # form that stands alone gives both calendars ("... هـ الموافق ... م").
-        if "الموافق" not in fold(date_text):
+        if "الموافق" not in fold_raw(date_text):
             return None
         return line.strip(), published, ""
     for pattern in (_AGENCY_PAREN_RE, _SEP_RE):

@@ -27,7 +27,6 @@ Rules (documented, deterministic):
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -35,21 +34,10 @@ from functools import lru_cache
 import polars as pl
 from hijridate import Hijri
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_FOLD = str.maketrans({
-    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ک": "ك", "ة": "ه",
-    "،": ",", "؛": ";", "\u00a0": " ", "\u202f": " ",
-})
-_MARKS = re.compile("[\u064b-\u0652\u0670\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+from akhbar.chars import alternation
+from akhbar.folding import fold_raw
+
 _LETTER = r"[^\W\d_]"
-
-
-def fold(text: str) -> str:
-    """Matching form only: NFKC (presentation forms → letters), Latin digits, no
-    diacritics/tatweel/bidi marks, one alef/yeh/heh shape, lower-case Latin. Never stored
-    (the clean stage owns letter normalization)."""
-    text = unicodedata.normalize("NFKC", text)
-    return _MARKS.sub("", text.translate(_DIGITS)).translate(_FOLD).lower()
 
 
 _WEEKDAYS = ("الأحد", "الإثنين", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة",
@@ -70,17 +58,10 @@ _MONTH_NAMES: dict[int, tuple[str, ...]] = {
     11: ("نوفمبر", "نونبر", "تشرين الثاني", "تشرين ثاني", "november", "nov"),
     12: ("ديسمبر", "دجنبر", "كانون الأول", "كانون أول", "december", "dec"),
 }
-_MONTHS: dict[str, int] = {fold(n): m for m, names in _MONTH_NAMES.items() for n in names}
+_MONTHS: dict[str, int] = {fold_raw(n): m for m, names in _MONTH_NAMES.items() for n in names}
 
 
-def _alternation(words: list[str]) -> str:
-    """Longest first, so that ``كانون الثاني`` wins over a shorter name; inner spaces
-    match any run of spaces."""
-    ordered = sorted(set(words), key=lambda w: (-len(w), w))
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
-
-
-_MONTH_RE = re.compile(rf"(?<!{_LETTER})({_alternation(list(_MONTHS))})(?!{_LETTER})")
+_MONTH_RE = re.compile(rf"(?<!{_LETTER})({alternation(list(_MONTHS))})(?!{_LETTER})")
 
 _HIJRI_MONTH_NAMES: dict[int, tuple[str, ...]] = {
     1: ("محرم",), 2: ("صفر",), 3: ("ربيع الأول", "ربيع أول"),
@@ -90,17 +71,17 @@ _HIJRI_MONTH_NAMES: dict[int, tuple[str, ...]] = {
     7: ("رجب",), 8: ("شعبان",), 9: ("رمضان",), 10: ("شوال",),
     11: ("ذو القعدة", "ذي القعدة"), 12: ("ذو الحجة", "ذي الحجة"),
 }
-_HIJRI_NUMBER: dict[str, int] = {fold(n): m for m, names in _HIJRI_MONTH_NAMES.items()
+_HIJRI_NUMBER: dict[str, int] = {fold_raw(n): m for m, names in _HIJRI_MONTH_NAMES.items()
                                  for n in names}
 _HIJRI_MONTHS = list(_HIJRI_NUMBER)
 _HIJRI_RE = re.compile(
-    rf"(?:(?<!\d)\d{{1,2}}\s*)?(?<!{_LETTER})(?:{_alternation(_HIJRI_MONTHS)})(?!{_LETTER})"
+    rf"(?:(?<!\d)\d{{1,2}}\s*)?(?<!{_LETTER})(?:{alternation(_HIJRI_MONTHS)})(?!{_LETTER})"
     rf"(?:\s*,?\s*\d{{3,4}})?(?:\s*ه(?!{_LETTER}))?"
 )
 _HIJRI_YEAR_RE = re.compile(rf"(?<!\d)\d{{3,4}}\s*ه(?!{_LETTER})")
 #: A full Hijri date, folded: day, month name, year (``25 شوال 1436``) ...
 _HIJRI_FULL_RE = re.compile(
-    rf"(?<!\d)(?P<d>\d{{1,2}})\s*[-/]?\s*(?<!{_LETTER})(?P<m>{_alternation(_HIJRI_MONTHS)})"
+    rf"(?<!\d)(?P<d>\d{{1,2}})\s*[-/]?\s*(?<!{_LETTER})(?P<m>{alternation(_HIJRI_MONTHS)})"
     rf"(?!{_LETTER})\s*[-/,،]?\s*(?P<y>\d{{4}})(?!\d)")
 #: ... or all-numeric with the Hijri marker (``07/10/1436هـ``, ``1436/10/07 هـ``).
 _HIJRI_DMY_RE = re.compile(rf"(?<!\d)(\d{{1,2}})[-/.](\d{{1,2}})[-/.](\d{{4}})\s*ه(?!{_LETTER})")
@@ -115,7 +96,7 @@ _ZONES: dict[str, int] = {  # minutes east of UTC; RFC 822 names plus common one
 #: Folded words that may appear inside a written date (used to find where a date glued to
 #: other text ends).
 DATE_WORDS: frozenset[str] = frozenset(
-    w for phrase in [*_MONTHS, *_HIJRI_MONTHS, *_ZONES, *(fold(d) for d in _WEEKDAYS),
+    w for phrase in [*_MONTHS, *_HIJRI_MONTHS, *_ZONES, *(fold_raw(d) for d in _WEEKDAYS),
                      "في", "يوم", "الموافق", "بتاريخ", "ه", "م", "ص", "صباحا", "مساء",
                      "الساعه", "بتوقيت", "توقيت", "am", "pm"]
     for w in phrase.split())
@@ -123,7 +104,7 @@ _TIME_RE = re.compile(
     r"(?<!\d)(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?"
     rf"(?:\s*(?P<ampm>صباحا|مساء|ص|م|am|pm|a\.m\.|p\.m\.)(?!{_LETTER}))?"
     r"(?:\s*(?:بتوقيت\s+|توقيت\s+)?(?:(?P<zname>"
-    + _alternation(list(_ZONES))
+    + alternation(list(_ZONES))
     + rf")(?!{_LETTER}))?\s*(?P<off>[+-]\d{{1,2}}(?::?\d{{2}})?)?)?"
 )
 _ISO_LIKE = re.compile(r"^\s*\d{4}-?\d{2}-?\d{2}(?:[T ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?)?"
@@ -174,7 +155,7 @@ def _zone(match: re.Match[str]) -> timezone:
 def _general(text: str) -> datetime | None:
     """Arabic (and English) written dates: fold, drop the Hijri part, take the time, then
     day/month/year from a month name or an all-numeric form."""
-    folded = fold(text)
+    folded = fold_raw(text)
     folded = _HIJRI_YMD_RE.sub(" ", _HIJRI_DMY_RE.sub(" ", folded))  # numeric Hijri dates
     folded = _HIJRI_YEAR_RE.sub(" ", _HIJRI_RE.sub(" ", folded))
     hour = minute = second = 0
@@ -226,7 +207,7 @@ def _hijri(text: str) -> datetime | None:
     """A Hijri-only date converted to the Gregorian calendar (Umm al-Qura, ``hijridate``),
     at midnight UTC. Used only when the text names no Gregorian month and no all-numeric
     Gregorian date was found (a Hijri date next to a Gregorian one is never used)."""
-    folded = fold(text)
+    folded = fold_raw(text)
     if _MONTH_RE.search(folded):
         return None
     if m := _HIJRI_FULL_RE.search(folded):

@@ -32,9 +32,9 @@ import polars as pl
 from rensa import RMinHash
 
 from akhbar import io, stories
+from akhbar.folding import fold_expr
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport, count_reasons, rejected_frame
-from akhbar.text import fold_expr
 
 #: Buckets larger than this are verified as a chain (each member against the smallest and
 #: the previous one) instead of all pairs, so a template-heavy bucket cannot go quadratic.

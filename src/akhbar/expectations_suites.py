@@ -26,8 +26,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from akhbar.chars import INTRA_WORD_TATWEEL, char_class
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
-from akhbar.text import INTRA_WORD_TATWEEL, char_class, presentation_map
+from akhbar.text import presentation_map
 
 #: The folder holding the committed suites (the project root's ``expectations/``).
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
@@ -216,7 +217,7 @@ def _definitions() -> dict[str, Any]:
                                  "rewritten by several outlets stays in one split. "
                                  "Vacuous while story_id is null.")],
             [],
-            "distinct (key, split) pairs; text_key = hash of akhbar.text.fold(text)",
+            "distinct (key, split) pairs; text_key = hash of akhbar.folding.fold(text)",
         ),
         "accounting_rejected": (
             [gxe.ExpectColumnValuesToNotBeNull(

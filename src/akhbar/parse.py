@@ -39,18 +39,14 @@ from typing import Any
 import polars as pl
 
 from akhbar import io, titles
-from akhbar.aggregator import (
-    DATELINE_LINE_PATTERN,
-    DATELINE_PATTERN,
-    normalize_tags,
-    parse_page,
-)
+from akhbar.aggregator import DATELINE_LINE_PATTERN, DATELINE_PATTERN, parse_page
 from akhbar.authors import split_author
 from akhbar.datelines import split_dateline
 from akhbar.dates import parse_date, parse_dates
 from akhbar.ids import article_id, record_id
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, polars_schema
 from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar.tags import normalize_tags, tags_expr
 from akhbar.urldates import url_date
 
 STAGE = "parse"
@@ -112,21 +108,13 @@ def _paragraph_text(body: pl.Expr) -> pl.Expr:
             .list.filter(pl.element() != "").list.join("\n"))
 
 
-def _tags_expr(tags: pl.Expr) -> pl.Expr:
-    """The same tidying as :func:`akhbar.aggregator.normalize_tag`, column-wise."""
-    return (tags.list.eval(pl.element().str.replace_all("ی", "ي").str.replace_all(r"\s+", " ")
-                           .str.strip_chars().str.strip_chars("#").str.strip_chars())
-            .list.filter(pl.element().is_not_null() & (pl.element() != ""))
-            .list.unique(maintain_order=True))
-
-
 def _other(df: pl.DataFrame, stats: _Stats) -> pl.DataFrame:
     """Non-aggregator rows, column-wise. Returns article rows with ``_pos``/``_sub``."""
     out = df.with_columns(
         _paragraph_text(pl.col("body")).alias("text"),
         parse_dates(df.get_column("published_raw")).alias("published"),
         parse_dates(df.get_column("crawled_raw")).alias("crawled"),
-        _tags_expr(pl.col("tags")).alias("tags"),
+        tags_expr(pl.col("tags")).alias("tags"),
         pl.lit(0, dtype=pl.Int32).alias("_sub"),
     ).with_columns(pl.coalesce(pl.col("text").str.extract(DATELINE_PATTERN, 1),
                                pl.col("text").str.extract(DATELINE_LINE_PATTERN, 1))

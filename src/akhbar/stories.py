@@ -38,7 +38,7 @@ import numpy as np
 import polars as pl
 
 from akhbar import dedup  # a module reference: dedup imports this module too
-from akhbar.text import fold_expr
+from akhbar.folding import fold_expr
 
 
 @dataclass(frozen=True)

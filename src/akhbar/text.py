@@ -28,11 +28,10 @@ The chain of :func:`normalize_expr`, in order:
                     ``\\n\\n``); trimmed. (The parse stage already writes one paragraph
                     per line, so published texts hold no blank line; text normalized
                     elsewhere keeps its paragraph breaks.)
-5. ``persian``      per line, unless the line looks Persian: keheh ``ک`` → ``ك``; Farsi yeh
-                    ``ی`` → ``ي`` inside a word; a word-final ``ی`` → ``ى`` or ``ي`` by corpus
-                    evidence (:func:`build_yeh_evidence`), else by a small built-in list of
-                    alef-maqsura words, else ``ي``. Letters with no Arabic equivalent
-                    (``گ پ چ ژ``) are kept and only counted, as are the Persian lines.
+5. ``persian``      per line, unless the line looks Persian: keheh ``ک`` → ``ك``, Farsi yeh
+                    ``ی`` → ``ي`` or, word-final, ``ى`` by corpus evidence
+                    (:func:`build_yeh_evidence`) or a built-in word list
+                    (:mod:`akhbar.persian`).
 
 Diacritics are kept. ZWNJ (U+200C) is removed everywhere, Persian lines included (it is in
 the invisible set by design; Persian text loses its half-spaces).
@@ -42,40 +41,37 @@ fixed point and removes controls inside the loop (so ``&am<ZWSP>p;`` cannot turn
 entity later), later steps never create an entity, a control or a line break, and the
 Persian decision only ever removes Persian cues from a line.
 
-:func:`fold_expr` is the stronger, lossy form used for matching keys (boilerplate lines,
-dedup): no diacritics, one alef, ``ى``/``ئ``/``ی`` → ``ي``, ``ة`` → ``ه``, ``ؤ`` → ``و``,
-no punctuation or symbols, Western digits, lower case.
+The stronger, lossy form used for matching keys (boilerplate lines, dedup) is
+:func:`akhbar.folding.fold_expr`; the character classes live in :mod:`akhbar.chars`.
 """
 
 from __future__ import annotations
 
 import html
 import html.entities
-import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from functools import cache
 
 import polars as pl
 
-# --------------------------------------------------------------------------- classes
-#: Arabic diacritics (harakat, tanwin, shadda, sukun, dagger alef, Quranic marks).
-MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
-DIACRITICS = f"[{MARKS}]"
-TATWEEL = "\u0640"
-#: Invisible format/bidi controls, soft hyphen, BOM, word joiner, C0/C1 controls (not
-#: \t \n \r \v \f U+0085, which are whitespace and handled by the ``spaces`` step).
-INVISIBLE = (
-    "[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
-    "\\x00-\\x08\\x0e-\\x1f\\x7f-\\x84\\x86-\\x9f]"
+from akhbar.chars import (
+    ALEF_MAQSURA,
+    ARABIC_LETTER,
+    FARSI_YEH,
+    INVISIBLE,
+    MARKS,
+    PERSIAN_MAPPED,
+    PERSIAN_ONLY,
+    TATWEEL,
+    YEH,
+    char_class,
 )
+from akhbar.folding import on_string, strip_diacritics_expr
+from akhbar.persian import persian_expr, persian_lines_kept
+
+# --------------------------------------------------------------------------- classes
 _DROP = INVISIBLE
-#: Arabic letters (not tatweel U+0640, not digits or punctuation).
-ARABIC_LETTER = "[\u0620-\u063f\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06fa-\u06fc\u06ff]"
-#: Intra-word tatweel: a run of U+0640 (marks allowed on it) between two Arabic letters
-#: (``كتـــاب``). The only tatweel that is pure typography, so the only one removed; the
-#: validation suite forbids exactly this (Python ``re`` and RE2 read it alike).
-INTRA_WORD_TATWEEL = f"{ARABIC_LETTER}[{MARKS}]*{TATWEEL}[{TATWEEL}{MARKS}]*{ARABIC_LETTER}"
 #: What a standalone tatweel run (not after a letter) becomes: ASCII hyphen-minus, the dash
 #: the pipeline's dateline and byline patterns already split on, and the one fold keys
 #: treat as punctuation. An en dash would suit ranges (``2013 – 2022``) but not the
@@ -84,20 +80,6 @@ TATWEEL_DASH = "-"
 ENTITY = r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});"
 LINE_BREAK = "\r\n|[\r\u000b\u000c\u0085\u2028\u2029]"
 SPACE_LIKE = "[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
-PERSIAN_MAPPED = "[\u06a9\u06cc]"  # ک ی
-PERSIAN_ONLY = "[\u067e\u0686\u0698\u06af]"  # پ چ ژ گ: no Arabic equivalent
-ARABIC_ONLY = "[\u0629\u064a\u0643\u0649]"  # ة ي ك ى: not written in Persian
-_PERSIAN_WORDS = "\\b(?:\u06a9\u0647|را|است|از|برا\u06cc)\\b"
-_ARABIC_WORDS = ("\\b(?:ف\u06cc|في|هذا|هذه|الذ\u06cc|الذي|الت\u06cc|التي|عن|قد|لم|لن|أن|إن)\\b"
-                 "|\\bال\\w")
-FARSI_YEH, ALEF_MAQSURA, YEH = "\u06cc", "\u0649", "\u064a"
-_M = f"[{MARKS}]*"
-#: Marks that may sit on the letter before a final ى (a kasra there means ي: عَلِيّ).
-_M_NO_KASRA = ("[\u0610-\u061a\u064b\u064c\u064e\u064f\u0651-\u065f\u0670"
-               "\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed]*")
-#: A letter that ends a word: followed by marks, then a non-letter or the end.
-_FINAL = f"({_M})([^\\p{{L}}\\p{{M}}]|$)"
-
 #: Kinds reported by :func:`normalize_frame` / :func:`normalize_with_counts`.
 COUNT_KINDS = (
     "entities_unescaped",
@@ -129,21 +111,6 @@ def presentation_map() -> dict[str, str]:
     return table
 
 
-def char_class(chars: list[str]) -> str:
-    """A regex class of ``chars`` (letters and marks, no regex metacharacters), with runs of
-    consecutive code points as ranges. Literal characters, so that Python's ``re`` (GX's
-    pandas engine) and polars' Rust regex read it the same way."""
-    cps = sorted(ord(c) for c in chars)
-    parts, i = [], 0
-    while i < len(cps):
-        j = i
-        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
-            j += 1
-        parts.append(chr(cps[i]) + (f"-{chr(cps[j])}" if j > i else ""))
-        i = j + 1
-    return "[" + "".join(parts) + "]"
-
-
 @cache
 def presentation_class() -> str:
     """The presentation forms that have a mapping (the ornate parentheses ﴾﴿, ﷽ and
@@ -156,54 +123,6 @@ def _decode_entity(entity: str) -> str | None:
     if entity.startswith("&#"):
         return html.unescape(entity)  # numeric; invalid code points → U+FFFD (HTML5 rule)
     return html.entities.html5.get(entity[1:])
-
-
-_ALEF_HAMZA = "أإآ"
-#: Words that end in alef maqsura (ى): particles and verbs (may take و/ف), nouns,
-#: adjectives and names (may also take ب ك ل ال لل). Deliberately only words whose
-#: ي-ending twin is rare: ambiguous pairs (منى/مني, بنى/بني, سعى/سعي) are left to evidence.
-_MAQSURA_PLAIN = (
-    "على إلى الى حتى لدى متى سوى بلى أنى رأى يرى ترى نرى أرى جرى أجرى مضى أمضى ألقى تلقى "
-    "التقى اشترى أعطى أبدى أدى انتهى أنهى قضى اقتضى تولى استدعى ادعى أوصى أحصى أتى أدلى أفتى "
-    "ألغى أرسى استثنى أبقى تمنى تحدى تصدى ارتقى أمسى أضحى اكتفى اختفى موسى عيسى مصطفى يحيى "
-    "ليلى سلمى مرتضى سلوى"
-).split()
-_MAQSURA_NOUNS = (
-    "مستشفى مستوى منتدى ملتقى مبنى معنى مرمى مدى مجرى مأوى مقهى مصلى مغزى منحنى أقصى أدنى "
-    "أعلى أولى أخرى كبرى صغرى عظمى قصوى وسطى ذكرى شكوى فتوى دعوى تقوى بشرى رؤى قرى ضحى "
-    "جدوى عدوى فوضى مرضى جرحى قتلى"
-).split()
-
-
-def _variants(words: list[str]) -> list[str]:
-    """Add the hamza-less spelling (اعلى for أعلى), common on Persian keyboards."""
-    out = set(words)
-    out.update("ا" + w[1:] for w in words if w[0] in _ALEF_HAMZA)
-    return sorted(out, key=lambda w: (-len(w), w))
-
-
-def _stem_pattern(stem: str) -> str:
-    """A stem that may carry diacritics between its letters."""
-    return _M.join(re.escape(c) for c in stem)
-
-
-def _alternation(stems: list[str]) -> str:
-    return "|".join(_stem_pattern(s) for s in sorted(set(stems), key=lambda w: (-len(w), w)))
-
-
-@cache
-def _builtin_maqsura_pattern() -> str:
-    plain = _alternation([w[:-1] for w in _variants(_MAQSURA_PLAIN)])
-    nouns = _alternation([w[:-1] for w in _variants(_MAQSURA_NOUNS)])
-    return (f"\\b((?:[وف]?(?:{plain})|[وف]?(?:[بك]?ال|لل|[بكل])?(?:{nouns})){_M_NO_KASRA})"
-            f"{FARSI_YEH}{_FINAL}")
-
-
-def _stems_patterns(words: list[str], chunk: int = 400) -> list[str]:
-    """Regexes matching the given ی-final words (chunked to keep each regex small)."""
-    stems = sorted({w[:-1] for w in words if w.endswith(FARSI_YEH) and len(w) > 1})
-    return [f"\\b((?:{_alternation(stems[i:i + chunk])}){_M}){FARSI_YEH}{_FINAL}"
-            for i in range(0, len(stems), chunk)]
 
 
 # --------------------------------------------------------------------------- steps
@@ -284,56 +203,6 @@ def _spaces_expr(e: pl.Expr) -> pl.Expr:
     )
 
 
-def _persian_line(line: pl.Expr) -> pl.Expr:
-    """A line is Persian when Persian cues (Persian-only letters, the function words که را
-    است از برای) number at least 2, at least 1 per 20 words, and more than the Arabic cues
-    (letters Persian does not use: ة ي ك ى; words فی هذا الذی عن قد ..., ال- words). So a
-    transliterated name (گوگل) in an Arabic sentence does not qualify, a Persian one does."""
-    cues = (line.str.count_matches(PERSIAN_ONLY)
-            + line.str.count_matches(_PERSIAN_WORDS))
-    arabic = line.str.count_matches(ARABIC_ONLY) + line.str.count_matches(_ARABIC_WORDS)
-    words = line.str.count_matches("\\S+")
-    return (cues >= 2) & (cues > arabic) & (cues * 20 >= words)
-
-
-def _map_persian(line: pl.Expr, evidence: Mapping[str, str] | None,
-                 keep_final_yeh: bool) -> pl.Expr:
-    out = line.str.replace_all("\u06a9", "\u0643")  # ک → ك
-    if keep_final_yeh:  # evidence gathering: map only word-internal ی (protect finals)
-        return (out.str.replace_all(f"{FARSI_YEH}{_FINAL}", "\ue000${1}${2}")
-                .str.replace_all(FARSI_YEH, YEH).str.replace_all("\ue000", FARSI_YEH))
-    if evidence:
-        for target in (ALEF_MAQSURA, YEH):
-            words = [w for w, form in evidence.items() if form.endswith(target)]
-            for pattern in _stems_patterns(words):
-                out = out.str.replace_all(pattern, f"${{1}}{target}${{2}}${{3}}")
-    out = out.str.replace_all(_builtin_maqsura_pattern(), f"${{1}}{ALEF_MAQSURA}${{2}}${{3}}")
-    return out.str.replace_all(FARSI_YEH, YEH)
-
-
-def _persian_series(s: pl.Series, evidence: Mapping[str, str] | None = None,
-                    keep_final_yeh: bool = False) -> pl.Series:
-    """Line by line (``list.eval`` over the split text), only for the rows with ک or ی:
-    they are filtered out, mapped, and scattered back in place."""
-    mask = s.str.contains(PERSIAN_MAPPED).fill_null(False)
-    if not mask.any():
-        return s
-    el = pl.element()
-    mapped = (pl.DataFrame({"t": s.filter(mask)})
-              .select(pl.col("t").str.split("\n")
-                      .list.eval(pl.when(_persian_line(el)).then(el)
-                                 .otherwise(_map_persian(el, evidence, keep_final_yeh)))
-                      .list.join("\n"))
-              .get_column("t"))
-    return s.clone().scatter(mask.arg_true(), mapped)
-
-
-def _persian_expr(e: pl.Expr, evidence: Mapping[str, str] | None = None,
-                  keep_final_yeh: bool = False) -> pl.Expr:
-    return e.map_batches(lambda s: _persian_series(s, evidence, keep_final_yeh),
-                         return_dtype=pl.String, is_elementwise=True)
-
-
 Step = tuple[str, Callable[[pl.Expr], pl.Expr]]
 
 
@@ -344,7 +213,7 @@ def _steps(yeh_evidence: Mapping[str, str] | None, keep_final_yeh: bool) -> list
         ("invisible", _drop_expr),
         ("tatweel", _tatweel_expr),
         ("spaces", _spaces_expr),
-        ("persian", lambda e: _persian_expr(e, yeh_evidence, keep_final_yeh)),
+        ("persian", lambda e: persian_expr(e, yeh_evidence, keep_final_yeh)),
     ]
 
 
@@ -397,27 +266,14 @@ def normalize_frame(df: pl.DataFrame, column: str,
             for kind, value in sums.items():
                 counts[kind] += int(value or 0)
         if name == "persian":
-            counts["persian_lines_kept"] += _persian_lines(work.get_column("__after"))
+            counts["persian_lines_kept"] += persian_lines_kept(work.get_column("__after"))
         work = work.select(a.alias("__before"))
     return df.with_columns(work.get_column("__before").alias(column)), counts
 
 
-def _persian_lines(s: pl.Series) -> int:
-    """Lines judged Persian (left alone) among the lines holding a Persian letter."""
-    lines = (s.filter(s.str.contains(f"{PERSIAN_MAPPED}|{PERSIAN_ONLY}").fill_null(False))
-             .str.split("\n").explode().drop_nulls())
-    lines = lines.filter(lines.str.contains(f"{PERSIAN_MAPPED}|{PERSIAN_ONLY}"))
-    return int(pl.select(_persian_line(pl.lit(lines)).sum()).item() or 0)
-
-
-def _one(expr: Callable[[pl.Expr], pl.Expr], s: str) -> str:
-    out = pl.select(expr(pl.lit(s, dtype=pl.String))).item()
-    return out if out is not None else ""
-
-
 def normalize(s: str, yeh_evidence: Mapping[str, str] | None = None) -> str:
     """:func:`normalize_expr` for one string."""
-    return _one(lambda e: normalize_expr(e, yeh_evidence), s)
+    return on_string(lambda e: normalize_expr(e, yeh_evidence), s)
 
 
 def normalize_with_counts(s: str, yeh_evidence: Mapping[str, str] | None = None
@@ -426,52 +282,6 @@ def normalize_with_counts(s: str, yeh_evidence: Mapping[str, str] | None = None
     df, counts = normalize_frame(pl.DataFrame({"t": [s]}, schema={"t": pl.String}), "t",
                                  yeh_evidence)
     return df.item(0, "t") or "", counts
-
-
-def strip_diacritics_expr(e: pl.Expr) -> pl.Expr:
-    """Remove Arabic diacritics (harakat, tanwin, shadda, sukun, dagger alef, Quranic marks)."""
-    return e.str.replace_all(DIACRITICS, "")
-
-
-def strip_diacritics(s: str) -> str:
-    """:func:`strip_diacritics_expr` for one string."""
-    return _one(strip_diacritics_expr, s)
-
-
-#: Letter folding for keys. ئ → ي and ى → ي (not ى → ا): the dotless and hamza-seated yeh
-#: are the letters most often confused in scraped news, and ي is their common base shape;
-#: ة → ه and ؤ → و follow the same "drop the dots/hamza" rule. Persian ی ک are folded too,
-#: and Arabic-Indic / Persian digits become Western digits.
-FOLD_MAP: dict[str, str] = {
-    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ئ": "ي", "ی": "ي", "ة": "ه",
-    "ؤ": "و", "ک": "ك",
-    **{chr(0x0660 + i): str(i) for i in range(10)},
-    **{chr(0x06F0 + i): str(i) for i in range(10)},
-}
-
-
-#: What matching keys drop (a character-class body): marks, every tatweel, invisibles. The
-#: explorer's JavaScript search folds with the same set.
-FOLD_DROP = f"{MARKS}{TATWEEL}{INVISIBLE[1:-1]}"
-
-
-def fold_expr(e: pl.Expr) -> pl.Expr:
-    """A lossy matching key of (normalized) text: no diacritics, tatweel or controls, letter
-    variants folded (:data:`FOLD_MAP`), punctuation and symbols (Arabic ، ؛ ؟ « » too)
-    turned into spaces, lower case, whitespace collapsed to single spaces."""
-    return (
-        e.str.replace_all(f"[{FOLD_DROP}]", "")
-        .str.replace_many(FOLD_MAP)
-        .str.to_lowercase()
-        .str.replace_all(r"[\p{P}\p{S}]", " ")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars(" ")
-    )
-
-
-def fold(s: str) -> str:
-    """:func:`fold_expr` for one string."""
-    return _one(fold_expr, s)
 
 
 # --------------------------------------------------------------------------- yeh evidence

@@ -223,14 +223,14 @@ def _check_shard_names(tally: Tally, pairs: list[tuple[str, Path]]) -> None:
 
 
 def _fold_hashes(texts: pa.ChunkedArray) -> pa.Array:
-    """128-bit key of ``akhbar.text.fold`` of each text (null for null/empty folds).
+    """128-bit key of ``akhbar.folding.fold`` of each text (null for null/empty folds).
 
     Two seeded 64-bit polars hashes: vectorized, and collisions stay out of reach
     (~N²/2¹²⁹). Polars hashes are stable within a process only, which is all a
     comparison inside one run needs."""
     import polars as pl
 
-    from akhbar.text import fold_expr
+    from akhbar.folding import fold_expr
 
     folded = pl.DataFrame({"t": pl.from_arrow(texts)}).select(
         fold_expr(pl.col("t").cast(pl.String)).alias("f"))

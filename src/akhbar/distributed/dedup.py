@@ -47,10 +47,10 @@ from akhbar.distributed.shuffle import (
     wave_bytes,
     write_atomic,
 )
+from akhbar.folding import fold_expr
 from akhbar.parallel import merge_shards, read_range
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport, count_reasons
-from akhbar.text import fold_expr
 
 _ROW_COLUMNS = ["row", "key", "id", "published", "crawled", "raw_file", "raw_record"]
 _RANK = ["published", "crawled", "id", "raw_file", "raw_record", "row"]

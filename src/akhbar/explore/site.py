@@ -26,8 +26,8 @@ from typing import Any
 import polars as pl
 import yaml
 
+from akhbar import folding
 from akhbar import params as params_mod
-from akhbar import text as text_mod
 from akhbar.schema import SPLITS
 
 SHARD_BYTES = 2_000_000
@@ -230,7 +230,7 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
         "signals": SIGNALS, "reason_signal": REASON_SIGNAL,
         "thresholds": thresholds(dataset_dir, params_path),
         "plots": _plots(dataset_dir, site),
-        "fold": {"drop": text_mod.FOLD_DROP, "map": text_mod.FOLD_MAP},
+        "fold": {"drop": folding.FOLD_DROP, "map": folding.FOLD_MAP},
         "shards": _write_shards(df, data_dir), "rows": df.height,
         "compare": compare is not None,
     }
@@ -242,12 +242,12 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
 
 
 def search_key(title: str | None, text: str | None) -> str:
-    """What the explorer searches, folded like the JavaScript does (akhbar.text.fold of
+    """What the explorer searches, folded like the JavaScript does (akhbar.folding.fold of
     the title and of the text, kept apart so no match straddles them)."""
-    return text_mod.fold(title or "") + " | " + text_mod.fold(text or "")
+    return folding.fold(title or "") + " | " + folding.fold(text or "")
 
 
 def matches(query: str, title: str | None, text: str | None) -> bool:
     """True when every folded word of ``query`` occurs in the article (the site's rule)."""
     key = search_key(title, text)
-    return all(w in key for w in text_mod.fold(query).split())
+    return all(w in key for w in folding.fold(query).split())

@@ -50,7 +50,7 @@
   }
 
   // ------------------------------------------------------------------ search key
-  // The same fold as akhbar.text.fold: no diacritics, tatweel or controls; alef/hamza
+  // The same fold as akhbar.folding.fold: no diacritics, tatweel or controls; alef/hamza
   // forms, alef maksura, teh marbuta (and Persian/Arabic-Indic letters and digits) mapped;
   // lower case; punctuation and symbols to spaces; whitespace collapsed.
   let DROP = null, MAPPED = null, TABLE = null;

@@ -36,7 +36,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from akhbar.aggregator import DATELINE_PATTERN
-from akhbar.dates import DATE_WORDS, fold, parse_date
+from akhbar.dates import DATE_WORDS, parse_date
+from akhbar.folding import fold_raw
 from akhbar.ingest.readers.base import Bad, Blob, Context, Good, too_large
 
 
@@ -89,7 +90,7 @@ def date_line(line: str) -> tuple[str, str] | None:
     for tok in _DATE_TOKEN.findall(value):
         if tok.isdigit() or not tok.isalpha():
             continue
-        if fold(tok) not in DATE_WORDS and tok.lower() not in _LATIN_DATE_WORDS:
+        if fold_raw(tok) not in DATE_WORDS and tok.lower() not in _LATIN_DATE_WORDS:
             return None
     if _HTTP_DATE.match(value):
         return "http", value
