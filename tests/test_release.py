@@ -280,3 +280,36 @@ def test_version_tag_parsing() -> None:
     for bad in ("1.2", "v1.2.3-rc1", "latest"):
         with pytest.raises(ValueError):
             versions.tag(bad)
+
+
+def _release_cli(*args: str) -> tuple[int, list[str]]:
+    from typer.testing import CliRunner
+
+    from akhbar.cli import app
+
+    res = CliRunner().invoke(app, ["release", *args])
+    return res.exit_code, [line for line in res.output.splitlines() if line.strip()]
+
+
+def test_refused_release_is_one_line_and_exit_2_through_the_cli(tmp_path: Path) -> None:
+    """A refused release reads like every other refusal of the CLI: one ``error:`` line,
+    exit code 2, no traceback, nothing changed."""
+    sh(tmp_path, "git", "init", "-q")
+    (tmp_path / "stray.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "other.txt").write_text("y", encoding="utf-8")
+    code, lines = _release_cli("0.1.0", "--repo", str(tmp_path))
+    assert code == 2
+    assert len(lines) == 1 and lines[0].startswith("error: git working tree is not clean")
+    assert "stray.txt" in lines[0] and "other.txt" in lines[0]
+    assert release.release_tags(tmp_path) == []
+    code, lines = _release_cli("1.x", "--repo", str(tmp_path))
+    assert code == 2 and len(lines) == 1 and "not a version" in lines[0]
+    assert not any("Traceback" in line or "--debug" in line for line in lines)
+
+
+def test_a_failed_release_step_is_an_error_of_exit_1(tmp_path: Path) -> None:
+    """A git or dvc command that fails is not a refusal: exit code 1, still one error."""
+    with pytest.raises(release.ReleaseError) as failed:
+        release.git(tmp_path, "no-such-git-command")
+    assert failed.value.exit_code == 1 and not isinstance(failed.value, release.ReleaseRefused)
+    assert release.ReleaseRefused("x").exit_code == 2

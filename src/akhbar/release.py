@@ -21,8 +21,9 @@ matches its metadata, and ``reports/validation.json`` says ``success``. It then:
    ``dvc.api.DVCFileSystem``) with the current ones;
 4. commits and tags ``vX.Y.Z``.
 
-``ReleaseError`` is an :class:`akhbar.errors.AkhbarError`: a refused release is reported
-as one line, not as an unexpected error.
+Errors are :class:`akhbar.errors.AkhbarError` subclasses, shown as one line: ``ReleaseRefused``
+(exit 2, like any refusal) when a precondition does not hold and nothing was changed,
+``ReleaseError`` (exit 1) when a git or dvc command of the release failed.
 
 Publishing is then (or ``push=True`` for the DVC half)::
 
@@ -52,7 +53,7 @@ import yaml
 
 from akhbar import card, versions
 from akhbar import params as params_mod
-from akhbar.errors import AkhbarError
+from akhbar.errors import AkhbarError, UsageError
 from akhbar.schema import SPLITS
 
 #: The project's card file (its ``card:`` section), merged over params.yaml by the DVC
@@ -72,7 +73,12 @@ into the next release's entry.
 
 
 class ReleaseError(AkhbarError):
-    """A precondition of a release does not hold (nothing was changed)."""
+    """A step of a release failed (a git or dvc command)."""
+
+
+class ReleaseRefused(ReleaseError, UsageError):
+    """A precondition of a release does not hold; nothing was changed (exit code 2, as for
+    every refusal: :class:`akhbar.errors.UsageError`)."""
 
 
 # --------------------------------------------------------------------------- commands
@@ -83,7 +89,7 @@ def _dvc() -> str:
     local = Path(sys.executable).parent / "dvc"
     found = str(local) if local.exists() else shutil.which("dvc")
     if not found:
-        raise ReleaseError("dvc executable not found")
+        raise ReleaseRefused("dvc executable not found")
     return found
 
 
@@ -287,12 +293,14 @@ def _check_preconditions(repo: Path, report: Path) -> dict[str, Any]:
     as it is the slow one."""
     status = git(repo, "status", "--porcelain", "--untracked-files=normal")
     if status.strip():
-        raise ReleaseError(f"git working tree is not clean:\n{status}")
+        changed = [line[3:] for line in status.splitlines() if line.strip()]
+        raise ReleaseRefused(f"git working tree is not clean ({len(changed)} changed: "
+                             f"{', '.join(changed[:5])}{', ...' if len(changed) > 5 else ''})")
     if not report.exists():
-        raise ReleaseError(f"{report} missing: run the validate stage first")
+        raise ReleaseRefused(f"{report} missing: run the validate stage first")
     validation = json.loads(report.read_text(encoding="utf-8"))
     if validation.get("success") is not True:
-        raise ReleaseError(f"{report} does not say success: {validation}")
+        raise ReleaseRefused(f"{report} does not say success: {validation}")
     return validation
 
 
@@ -317,19 +325,23 @@ def release(version: str, repo: Path | str = ".", *, date: str | None = None,
     the caller (see the module docstring).
     """
     repo = Path(repo).resolve()
-    new_tag = versions.tag(version)
+    try:
+        new_tag = versions.tag(version)
+        if date is not None:
+            dt.date.fromisoformat(date)  # a malformed date is refused before any change
+    except ValueError as exc:
+        raise ReleaseRefused(str(exc)) from exc
     number = new_tag[1:]
     validation = _check_preconditions(repo, repo / report)
     tags = release_tags(repo)
     if tags and _key(new_tag) <= _key(tags[-1]):
-        raise ReleaseError(f"{new_tag} is not newer than the last release {tags[-1]}")
+        raise ReleaseRefused(f"{new_tag} is not newer than the last release {tags[-1]}")
     prev = tags[-1] if tags else None
     dvc_status = json.loads(dvc(repo, "status", "--json") or "{}")
     if dvc_status:
-        raise ReleaseError("DVC-tracked data differs from its metadata (run `dvc repro` "
+        raise ReleaseRefused("DVC-tracked data differs from its metadata (run `dvc repro` "
                            f"or `dvc commit` first): {dvc_status}")
     date = date or dt.datetime.now(dt.UTC).date().isoformat()
-    dt.date.fromisoformat(date)  # an error for a malformed date, before any change
 
     before = ids_at(repo, prev, dataset) if prev else current_ids(repo / dataset).clear()
     changes = diff(before, current_ids(repo / dataset))
