@@ -39,7 +39,7 @@ from datasets import Features
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from akhbar import citation, plots, versions
-from akhbar.schema import SPLITS
+from akhbar.shards import rejected_files, splits_files
 
 log = logging.getLogger(__name__)
 NOT_STATED = citation.NOT_STATED
@@ -61,18 +61,6 @@ _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
           (100_000_000_000, "10B<n<100B"), (1_000_000_000_000, "100B<n<1T")]
 
 # --------------------------------------------------------------------------- files
-
-
-def split_files(dataset_dir: Path) -> dict[str, list[Path]]:
-    """Split → its shards under ``data/``, for the splits that have any."""
-    data = Path(dataset_dir) / "data"
-    out = {s: sorted(data.glob(f"{s}-*.parquet")) for s in SPLITS}
-    return {s: files for s, files in out.items() if files}
-
-
-def rejected_files(dataset_dir: Path) -> list[Path]:
-    """The shards of the ``rejected`` config."""
-    return sorted((Path(dataset_dir) / "rejected").glob("*.parquet"))
 
 
 def parquet_summary(files: list[Path]) -> dict[str, int]:
@@ -128,7 +116,7 @@ def _config_info(name: str, files_by_split: Mapping[str, list[Path]]) -> dict[st
 def card_data(dataset_dir: Path, params: Mapping[str, Any]) -> DatasetCardData:
     """The card's YAML metadata (configs, features, split sizes, license, task tags)."""
     card = params.get("card", {})
-    by_split = split_files(dataset_dir)
+    by_split = splits_files(dataset_dir)
     if not by_split:
         raise FileNotFoundError(f"no split shards under {Path(dataset_dir) / 'data'}")
     configs: list[dict[str, Any]] = [{

@@ -18,6 +18,7 @@ from huggingface_hub import DatasetCardData
 
 from akhbar import card_facts, citation, plots
 from akhbar.schema import SPLITS
+from akhbar.shards import split_files
 
 NOT_STATED = citation.NOT_STATED
 
@@ -111,7 +112,7 @@ def context(dataset_dir: Path, params: Mapping[str, Any], validation: Mapping | 
     comp = _composition(articles)
     sizes = {s["name"]: s for s in data.dataset_info[0]["splits"]}
     splits = [{**row, "download_size": sum(
-        f.stat().st_size for f in (dataset_dir / "data").glob(f"{row['name']}-*.parquet"))}
+        f.stat().st_size for f in split_files(dataset_dir, row["name"]))}
         for row in comp["split_counts"] if row["name"] in sizes]
     ran = stats.get("stages") or {}
     order = sorted(ran, key=lambda n: (PIPELINE.index(n) if n in PIPELINE else len(PIPELINE),

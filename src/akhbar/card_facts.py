@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from datasets import Features
 
 from akhbar.schema import DESCRIPTIONS, SPLITS
+from akhbar.shards import rejected_files, split_files, splits_files
 
 #: Characters of a string shown in the example row, items of a list.
 EXAMPLE_CHARS = 160
@@ -29,16 +30,12 @@ RESIDUE_SAMPLES = 12
 DEDUP_KEEP_ORDER = ("published", "crawled", "id", "raw_file", "raw_record")
 
 
-def _files(dataset_dir: Path, folder: str, prefix: str = "") -> list[Path]:
-    return sorted((Path(dataset_dir) / folder).glob(f"{prefix}*.parquet"))
-
-
 def split_frame(dataset_dir: Path, columns: Sequence[str]) -> pl.DataFrame:
     """``split`` plus the ``columns`` that exist, of every published article (only
     those columns are read, so a large corpus's texts stay on disk)."""
     frames = []
     for split in SPLITS:
-        files = _files(dataset_dir, "data", f"{split}-")
+        files = split_files(dataset_dir, split)
         if not files:
             continue
         names = pq.read_schema(files[0]).names
@@ -53,8 +50,8 @@ def data_fields(dataset_dir: Path) -> list[dict[str, str]]:
     ``datasets`` shows it), which config has it, and its description (from
     :data:`akhbar.schema.DESCRIPTIONS`, the one place)."""
     rows: dict[str, dict[str, str]] = {}
-    for config, files in (("default", _files(dataset_dir, "data")),
-                          ("rejected", _files(dataset_dir, "rejected"))):
+    default = [f for files in splits_files(dataset_dir).values() for f in files]
+    for config, files in (("default", default), ("rejected", rejected_files(dataset_dir))):
         if not files:
             continue
         schema = pq.read_schema(files[0]).remove_metadata()
@@ -86,7 +83,7 @@ def _short(value: Any) -> Any:
 def example_row(dataset_dir: Path) -> dict[str, Any] | None:
     """The first row of the first published shard, strings and lists truncated."""
     for split in SPLITS:
-        files = _files(dataset_dir, "data", f"{split}-")
+        files = split_files(dataset_dir, split)
         if files:
             pf = pq.ParquetFile(files[0])
             if pf.metadata.num_rows:
@@ -134,7 +131,7 @@ def dates(articles: pl.DataFrame) -> dict[str, Any]:
 def dedup_effect(dataset_dir: Path) -> list[dict[str, Any]]:
     """Duplicates removed per source (``dedup:*`` rows of ``rejected``): what the keep
     rule did to the source mix."""
-    files = _files(dataset_dir, "rejected")
+    files = rejected_files(dataset_dir)
     if not files:
         return []
     frame = (pl.scan_parquet(files).select("source", "reason")

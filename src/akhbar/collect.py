@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from akhbar.io import ParquetSink, read_batches
 from akhbar.pipeline import Layout, load_reports
 from akhbar.schema import REJECTED_SCHEMA, SPLITS
+from akhbar.shards import split_files
 
 REJECTED_ROWS_PER_SHARD = 200_000
 #: Columns whose coverage (non-null share) is counted per raw format in ``stats.json``.
@@ -53,7 +54,7 @@ def split_counts(dataset_dir: Path) -> dict[str, int]:
     """Rows per split, read from the Parquet footers."""
     counts = {}
     for split in SPLITS:
-        files = sorted((dataset_dir / "data").glob(f"{split}-*.parquet"))
+        files = split_files(dataset_dir, split)
         counts[split] = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     return counts
 

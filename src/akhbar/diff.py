@@ -31,6 +31,7 @@ import polars as pl
 
 from akhbar.errors import AkhbarError
 from akhbar.schema import SPLITS
+from akhbar.shards import rejected_files, split_files
 
 _KEPT_COLUMNS = ["id", "source", "category", "title", "raw_file", "raw_record"]
 _KEY = ["raw_file", "raw_record"]
@@ -57,7 +58,7 @@ def kept(dataset_dir: Path) -> pl.DataFrame:
     article (the hash only ever compared within one process)."""
     frames = []
     for split in SPLITS:
-        for f in sorted((Path(dataset_dir) / "data").glob(f"{split}-*.parquet")):
+        for f in split_files(dataset_dir, split):
             frames.append(pl.read_parquet(f, columns=[*_KEPT_COLUMNS, "text"])
                           .with_columns(pl.lit(split).alias("split"),
                                         pl.col("text").hash(seed=0).alias("text_hash"))
@@ -71,7 +72,7 @@ def kept(dataset_dir: Path) -> pl.DataFrame:
 
 def rejected(dataset_dir: Path) -> pl.DataFrame:
     """``id, reason, source, category, title, raw_file, raw_record`` of every removed row."""
-    files = sorted((Path(dataset_dir) / "rejected").glob("*.parquet"))
+    files = rejected_files(dataset_dir)
     cols = [*_KEPT_COLUMNS, "reason"]
     if not files:
         return pl.DataFrame(schema={c: pl.Int64 if c == "raw_record" else pl.String

@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator
 
 from akhbar import params as params_mod
 from akhbar.schema import SPLITS
+from akhbar.shards import split_files
 
 #: The fixed style applied over matplotlib's defaults.
 _STYLE: dict[str, Any] = {
@@ -53,7 +54,7 @@ def article_frame(dataset_dir: Path) -> pl.DataFrame:
     """
     frames = []
     for split in SPLITS:
-        files = sorted((Path(dataset_dir) / "data").glob(f"{split}-*.parquet"))
+        files = split_files(dataset_dir, split)
         if not files:
             continue
         frames.append(

@@ -51,7 +51,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import yaml
 
-from akhbar import card, versions
+from akhbar import card, shards, versions
 from akhbar import params as params_mod
 from akhbar.errors import AkhbarError, UsageError
 from akhbar.schema import SPLITS
@@ -179,7 +179,7 @@ def _frame(tables: list[tuple[str, Any]]) -> pl.DataFrame:
 def current_ids(dataset_dir: Path) -> pl.DataFrame:
     """``id, source, split`` of the dataset folder in the working tree."""
     return _frame([(split, pq.read_table(f, columns=_ID_COLUMNS))
-                   for split, files in card.split_files(dataset_dir).items() for f in files])
+                   for split, files in shards.splits_files(dataset_dir).items() for f in files])
 
 
 def ids_at(repo: Path, rev: str, dataset: str = "dataset") -> pl.DataFrame:

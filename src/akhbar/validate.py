@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,10 +30,10 @@ import pyarrow.parquet as pq
 from akhbar import expectations_report as er
 from akhbar.expectations_report import MAX_EXAMPLES, Failure, Tally, ValidationResult
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, SPLITS
+from akhbar.shards import SHARD_NAME, data_files, rejected_files
 
 __all__ = ["MAX_EXAMPLES", "Failure", "ValidationResult", "main", "run", "suite_parameters"]
 
-SHARD_NAME = re.compile(r"^(?P<split>[a-z]+)-(?P<i>\d{5})-of-(?P<n>\d{5})\.parquet$")
 _INDEX = ["id", "loc"]  # columns GX reports for an unexpected row (loc only when id is null)
 
 
@@ -129,14 +128,6 @@ def suite_parameters(params: dict[str, Any]) -> dict[str, Any]:
             "min_arabic_ratio", "max_dup_line_frac", "max_top_ngram_frac",
             "min_punct_line_ratio", "min_lang_score", "languages") if k in q},
     }
-
-
-def _split_files(dataset_dir: Path) -> list[tuple[str, Path]]:
-    """(split, file) for every Parquet file under ``data/``, splits in canonical order."""
-    files = sorted((dataset_dir / "data").glob("*.parquet"))
-    order = {s: i for i, s in enumerate(SPLITS)}
-    pairs = [(f.name.split("-", 1)[0], f) for f in files]
-    return sorted(pairs, key=lambda p: (order.get(p[0], len(order)), p[1].name))
 
 
 def _batches(path: Path, columns: list[str], batch_rows: int
@@ -292,7 +283,7 @@ def _validate_splits(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir:
     on the key columns gathered along the way (the texts themselves are not kept)."""
     from akhbar.expectations_suites import ROW_COLUMNS
 
-    pairs = _split_files(dataset_dir)
+    pairs = data_files(dataset_dir)
     _check_shard_names(tally, pairs)
     seen: dict[Any, Any] = {}
     for split, path in pairs:
@@ -321,7 +312,7 @@ def _validate_rejected(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_di
                        parameters: dict[str, Any], batch_rows: int, observed: Counter[str]
                        ) -> None:
     """Schema and known reasons of the rejected rows; counts them per reason."""
-    rejected = [("rejected", p) for p in sorted((dataset_dir / "rejected").glob("*.parquet"))]
+    rejected = [("rejected", p) for p in rejected_files(dataset_dir)]
     seen: dict[Any, Any] = {}
     for _, path in rejected:
         _check_schema(tally, gx, suites, "schema_rejected", "rejected_arrow_types",

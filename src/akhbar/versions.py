@@ -22,14 +22,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from akhbar.shards import PUBLISHED
+
 if TYPE_CHECKING:  # heavy imports stay out of the card stage's path
     from datasets import DatasetDict
     from dvc.api import DVCFileSystem
 
 _TAG = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
 _COMPLETE = ".akhbar-complete"
-#: The published Parquet files a fingerprint covers (both configs), relative to the folder.
-PUBLISHED = ("data/*.parquet", "rejected/*.parquet")
 #: Where the fingerprint is written, beside ``stats.json``.
 VERSION_FILE = "version.json"
 UNRELEASED = "0.0.0"
@@ -39,7 +39,7 @@ def file_hashes(dataset_dir: Path) -> dict[str, str]:
     """``relative path → sha256`` of every published Parquet file, sorted by path."""
     dataset_dir = Path(dataset_dir)
     out = {}
-    for pattern in PUBLISHED:
+    for pattern in PUBLISHED:  # both configs
         for path in sorted(dataset_dir.glob(pattern)):
             digest = hashlib.sha256()
             with open(path, "rb") as fh:

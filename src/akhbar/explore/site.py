@@ -29,6 +29,7 @@ import yaml
 from akhbar import folding
 from akhbar import params as params_mod
 from akhbar.schema import SPLITS
+from akhbar.shards import rejected_files, split_files
 
 SHARD_BYTES = 2_000_000
 #: Quality signals shown, with the ``quality:`` params keys of their bounds (None: none).
@@ -94,9 +95,9 @@ def _rows(dataset_dir: Path) -> pl.DataFrame:
     """Kept rows (split order) then removed rows, with ``kind`` (split or ``removed``)."""
     frames = []
     for split in SPLITS:
-        for f in sorted((dataset_dir / "data").glob(f"{split}-*.parquet")):
+        for f in split_files(dataset_dir, split):
             frames.append(pl.read_parquet(f).with_columns(pl.lit(split).alias("kind")))
-    for f in sorted((dataset_dir / "rejected").glob("*.parquet")):
+    for f in rejected_files(dataset_dir):
         frames.append(pl.read_parquet(f).with_columns(pl.lit("removed").alias("kind")))
     if not frames:
         raise FileNotFoundError(f"{dataset_dir}: no data/ or rejected/ Parquet files")
