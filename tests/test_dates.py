@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from akhbar.dates import parse_date, parse_dates
+from akhbar.dates import DATE_SEPARATORS, date_span, parse_date, parse_dates
 
 GULF = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
         "أكتوبر", "نوفمبر", "ديسمبر"]
@@ -128,3 +128,18 @@ def test_parse_dates_all_null() -> None:
     out = parse_dates(pl.Series("d", [None, None], dtype=pl.String))
     assert out.dtype == pl.Datetime("us", "UTC")
     assert out.null_count() == 2
+
+
+@pytest.mark.parametrize(("text", "separators", "want"), [
+    ("الثلاثاء، 14 نوفمبر 2023تابعونا", DATE_SEPARATORS, "الثلاثاء، 14 نوفمبر 2023"),
+    ("25 شوال 1436 هـ الموافق 10 أغسطس 2015 م واس", DATE_SEPARATORS,
+     "25 شوال 1436 هـ الموافق 10 أغسطس 2015 م"),
+    ("14 نوفمبر 2023 - 10:30 مساء", DATE_SEPARATORS, "14 نوفمبر 2023 - 10"),  # ':' ends it
+    ("14 نوفمبر 2023 - 10:30 مساء", DATE_SEPARATORS | {":"}, "14 نوفمبر 2023 - 10:30 مساء"),
+    ("10 \u200fأغسطس 2015 (رويترز)", DATE_SEPARATORS, "10 \u200fأغسطس 2015"),  # a mark folds away
+    ("أعلنت الوزارة 10 أغسطس", DATE_SEPARATORS, ""),
+])
+def test_date_span(text: str, separators: frozenset[str], want: str) -> None:
+    """The one reader of "how far does this written date go", shared by the aggregator
+    footer and the dateline reader (which differ only in the colon)."""
+    assert text[:date_span(text, separators)] == want

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from akhbar.dates import DATE_WORDS, parse_date
-from akhbar.folding import fold_raw
+from akhbar.datelines import DATELINE_LINE_PATTERN, DATELINE_PATTERN
+from akhbar.dates import DATE_SEPARATORS, date_span, parse_date
 from akhbar.tags import split_tags
 
 #: Fallbacks for direct calls; the stage passes ``params.parse.max_tag_words`` and
@@ -46,24 +46,17 @@ _FOLLOW_LINE_RE = re.compile(r"^\s*تابعونا")
 _FOOTER_MARK_RE = re.compile(r"تابعونا|©|all\s+rights\s+reserved|جميع\s+الحقوق\s+محفوظة",
                              re.IGNORECASE)
 #: ``نشر`` (possibly glued to the last tag) followed by a date-looking start: a weekday or
-#: a digit. The span itself is validated token by token (:func:`_date_span`).
+#: a digit. The span itself is validated token by token (:func:`akhbar.dates.date_span`).
 _NASHR_RE = re.compile(
     r"نشر(?:\s*(?:في|يوم|بتاريخ))?\s*[:：]?\s*"
     r"(?=(?:ال)?(?:أحد|احد|إثنين|اثنين|ثلاثاء|أربعاء|اربعاء|خميس|جمعة|سبت)|\d)")
-_TOKEN_RE = re.compile(r"\s+|\d+|[^\W\d_]+|[^\w\s]")
-_DATE_PUNCT = frozenset("،,/-–—:.()")
 _GLUED_ERA_RE = re.compile(r"(?:هـ|ه|م)(?=تابعونا|©)")
+#: Date separators of a footer date: a time's colon too.
+_DATE_PUNCT = DATE_SEPARATORS | {":"}
 _AFTER_DATE = " \t\u00a0|-–—،,.:"
 _SENTENCE_END_RE = re.compile(r"[.!?؟…][\"”»)\]'’]*")
 _ENDS_SENTENCE_RE = re.compile(r"[.!?؟…:،][\"”»)\]'’]*$")
-#: A dateline: a short place (no sentence end) then the agency in parentheses and a dash,
-#: ``دبي، الإمارات (CNN) --`` / ``بيروت (رويترز) -``. Plain syntax, valid for Python's ``re``
-#: and for polars' Rust regex alike (the stage applies it column-wise to other formats).
-DATELINE_PATTERN = r"^([^\n().!?؟]{0,80}\([^()\n]{1,30}\)\s*(?:--|[-–—:]))"
 _DATELINE_RE = re.compile(DATELINE_PATTERN.replace("^(", "^(?P<d>", 1))
-#: A dateline that is a paragraph of its own, with no dash: the Arabic Gigaword / TREC
-#: ``<DATELINE>`` layout, ``الرياض 3-5 (الخليج للأنباء)``.
-DATELINE_LINE_PATTERN = r"^([^\n().!?؟]{0,80}\([^()\n]{1,30}\))[ \t]*(?:\n|$)"
 _DATELINE_LINE_RE = re.compile(DATELINE_LINE_PATTERN.replace("^(", "^(?P<d>", 1))
 _SPACE_RE = re.compile(r"\s+")
 
@@ -95,23 +88,6 @@ class Page:
     unsplit_tags: list[str] = field(default_factory=list)
 
 
-def _date_span(text: str) -> int:
-    """Length of the longest prefix of ``text`` made only of date tokens (digits,
-    weekday/month/Hijri words, ``هـ``, separators): glued footer words after the year are
-    left out."""
-    end = 0
-    for match in _TOKEN_RE.finditer(text):
-        tok = match.group()
-        folded = fold_raw(tok)
-        if tok.isspace() or tok in _DATE_PUNCT or not folded:
-            continue
-        if tok.isdigit() or folded in DATE_WORDS:
-            end = match.end()
-            continue
-        break
-    return end
-
-
 def _find_published(line: str) -> tuple[int, str] | None:
     """Position of a ``نشر <date>`` footer in ``line`` and its date text.
 
@@ -119,7 +95,7 @@ def _find_published(line: str) -> tuple[int, str] | None:
     prose such as "كما نشر في 24 أبريل 2014 تقرير..." continues after the date and is kept.
     """
     for match in _NASHR_RE.finditer(line):
-        end = match.end() + _date_span(line[match.end():])
+        end = match.end() + date_span(line[match.end():], _DATE_PUNCT)
         span = line[match.end():end].strip()
         rest = line[end:].lstrip(_AFTER_DATE)
         if era := _GLUED_ERA_RE.match(rest):  # "1445 هـتابعونا": the era mark, then footer

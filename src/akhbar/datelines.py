@@ -16,8 +16,8 @@ What counts as a dated dateline (each rule keeps prose out):
 
 * a place of 1-4 words without digits or sentence punctuation, then
 * a run made only of date tokens (digits, month and weekday names, ``هـ``/``م``,
-  ``الموافق``, separators: :func:`akhbar.aggregator`'s footer reader uses the same
-  vocabulary, :data:`akhbar.dates.DATE_WORDS`) holding a 4-digit year that parses
+  ``الموافق``, separators: :func:`akhbar.dates.date_span`, which the aggregator footer
+  reader uses too) holding a 4-digit year that parses
   (:func:`akhbar.dates.parse_date`: the Gregorian date when both are given, a Hijri-only one
   converted), then
 * an agency: in parentheses, or a known agency/outlet name (:func:`akhbar.authors.is_outlet`)
@@ -38,14 +38,20 @@ from datetime import datetime
 from functools import lru_cache
 
 from akhbar.authors import is_outlet
-from akhbar.dates import DATE_WORDS, parse_date
+from akhbar.dates import date_span, parse_date
 from akhbar.folding import fold_raw
+
+#: A dateline: a short place (no sentence end) then the agency in parentheses and a dash,
+#: ``دبي، الإمارات (CNN) --`` / ``بيروت (رويترز) -``. Plain syntax, valid for Python's ``re``
+#: and for polars' Rust regex alike (the stage applies it column-wise to other formats).
+DATELINE_PATTERN = r"^([^\n().!?؟]{0,80}\([^()\n]{1,30}\)\s*(?:--|[-–—:]))"
+#: A dateline that is a paragraph of its own, with no dash: the Arabic Gigaword / TREC
+#: ``<DATELINE>`` layout, ``الرياض 3-5 (الخليج للأنباء)``.
+DATELINE_LINE_PATTERN = r"^([^\n().!?؟]{0,80}\([^()\n]{1,30}\))[ \t]*(?:\n|$)"
 
 _MAX_LINE_CHARS = 200  # a dateline (+ the first sentence after a dash) is short
 _MAX_PLACE_WORDS = 4  # "المدينة المنورة", "إسلام آباد", "دار السلام"; a sentence is longer
 _MAX_AGENCY_WORDS = 3  # "واس", "أ ف ب", "د ب أ"
-_TOKEN_RE = re.compile(r"\s+|\d+|[^\W\d_]+|[^\w\s]")
-_DATE_PUNCT = frozenset("،,/-–—.()")
 _PLACE_RE = re.compile(r"^\s*(?P<place>[^\W\d_](?:[^\d\n.!?؟:()«»\"“”]*[^\W\d_])?)")
 _AGENCY_PAREN_RE = re.compile(r"^\s*[(\[](?P<a>[^()\[\]\n\d]{1,30})[)\]]\s*(?:--|[-–—:])?\s*")
 _AGENCY_PLAIN_RE = re.compile(r"^\s*(?P<a>[^\W\d_][^\n\d:()]*?)\s*(?:(?:--|[-–—:])\s*|$)")
@@ -60,20 +66,6 @@ class Dateline:
     text: str
     published: datetime
     rest: str
-
-
-def _date_end(text: str) -> int:
-    """Length of the longest prefix of ``text`` made only of date tokens."""
-    end = 0
-    for match in _TOKEN_RE.finditer(text):
-        tok = match.group()
-        if tok.isspace() or tok in _DATE_PUNCT:
-            continue
-        if tok.isdigit() or fold_raw(tok) in DATE_WORDS or fold_raw(tok) in ("هـ", "مـ"):
-            end = match.end()
-            continue
-        break
-    return end
 
 
 #: Words that may stand between the place and the date (not every date word: the time zone
@@ -105,7 +97,7 @@ def _first_line(line: str) -> tuple[str, datetime, str] | None:
     if not place or len(place.split()) > _MAX_PLACE_WORDS:
         return None
     start = m.end()
-    end = start + _date_end(line[start:])
+    end = start + date_span(line[start:])
     date_text = f"{lead} {line[start:end]}".strip()
     if not re.search(r"\d{4}", date_text.translate(_DIGITS)):
         return None

@@ -100,6 +100,31 @@ DATE_WORDS: frozenset[str] = frozenset(
                      "في", "يوم", "الموافق", "بتاريخ", "ه", "م", "ص", "صباحا", "مساء",
                      "الساعه", "بتوقيت", "توقيت", "am", "pm"]
     for w in phrase.split())
+#: Tokens of a written date: spaces, digit runs, letter runs, single punctuation marks.
+_TOKEN_RE = re.compile(r"\s+|\d+|[^\W\d_]+|[^\w\s]")
+#: What separates the parts of a written date (``،`` ``/`` ``-`` ``.`` parentheses).
+DATE_SEPARATORS = frozenset("،,/-–—.()")
+
+
+def date_span(text: str, separators: frozenset[str] = DATE_SEPARATORS) -> int:
+    """Length of the longest prefix of ``text`` made only of date tokens: digits, date words
+    (:data:`DATE_WORDS`: weekdays, months, Hijri months, ``هـ``, ``الموافق``, zones),
+    ``separators`` and marks that fold to nothing. Words glued after the year (a footer, an
+    agency) are left out. The footer reader also counts ``:`` (a time) as a separator; a
+    dateline cannot, as a colon ends it."""
+    end = 0
+    for match in _TOKEN_RE.finditer(text):
+        tok = match.group()
+        folded = fold_raw(tok)
+        if tok.isspace() or tok in separators or not folded:
+            continue
+        if tok.isdigit() or folded in DATE_WORDS:
+            end = match.end()
+            continue
+        break
+    return end
+
+
 _TIME_RE = re.compile(
     r"(?<!\d)(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?"
     rf"(?:\s*(?P<ampm>صباحا|مساء|ص|م|am|pm|a\.m\.|p\.m\.)(?!{_LETTER}))?"

@@ -39,9 +39,9 @@ from typing import Any
 import polars as pl
 
 from akhbar import io, titles
-from akhbar.aggregator import DATELINE_LINE_PATTERN, DATELINE_PATTERN, parse_page
+from akhbar.aggregator import parse_page
 from akhbar.authors import split_author
-from akhbar.datelines import split_dateline
+from akhbar.datelines import DATELINE_LINE_PATTERN, DATELINE_PATTERN, split_dateline
 from akhbar.dates import parse_date, parse_dates
 from akhbar.ids import article_id, record_id
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, polars_schema

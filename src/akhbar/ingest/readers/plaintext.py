@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from akhbar.aggregator import DATELINE_PATTERN
+from akhbar.datelines import DATELINE_PATTERN
 from akhbar.dates import DATE_WORDS, parse_date
 from akhbar.folding import fold_raw
 from akhbar.ingest.readers.base import Bad, Blob, Context, Good, too_large
