@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 _LETTER = re.compile(r"[^\W\d_]")
-#: Texts walked at once: bounds the (texts × bytes) state matrix to ~20 MB for 300-char
-#: Arabic prefixes (~600 bytes each, int32 states).
-CHUNK = 8192
+#: Texts walked at once: bounds the (texts × bytes) feature matrix to ~10 MB for 300-char
+#: Arabic prefixes (~600 bytes each, int32).
+CHUNK = 4096
 
 
 @lru_cache(maxsize=1)
@@ -41,68 +41,68 @@ def _identifier() -> Any:
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.visits: dict[bytes, dict[int, int] | None] = {}
+            self.visits: dict[bytes, Visits] = {}
+            # float16 → float32 is exact: the same values _sparse_score's matmul casts to
+            # on every call, converted once
+            self.ptc32 = np.asarray(self.nb_ptc, dtype=np.float32)
+            self.np_next = np.asarray(self.tk_nextmove, dtype=np.int32)
+            self.np_row = np.asarray(self.tk_row, dtype=np.int32) << 8
+            self.np_out = np.asarray(self.tk_output, dtype=np.int32)
 
         def _raw_score(self, text: bytes) -> Any:
-            # the body of LanguageIdentifier._raw_score, with the walk precomputed
+            # LanguageIdentifier._raw_score and _sparse_score, with the walk precomputed
             if text not in self.visits:
                 return super()._raw_score(text)
             found = self.visits[text]
-            if found:
-                return self._sparse_score(found, self.nb_ptc)
+            if found is not None:
+                idx, counts = found
+                return np.log1p(counts) @ self.ptc32[idx] + self.nb_pc
             return np.full(len(self.nb_classes), 0.0, dtype=np.float32)
 
-    ident = Walked.from_model_file(MODEL_FILE, norm_probs=True)
-    ident.np_next = np.asarray(ident.tk_nextmove, dtype=np.int64)
-    ident.np_row = np.asarray(ident.tk_row, dtype=np.int64) << 8
-    ident.np_out = np.asarray(ident.tk_output, dtype=np.int64)
-    return ident
+    return Walked.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def _walk(ident: Any, encoded: list[bytes]) -> dict[bytes, dict[int, int] | None]:
-    """Feature counts of each byte string, as py3langid's ``visit_counts`` finds them:
-    {feature: count} in order of first occurrence (the order fixes the float sum of the
-    score, so it is kept), or None when the walk emits no feature.
+#: A text's features as py3langid's ``visit_counts`` finds them: feature indexes (intp) in
+#: order of first occurrence and their counts (float32), or None when there are none.
+Visits = tuple[np.ndarray, np.ndarray] | None
 
-    All texts advance one byte position per step; texts are sorted by length so the ones
-    still walking are always a prefix of the state vector.
+
+def _walk(ident: Any, encoded: list[bytes]) -> dict[bytes, Visits]:
+    """:data:`Visits` of each byte string. The order of first occurrence is kept because
+    it fixes the order of the float sum of the score.
+
+    All texts advance one byte position per step (one numpy gather for all of them);
+    texts are sorted by length so the ones still walking are a prefix of the states.
     """
     if not encoded:
         return {}
     lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
     order = np.argsort(-lengths, kind="stable")
     lengths = lengths[order]
+    flat = np.frombuffer(b"".join(encoded[k] for k in order.tolist()), dtype=np.uint8)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     width = int(lengths[0])
-    matrix = np.zeros((len(encoded), width), dtype=np.uint8)
-    for i, k in enumerate(order.tolist()):
-        matrix[i, :lengths[i]] = np.frombuffer(encoded[k], dtype=np.uint8)
     # n_active[j]: texts longer than j (lengths are sorted descending)
-    n_active = np.searchsorted(-lengths, -np.arange(width), side="right")
-    state = np.zeros(len(encoded), dtype=np.int64)
-    feats = np.full((len(encoded), width), -1, dtype=np.int64)
+    n_active = np.searchsorted(-lengths, -np.arange(width), side="left")
+    state = np.zeros(len(encoded), dtype=np.int32)
+    feats = np.full((len(encoded), width), -1, dtype=np.int32)
     nxt, row, out = ident.np_next, ident.np_row, ident.np_out
     for j in range(width):
         n = int(n_active[j])
-        s = nxt[row[state[:n]] + matrix[:n, j]]
+        s = nxt[row[state[:n]] + flat[starts[:n] + j]]
         state[:n] = s
         feats[:n, j] = out[s]
-    # (text, position) of every emitted feature, in walk order
-    text_i, pos = np.nonzero(feats >= 0)
-    f = feats[text_i, pos]
-    n_feat = int(out.max()) + 1
-    key = text_i * n_feat + f
-    uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
-    # back into (text, first occurrence) order
-    by_first = np.lexsort((first, uniq // n_feat))
-    uniq, counts = uniq[by_first], counts[by_first]
-    owner = uniq // n_feat
-    cuts = np.searchsorted(owner, np.arange(len(encoded) + 1))
-    feat_l, count_l = (uniq % n_feat).tolist(), counts.tolist()
-    result: dict[bytes, dict[int, int] | None] = {}
+    result: dict[bytes, Visits] = {}
     for i, k in enumerate(order.tolist()):
-        lo, hi = int(cuts[i]), int(cuts[i + 1])
-        found = dict(zip(feat_l[lo:hi], count_l[lo:hi], strict=True))
-        result[encoded[k]] = found or None
+        f = feats[i, :lengths[i]]
+        f = f[f >= 0]
+        if not f.size:
+            result[encoded[k]] = None
+            continue
+        uniq, first, counts = np.unique(f, return_index=True, return_counts=True)
+        by_first = np.argsort(first)
+        result[encoded[k]] = (uniq[by_first].astype(np.intp),
+                              counts[by_first].astype(np.float32))
     return result
 
 
