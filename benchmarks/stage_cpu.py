@@ -1,8 +1,7 @@
 """CPU seconds (user + system, this process and its reaped children) per stage of a build.
 
 Usage: ``.venv/bin/python benchmarks/stage_cpu.py RAW... --work DIR``. Wall time on a
-shared machine says little; CPU seconds compare two code versions under any load. The
-language-id pool is shut down after the filter stage so that its workers' CPU is counted.
+shared machine says little; CPU seconds compare two code versions under any load.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import resource
 import shutil
 from pathlib import Path
 
-from akhbar import langid, params
+from akhbar import params
 from akhbar.pipeline import STAGES, Layout, run_stage
 
 
@@ -33,9 +32,6 @@ def main() -> None:
     for name in [s for s, _, _ in STAGES] + ["split"]:
         t0 = cpu()
         run_stage(name, layout, p, raw_paths=args.raw, dataset_dir=args.work / "dataset")
-        if name == "filter" and langid._POOL is not None:
-            langid._POOL.shutdown(wait=True)
-            langid._POOL = None
         out[name] = round(cpu() - t0, 2)
     out["total"] = round(sum(out.values()), 2)
     print(json.dumps(out))

@@ -107,13 +107,6 @@ def test_parallel_prefix_is_byte_identical(cluster, tmp_path: Path, sample_dir: 
     assert not (dist.root / "_shards").exists()
 
 
-def test_workers_run_language_id_without_a_nested_pool(cluster) -> None:
-    """Dask workers are daemonic: a filter shard must not try to start a process pool."""
-    from akhbar import langid
-
-    assert cluster.submit(langid._workers, pure=False).result() == 1
-
-
 def test_ingest_shards_keep_labels(tmp_path: Path) -> None:
     raw = tmp_path / "corpus"
     (raw / "sub").mkdir(parents=True)

@@ -83,8 +83,58 @@ def lines_frame(df: pl.DataFrame, text: str = "text", max_words: int | None = No
     )
 
 
+COUNTS_SCHEMA = {"source": pl.String, "h": pl.UInt64, "docs": pl.UInt32}
+BODIES_SCHEMA = {"source": pl.String, "body": pl.UInt64}
+
+
+def body_keys(df: pl.DataFrame, text: str = "text") -> pl.DataFrame:
+    """Map, step 1: (source, body, text) of the distinct non-empty bodies of one batch,
+    ``body`` being a 64-bit hash of the (normalized) text. An article is counted by its
+    body: exact duplicate bodies (one story crawled twice) count once."""
+    return (df.select(pl.col("source").fill_null("").cast(pl.String),
+                      pl.col(text).hash().alias("body"), pl.col(text))
+            .filter(pl.col(text).str.len_bytes() > 0)
+            .unique(["source", "body"], keep="first", maintain_order=True))
+
+
+def count_lines(bodies: pl.DataFrame, p: BoilerplateParams, text: str = "text"
+                ) -> pl.DataFrame:
+    """Map, step 2: (source, h, docs) of a set of distinct bodies (:func:`body_keys`, minus
+    bodies counted before): in how many of them each short line of a source occurs.
+    Partial counts of DISJOINT body sets add up (:func:`combine`), in any order."""
+    lines = lines_frame(bodies.select("source", text), text, p.max_line_words)
+    return (lines.filter((pl.col("words") >= 1) & (pl.col("words") <= p.max_line_words))
+            .unique(["__row", "h"])
+            .group_by("source", "h").agg(pl.len().cast(pl.UInt32).alias("docs")))
+
+
+def combine(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Combine: the sum of partial :func:`count_lines` counts (associative, commutative)."""
+    if not parts:
+        return pl.DataFrame(schema=COUNTS_SCHEMA)
+    return (pl.concat(parts).group_by("source", "h")
+            .agg(pl.col("docs").sum().cast(pl.UInt32)))
+
+
+def decide(counts: pl.DataFrame, articles: pl.DataFrame, p: BoilerplateParams
+           ) -> pl.DataFrame:
+    """Decide: the boilerplate lines, (source, h, docs, articles) sorted, from the combined
+    counts and the distinct articles per source (source, articles): a line is boilerplate
+    when ``docs >= min_docs`` and ``docs >= articles * min_fraction``."""
+    return (
+        counts.join(articles, on="source")
+        .filter((pl.col("docs") >= p.min_docs)
+                & (pl.col("docs") >= pl.col("articles") * p.min_fraction))
+        .select("source", "h", pl.col("docs").cast(pl.UInt32),
+                pl.col("articles").cast(pl.UInt32))
+        .sort("source", "h")
+    )
+
+
 class LineIndex:
-    """Pass 1: per source, the number of distinct articles each short line occurs in."""
+    """Pass 1, local driver of :func:`body_keys` → :func:`count_lines` → :func:`combine`
+    → :func:`decide`: it keeps the (source, body) keys already counted so that every
+    batch's counts cover a body set disjoint from the others'."""
 
     def __init__(self, params: BoilerplateParams) -> None:
         self.params = params
@@ -94,24 +144,14 @@ class LineIndex:
 
     def add(self, df: pl.DataFrame, text: str = "text") -> None:
         """Count the lines of one batch (``df`` has ``source`` and normalized ``text``)."""
-        bodies = df.select(
-            pl.col("source").fill_null("").cast(pl.String),
-            pl.col(text).hash().alias("body"),
-            pl.col(text),
-        ).filter(pl.col(text).str.len_bytes() > 0)
+        fresh = body_keys(df, text)
         seen = self._merged_bodies()
-        fresh = bodies.unique(["source", "body"], keep="first", maintain_order=True)
         if seen is not None:
             fresh = fresh.join(seen, on=["source", "body"], how="anti", maintain_order="left")
         if fresh.is_empty():
             return
         self._bodies.append(fresh.select("source", "body"))
-        lines = lines_frame(fresh.select("source", text), text, self.params.max_line_words)
-        counts = (
-            lines.filter((pl.col("words") >= 1) & (pl.col("words") <= self.params.max_line_words))
-            .unique(["__row", "h"])
-            .group_by("source", "h").agg(pl.len().alias("docs"))
-        )
+        counts = count_lines(fresh, self.params, text)
         self._counts.append(counts)
         self._pending += counts.height
         if self._pending > _COMPACT_ROWS:
@@ -126,8 +166,7 @@ class LineIndex:
 
     def _compact(self) -> None:
         if len(self._counts) > 1:
-            self._counts = [pl.concat(self._counts).group_by("source", "h")
-                            .agg(pl.col("docs").sum())]
+            self._counts = [combine(self._counts)]
         self._pending = 0
 
     def articles(self) -> pl.DataFrame:
@@ -141,17 +180,8 @@ class LineIndex:
         """The boilerplate lines: (source, h, docs, articles), sorted."""
         self._compact()
         if not self._counts:
-            return pl.DataFrame(schema={"source": pl.String, "h": pl.UInt64,
-                                        "docs": pl.UInt32, "articles": pl.UInt32})
-        p = self.params
-        return (
-            self._counts[0].join(self.articles(), on="source")
-            .filter((pl.col("docs") >= p.min_docs)
-                    & (pl.col("docs") >= pl.col("articles") * p.min_fraction))
-            .select("source", "h", pl.col("docs").cast(pl.UInt32),
-                    pl.col("articles").cast(pl.UInt32))
-            .sort("source", "h")
-        )
+            return pl.DataFrame(schema={**COUNTS_SCHEMA, "articles": pl.UInt32})
+        return decide(self._counts[0], self.articles(), self.params)
 
 
 def remove_lines(df: pl.DataFrame, table: pl.DataFrame, text: str = "text",

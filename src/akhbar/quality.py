@@ -103,8 +103,8 @@ def _top_bigram_frac(df: pl.DataFrame) -> pl.Series:
 def language(texts: pl.Series, prefix_chars: int = 300) -> pl.DataFrame:
     """``lang``/``lang_score`` of each text, on its first ``prefix_chars`` characters.
 
-    A per-row Python call is unavoidable (py3langid walks a byte automaton): the prefix
-    bounds its cost and :mod:`akhbar.langid` spreads it over all cores.
+    The prefix bounds the cost of py3langid's byte automaton, which :mod:`akhbar.langid`
+    walks for the whole batch at once (same answers as py3langid text by text).
     """
     prefixes = texts.fill_null("").str.slice(0, prefix_chars).to_list()
     result = langid.classify(prefixes)

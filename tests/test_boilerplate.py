@@ -1,0 +1,73 @@
+"""Per-source line statistics as map → combine → decide (what a distributed run does)."""
+
+from __future__ import annotations
+
+import random
+
+import polars as pl
+
+from akhbar.boilerplate import (
+    BoilerplateParams,
+    LineIndex,
+    body_keys,
+    combine,
+    count_lines,
+    decide,
+)
+
+FOOTER = "// انتهى //"
+SUBSCRIBE = "للاشتراك في خدمة الأخبار أرسل رسالة إلى 8899"
+SENTENCES = ["وصل الوفد إلى العاصمة صباح اليوم", "ارتفعت أسعار الخضار في السوق المركزي",
+             "افتتح المعرض أبوابه للزوار", "أعلن النادي عن مدربه الجديد",
+             "هطلت أمطار غزيرة على المنطقة الشرقية", "بدأ العام الدراسي في المدارس"]
+
+WORDS = ("أمس اليوم غدا شمال جنوب شرق غرب كبير صغير جديد قديم سريع بطيء عال منخفض أول "
+         "آخر مدينة قرية وزير مدير طالب معلم طبيب مهندس").split()
+
+
+def corpus(n: int, seed: int) -> pl.DataFrame:
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        src = rng.choice(["okaz", "spa", "alriyadh"])
+        lines = [" ".join([rng.choice(SENTENCES), *rng.sample(WORDS, 3)])
+                 for _ in range(rng.randint(1, 4))]
+        if src == "spa" and rng.random() < 0.8:
+            lines.append(FOOTER)
+        if src == "okaz" and rng.random() < 0.3:
+            lines.insert(0, SUBSCRIBE.replace("8899", str(rng.randint(10, 99))))
+        rows.append({"source": src, "text": "\n".join(lines)})
+    rows += rows[:5]  # exact duplicate bodies count once
+    return pl.DataFrame(rows)
+
+
+def local(df: pl.DataFrame, p: BoilerplateParams, batch: int) -> pl.DataFrame:
+    index = LineIndex(p)
+    for start in range(0, df.height, batch):
+        index.add(df.slice(start, batch))
+    return index.boilerplate()
+
+
+def test_map_combine_decide_on_disjoint_body_sets_equals_the_local_index() -> None:
+    p = BoilerplateParams(min_docs=5, min_fraction=0.05, max_line_words=20)
+    df = corpus(300, seed=3)
+    want = local(df, p, batch=64)
+    assert want.height >= 2  # the footer and the masked subscription line
+    assert set(want.get_column("source")) == {"okaz", "spa"}
+    # distributed: dedupe bodies globally, hash-partition them (disjoint), map in any order
+    bodies = body_keys(df)
+    parts = [count_lines(bodies.filter(pl.col("body") % 4 == k), p) for k in (2, 0, 3, 1)]
+    articles = bodies.group_by("source").agg(pl.len().alias("articles"))
+    got = decide(combine([combine(parts[:2]), combine(parts[2:])]), articles, p)
+    assert got.equals(want)
+    assert local(df, p, batch=1000).equals(want)  # batch size does not matter
+
+
+def test_decide_applies_both_thresholds() -> None:
+    p = BoilerplateParams(min_docs=3, min_fraction=0.5, max_line_words=20)
+    counts = pl.DataFrame({"source": ["a", "a", "b"], "h": [1, 2, 3], "docs": [3, 2, 3]},
+                          schema={"source": pl.String, "h": pl.UInt64, "docs": pl.UInt32})
+    articles = pl.DataFrame({"source": ["a", "b"], "articles": [6, 10]})
+    got = decide(counts, articles, p)
+    assert got.select("source", "h").rows() == [("a", 1)]  # b: 3 < 10 * 0.5; a/2: 2 < 3
+    assert combine([]).is_empty()
