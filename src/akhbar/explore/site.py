@@ -92,9 +92,9 @@ def thresholds(dataset_dir: Path, params_path: Path | None = None) -> dict[str, 
 
 
 def _name(dataset_dir: Path) -> str:
-    """The card's ``pretty_name``, else the folder's name. Not the folder's name first: a
-    build writes into a staging folder before renaming it, and the site must not depend on
-    where it was written (byte-identical builds)."""
+    """The card's ``pretty_name`` (empty when the card states none). Never the folder's
+    name: a build writes into a staging folder before renaming it, and the site must not
+    depend on where it was written (byte-identical builds)."""
     card = dataset_dir / "README.md"
     if card.exists():
         text = card.read_text(encoding="utf-8")
@@ -102,7 +102,7 @@ def _name(dataset_dir: Path) -> str:
             meta = yaml.safe_load(text[4:text.index("\n---\n", 4)]) or {}
             if meta.get("pretty_name"):
                 return str(meta["pretty_name"])
-    return dataset_dir.resolve().name
+    return ""
 
 
 def _rows(dataset_dir: Path) -> pl.DataFrame:
