@@ -208,6 +208,11 @@ def test_removed_near_duplicate_beside_its_kept_copy(page, built: Path, shots: P
     assert (marked > 0) == (squash(row["text"]) != squash(kept_text))
     assert row["raw_file"] in page.inner_text("main")
     page.screenshot(path=str(shots / "near-duplicate.png"), full_page=True)
+    # the README's picture (docs/explorer.png is a copy of this file)
+    page.set_viewport_size({"width": 1100, "height": 640})
+    page.evaluate("[...document.querySelectorAll('h2')]"
+                  ".find((h) => h.textContent.includes('Why removed')).scrollIntoView()")
+    page.screenshot(path=str(shots / "readme-explorer.png"))
 
 
 def test_quality_rejection_shows_signal_against_threshold(page, built: Path) -> None:
