@@ -221,9 +221,10 @@ def run(dataset_dir: Path, params: dict, validation: dict | None = None,
         citation_path: Path | None = None, raw_paths: Sequence[Path | str] | None = None
         ) -> Path:
     """Write ``dataset_dir/README.md``, ``plots/*``, ``version.json``, ``metrics.json``
-    and the explorer site ``explorer/`` the card links to (and ``CITATION.cff`` at ``citation_path`` when given). ``raw_paths``: the raw inputs
-    as the user gave them (the CLI's arguments); ``raw.paths`` of the parameters when None
-    (the DVC pipeline). Returns the card's path."""
+    and the explorer site ``explorer/`` the card links to (and ``CITATION.cff`` at
+    ``citation_path`` when given). ``raw_paths``: the raw inputs as the user gave them (the
+    CLI's arguments); ``raw.paths`` of the parameters when None (the DVC pipeline).
+    Returns the card's path."""
     from akhbar import card_body
 
     dataset_dir = Path(dataset_dir)
@@ -261,8 +262,8 @@ def front_matter(card_path: Path) -> dict[str, Any]:
 
 def export(dataset_dir: Path, dest: Path) -> Path:
     """Copy a carded dataset into ``dest`` as a Hub-ready folder: ``README.md``, ``data/``,
-    ``rejected/``, ``plots/``, ``explorer/`` and ``stats.json``. Publishing is then one call (needs a
-    token and network, so it is never done here)::
+    ``rejected/``, ``plots/``, ``explorer/`` and ``stats.json``. Publishing is then one call
+    (needs a token and network, so it is never done here)::
 
         huggingface_hub.upload_folder(folder_path=dest, repo_id="org/akhbar",
                                       repo_type="dataset")
