@@ -169,8 +169,11 @@
       do { b = POST[p++]; count += (b & 0x7F) * 2 ** shift; shift += 7; } while (b & 0x80);
       let row = 0;
       for (let i = 0; i < count; i++) {
-        let gap = 0; shift = 0;
-        do { b = POST[p++]; gap += (b & 0x7F) * 2 ** shift; shift += 7; } while (b & 0x80);
+        let gap = POST[p++];
+        if (gap & 0x80) { // a gap of several bytes (most are one byte: the fast path)
+          gap &= 0x7F; shift = 7;
+          do { b = POST[p++]; gap += (b & 0x7F) * 2 ** shift; shift += 7; } while (b & 0x80);
+        }
         row = i === 0 ? gap : row + gap;
         if (hits[row] === k) hits[row] = k + 1;
       }
