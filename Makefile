@@ -56,4 +56,4 @@ bench: env
 
 clean:
 	rm -rf data/ingested data/parsed data/cleaned data/filtered data/deduplicated \
-	       data/rejected data/stats dataset/data dataset/rejected reports
+	       data/rejected data/stats dataset/data dataset/rejected dataset/explorer reports

@@ -6,20 +6,26 @@ read the JSON payloads back and check them against the Parquet files of the buil
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import shutil
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 import yaml
 from typer.testing import CliRunner
 
+from akhbar import card as card_mod
 from akhbar import explore
 from akhbar import params as params_mod
+from akhbar import text as text_mod
 from akhbar.build import build
 from akhbar.cli import app
+from akhbar.explore import search as search_mod
 from akhbar.explore import site as site_mod
 from akhbar.schema import SPLITS
 
@@ -32,10 +38,20 @@ def payload(path: Path) -> object:
     return json.loads(m.group(1))
 
 
+#: sha256 of every file of the explorer the build itself wrote (its card stage).
+BUILT_SITE: dict[str, str] = {}
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
     out = tmp_path_factory.mktemp("explore") / "ds"
     build([sample_dir], out, params_mod.load(), validate=False, card=True)
+    BUILT_SITE.update(digest(out / "explorer"))
     return out
 
 
@@ -110,7 +126,9 @@ def test_site_is_self_contained(site: Path) -> None:
     assert '<html lang="ar" dir="rtl">' in html
     for src in re.findall(r'(?:src|href)="([^"#]+)"', html):
         assert (site / src).exists(), src
-    assert list((site / "plots").glob("*.png")), "the card's plots are copied"
+    plots = payload(site / "data" / "index.js")["meta"]["plots"]
+    assert plots and all((site / p).is_file() for p in plots), "the card's plots, linked"
+    assert not (site / "plots").exists(), "plots are linked where they are, not copied"
 
 
 def test_text_is_stored_once(built: Path, site: Path) -> None:
@@ -137,6 +155,72 @@ def test_text_is_stored_once(built: Path, site: Path) -> None:
 ])
 def test_matches(query: str, title: str, text: str, expected: bool) -> None:
     assert explore.matches(query, title, text) is expected
+
+
+def _index_search(index: dict[str, list[int]], query: str) -> set[int]:
+    """The page's rule on the decoded index: rows holding, for every folded query word,
+    some indexed word that contains it."""
+    found: set[int] | None = None
+    for w in text_mod.fold(query).split():
+        rows = {r for word, rs in index.items() if w in word for r in rs}
+        found = rows if found is None else found & rows
+    return found or set()
+
+
+def test_search_index_answers_like_matches(built: Path, site: Path) -> None:
+    rows = _rows(built)
+    index = search_mod.read(site / "data")
+    assert payload(site / "data" / "index.js")["meta"]["search"]["words"] == len(index)
+    assert list(index) == sorted(index) and all(" " not in w and w for w in index)
+    assert all(rs == sorted(set(rs)) for rs in index.values())
+    titles, texts = rows.get_column("title").to_list(), rows.get_column("text").to_list()
+    words = sorted({w for t in texts[:40] for w in (t or "").split() if len(w) >= 6})
+    hamza = next(w for w in words if w[0] in "أإ")
+    queries = [words[0], words[len(words) // 2][1:4],  # a whole word, an inner substring
+               "ا" + hamza[1:],  # without its hamza: found through the fold
+               f"{words[1]} {words[-1]}", "كلمةلاتوجدأبدا", "«" + words[2] + "»"]
+    for q in queries:
+        expected = {i for i, (t, x) in enumerate(zip(titles, texts, strict=True))
+                    if explore.matches(q, t, x)}
+        assert _index_search(index, q) == expected, q
+    assert any(_index_search(index, q) for q in queries)
+
+
+def test_search_index_encoding_round_trips() -> None:
+    df = pl.DataFrame({"title": ["أخبار اليوم", None, "رياضة"],
+                       "text": ["قال الوزير قال", "", "فاز الفريق " * 3]})
+    payload_ = search_mod.encode(search_mod.postings(df))
+    decoded = search_mod.decode(payload_)
+    assert decoded["قال"] == [0] and decoded["الفريق"] == [2] and decoded["اخبار"] == [0]
+    big = pl.DataFrame({"title": [None] * 300, "text": ["سطر"] * 299 + ["نادر"]})
+    assert search_mod.decode(search_mod.encode(search_mod.postings(big)))["نادر"] == [299]
+    assert search_mod.decode(search_mod.encode(search_mod.postings(big.clear()))) == {}
+    assert search_mod.varints(np.array([0, 127, 128, 300, 2**35])) == bytes(
+        [0, 127, 0x80, 1, 0xAC, 2, 0x80, 0x80, 0x80, 0x80, 0x80, 1])
+
+
+def test_build_publishes_the_explorer_next_to_the_card(built: Path, tmp_path: Path) -> None:
+    """The build's card stage wrote explorer/; the card links to it; the Hub loader still
+    sees only the Parquet splits; the site does not depend on where it was written."""
+    assert BUILT_SITE["index.html"] and "data/search.js" in BUILT_SITE
+    card_text = (built / "README.md").read_text(encoding="utf-8")
+    assert "(explorer/index.html)" in card_text
+    from datasets import load_dataset
+
+    dd = load_dataset(str(built), cache_dir=str(tmp_path / "hf"))
+    assert list(dd) == list(SPLITS)
+    for split in SPLITS:
+        n = pl.read_parquet(built / "data" / f"{split}-*.parquet").height
+        assert dd[split].num_rows == n
+    rejected = load_dataset(str(built), "rejected", cache_dir=str(tmp_path / "hf"))
+    assert rejected["rejected"].num_rows == pl.read_parquet(built / "rejected").height
+    # byte-deterministic: regenerated elsewhere, under another folder name, same bytes
+    copy = tmp_path / "elsewhere" / "other-name"
+    shutil.copytree(built, copy, ignore=shutil.ignore_patterns("explorer"))
+    explore.generate(copy)
+    assert digest(copy / "explorer") == BUILT_SITE
+    exported = card_mod.export(built, tmp_path / "export")
+    assert (exported / "explorer" / "index.html").is_file()
 
 
 def test_compare_adds_a_changes_page(built: Path, tmp_path: Path) -> None:

@@ -149,16 +149,18 @@ def test_search_counts_what_the_data_says(page, built: Path, shots: Path) -> Non
     page.fill("input[name=q]", query)
     page.wait_for_function(
         "(q) => document.getElementById('status').textContent.includes('results')"
-        " && AKHBAR.keys && document.querySelector('input[name=q]').value === q", arg=query)
+        " && AKHBAR.searchReady && document.querySelector('input[name=q]').value === q",
+        arg=query)
     page.wait_for_timeout(300)  # the debounced search of the last keystroke
     count = int(page.inner_text("#count").replace(",", ""))
     assert count == expected
     # the same query through the page's search function, timed in the page
     ms = page.evaluate("(q) => { AKHBAR.search(q, {split: 'kept'});"
                        " return AKHBAR.timings.searchMs; }", query)
-    load = page.evaluate("AKHBAR.timings.loadAllMs")
-    print(f"\nsearch {query!r}: {count} results; search {ms:.2f} ms, texts loaded+folded in "
+    load = page.evaluate("AKHBAR.timings.loadSearchMs")
+    print(f"\nsearch {query!r}: {count} results; search {ms:.2f} ms, search index loaded in "
           f"{load:.0f} ms")
+    assert not [u for u in page.requests if "/data/text-" in u], "search reads no text shard"
     page.screenshot(path=str(shots / "search.png"))
     # a filter narrows the same search: only the test split
     page.select_option("select[name=split]", "test")
@@ -205,6 +207,11 @@ def test_removed_near_duplicate_beside_its_kept_copy(page, built: Path, shots: P
     assert (marked > 0) == (squash(row["text"]) != squash(kept_text))
     assert row["raw_file"] in page.inner_text("main")
     page.screenshot(path=str(shots / "near-duplicate.png"), full_page=True)
+    # the README's picture (docs/explorer.png is a copy of this file)
+    page.set_viewport_size({"width": 1100, "height": 640})
+    page.evaluate("[...document.querySelectorAll('h2')]"
+                  ".find((h) => h.textContent.includes('Why removed')).scrollIntoView()")
+    page.screenshot(path=str(shots / "readme-explorer.png"))
 
 
 def test_quality_rejection_shows_signal_against_threshold(page, built: Path) -> None:
@@ -234,3 +241,89 @@ def test_signals_and_changes_pages(page, built: Path, shots: Path) -> None:
     assert added.count() == ADDED
     assert added.all_inner_texts() == [t or "(بلا عنوان · no title)" for t in first]
     page.screenshot(path=str(shots / "changes.png"))
+
+
+# --------------------------------------------------------------------------- SaudiNewsNet
+
+SNN_RAW = ROOT.parent / "shared" / "corpora" / "saudinewsnet"
+#: Queries of several shapes: a word, two words, a folded spelling (no hamza, ه for ة),
+#: frequent ones and a single letter (the worst case: almost every word contains it).
+SNN_QUERIES = ["الرياض", "وزير الصحة", "مستشفى", "اسلام", "السعوديه", "كره القدم", "قال",
+               "ا"]
+
+
+@pytest.fixture(scope="module")
+def snn(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SaudiNewsNet build and its explorer: ``$AKHBAR_SNN_BUILD`` (a built folder, copied
+    and its explorer regenerated) or built here (about two CPU-minutes)."""
+    out = tmp_path_factory.mktemp("snn") / "ds"
+    given = os.environ.get("AKHBAR_SNN_BUILD")
+    if given:
+        shutil.copytree(given, out, ignore=shutil.ignore_patterns("explorer", "reports"))
+        explore.generate(out)
+    elif SNN_RAW.is_dir():
+        build([SNN_RAW], out, params_mod.load(), validate=False, card=True)
+    else:
+        pytest.skip(f"{SNN_RAW} is absent (the shared corpora are optional)")
+    return out
+
+
+def _count(kept: pl.DataFrame, query: str) -> int:
+    """explore.matches over every kept article, vectorized (the same fold, in polars)."""
+    key = (text_mod.fold_expr(pl.col("title").fill_null("")) + " | "
+           + text_mod.fold_expr(pl.col("text").fill_null("")))
+    words = text_mod.fold(query).split()
+    return kept.filter(pl.all_horizontal([key.str.contains(w, literal=True)
+                                          for w in words])).height
+
+
+@pytest.mark.slow
+def test_saudinewsnet_size_paint_and_search(browser, snn: Path, shots: Path) -> None:
+    kept = _kept(snn)
+    text_bytes = int(kept.get_column("text").str.len_bytes().sum())
+    site_bytes = sum(p.stat().st_size for p in (snn / "explorer").rglob("*") if p.is_file())
+    ratio = site_bytes / text_bytes
+    print(f"\nSaudiNewsNet: {kept.height:,} kept articles, kept text {text_bytes / 1e6:.1f} MB,"
+          f" explorer {site_bytes / 1e6:.1f} MB: {ratio:.2f}× the kept text")
+    assert ratio <= 1.5
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ar")
+    pg = ctx.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("request", lambda r: requests.append(r.url))
+    base = (snn / "explorer" / "index.html").as_uri()
+    pg.goto(base)
+    pg.wait_for_function("AKHBAR.timings.firstPaintMs > 0", timeout=60_000)
+    paint = pg.evaluate("AKHBAR.timings.firstPaintMs")
+    pg.screenshot(path=str(shots / "saudinewsnet-overview.png"))
+    pg.goto(base + "#articles")
+    pg.wait_for_selector("input[name=q]")
+    first = SNN_QUERIES[0]
+    t0 = pg.evaluate("performance.now()")
+    pg.fill("input[name=q]", first)
+    pg.wait_for_function("(q) => AKHBAR.searchReady && document.querySelector('#count')"
+                         " && document.querySelector('input[name=q]').value === q",
+                         arg=first, timeout=60_000)
+    first_ms = pg.evaluate("performance.now()") - t0
+    load = pg.evaluate("AKHBAR.timings.loadSearchMs")
+    pg.wait_for_timeout(300)  # the debounced search of the last keystroke
+    assert int(pg.inner_text("#count").replace(",", "")) == _count(kept, first)
+    pg.screenshot(path=str(shots / "saudinewsnet-search.png"))
+    times, counts = [], {}
+    for q in SNN_QUERIES * 3:
+        n, ms = pg.evaluate("(q) => [AKHBAR.search(q, {split: 'kept'}).length,"
+                            " AKHBAR.timings.searchMs]", q)
+        times.append(ms)
+        counts[q] = n
+    for q in SNN_QUERIES[1:3]:
+        assert counts[q] == _count(kept, q), q
+    times.sort()
+    print(f"overview painted in {paint:.0f} ms; first search {first_ms:.0f} ms from the first "
+          f"keystroke (search index loaded in {load:.0f} ms); {len(times)} searches: median "
+          f"{times[len(times) // 2]:.1f} ms, max {times[-1]:.1f} ms")
+    assert not [u for u in requests if "/data/text-" in u], "search reads no text shard"
+    assert errors == [], errors
+    assert [u for u in requests if not u.startswith("file://")] == []
+    ctx.close()

@@ -14,12 +14,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import polars as pl
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 import akhbar
-from akhbar import card, release, versions
+from akhbar import card, diff, release, versions
+from akhbar.cli import app
 from test_card import IDS, article, build_dataset
 
 DVC = str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "dvc")
@@ -112,42 +113,100 @@ def _entry(changelog: str, tag: str) -> str:
     return m.group(0)
 
 
-def _rows(entry: str, section: str) -> dict[str, list[str]]:
-    part = entry.split(f"### {section}", 1)[1].split("###", 1)[0]
+def _rows(entry: str, label: str) -> dict[str, list[str]]:
+    """The Markdown table under ``label`` (e.g. "Per split:"), keyed by its first column."""
+    part = entry.split(f"\n{label}\n", 1)[1].lstrip("\n").split("\n\n", 1)[0]
     rows = [ln.strip("|").split("|") for ln in part.splitlines() if ln.startswith("| ")]
     return {r[0].strip(): [c.strip() for c in r[1:]] for r in rows[1:]}
 
 
-def _expected(before: dict[str, list[str]], after: dict[str, list[str]], key: str
-              ) -> dict[str, list[str]]:
-    """Recompute the changelog table from the fixture ids (split or source keyed)."""
-    def pairs(ids: dict[str, list[str]]) -> set[tuple[str, str]]:
-        return {(s if key == "split" else article(k, int(k.split("-")[1]), s)["source"], k)
-                for s, ks in ids.items() for k in ks}
-    b, a = pairs(before), pairs(after)
+def _expected_splits(before: dict[str, list[str]], after: dict[str, list[str]]
+                     ) -> dict[str, list[str]]:
+    """The per-split table recomputed from the fixture ids: before, after, added, removed,
+    moved in, moved out, changed (the fixture never edits a text)."""
+    where_b = {k: s for s, ks in before.items() for k in ks}
+    where_a = {k: s for s, ks in after.items() for k in ks}
     out = {}
-    for name in sorted({g for g, _ in a | b}):
-        nb, na = {k for g, k in b if g == name}, {k for g, k in a if g == name}
-        out[name] = [f"{len(nb):,}", f"{len(na):,}", f"+{len(na - nb):,}",
-                     f"-{len(nb - na):,}"]
+    for s in ("train", "validation", "test"):
+        nb, na = set(before.get(s, [])), set(after.get(s, []))
+        out[s] = [str(len(nb)), str(len(na)), str(len(na - where_b.keys())),
+                  str(len(nb - where_a.keys())),
+                  str(sum(where_b.get(k, s) != s for k in na)),
+                  str(sum(where_a.get(k, s) != s for k in nb)), "0"]
     return out
 
 
+def _expected_sources(before: dict[str, list[str]], after: dict[str, list[str]]
+                      ) -> dict[str, list[str]]:
+    """The per-source table: added, removed, moved, changed."""
+    where_b = {k: s for s, ks in before.items() for k in ks}
+    where_a = {k: s for s, ks in after.items() for k in ks}
+    counts: dict[str, list[int]] = {}
+    for k in where_b.keys() | where_a.keys():
+        split = where_a.get(k) or where_b[k]
+        src = article(k, int(k.split("-")[1]), split)["source"]
+        row = counts.setdefault(src, [0, 0, 0, 0])
+        if k not in where_b:
+            row[0] += 1
+        elif k not in where_a:
+            row[1] += 1
+        elif where_a[k] != where_b[k]:
+            row[2] += 1
+    return {s: [str(n) for n in c] for s, c in sorted(counts.items()) if any(c)}
+
+
 @pytest.mark.slow
-def test_changelog_counts_against_previous_release(project) -> None:
+def test_changelog_from_akhbar_diff_against_previous_release(project) -> None:
     text = (project["repo"] / "CHANGELOG.md").read_text(encoding="utf-8")
     assert text.index("\n## Unreleased\n") < text.index("## v0.2.0") < text.index("## v0.1.0")
     assert "\n\n\n" not in text
     first = _entry(text, "v0.1.0")
     assert "First release: 14 articles." in first
-    assert _rows(first, "Per split") == _expected({}, IDS, "split")
+    assert "+14 added, -0 removed, 0 moved between splits, 0 with changed text" in first
+    assert _rows(first, "Per split:") == _expected_splits({}, IDS)
     second = _entry(text, "v0.2.0")
-    assert "## v0.2.0 — 2026-02-20" in second
-    assert "Articles: 14 → 14 (+3 added, -3 removed) compared with v0.1.0." in second
-    assert _rows(second, "Per split") == _expected(IDS, IDS_V2, "split")
-    assert _rows(second, "Per source") == _expected(IDS, IDS_V2, "source")
-    # the article that moved from validation to test is in both split rows, not the totals
-    assert _rows(second, "Per split")["validation"][3] == "-1"
+    assert "## v0.2.0 — 2026-02-20" in second and "Changes since v0.1.0:" in second
+    assert ("Articles: 14 → 14: +3 added, -3 removed, 1 moved between splits, "
+            "0 with changed text.") in second
+    assert _rows(second, "Per split:") == _expected_splits(IDS, IDS_V2)
+    assert _rows(second, "Per source:") == _expected_sources(IDS, IDS_V2)
+    # the article that moved from validation to test is moved, neither added nor removed
+    assert _rows(second, "Per split:")["validation"][3:6] == ["0", "0", "1"]
+    # v0.2.0 removes no rejected row and adds none: no per-reason table
+    assert "Rejected records per reason" not in second
+
+
+@pytest.mark.slow
+def test_diff_of_release_tags(project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                              ) -> None:
+    """``akhbar diff v0.1.0 v0.2.0``: both folders fetched through DVC at their tags."""
+    monkeypatch.setenv("AKHBAR_CACHE", str(tmp_path / "cache"))
+    repo = project["repo"]
+    out = tmp_path / "d.json"
+    result = CliRunner().invoke(app, ["diff", "v0.1.0", "0.2.0", "--repo", str(repo),
+                                      "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    r = json.loads(out.read_text(encoding="utf-8"))
+    assert "/versions/v0.1.0-" in r["a"] and "/versions/v0.2.0-" in r["b"]
+    t = r["totals"]
+    assert (t["a"], t["b"], t["added"], t["removed"], t["moved"], t["changed"]) == (
+        14, 14, 3, 3, 1, 0)
+    assert sorted(x["id"] for x in r["added"]) == ["ute-43", "utr-40", "utr-41"]
+    assert sorted(x["id"] for x in r["removed"]) == ["ute-32", "utr-1", "utr-5"]
+    assert {x["reason"] for x in r["removed"]} == {"absent"}
+    assert r["moved"] == [{"id": "uva-21", "from": "validation", "to": "test",
+                           "source": article("va-21", 21, "test")["source"],
+                           "category": article("va-21", 21, "test")["category"],
+                           "title": article("va-21", 21, "test")["title"]}]
+    # a tag against a folder is the same diff; the printed section is the changelog's
+    mixed = CliRunner().invoke(app, ["diff", "v0.1.0", str(repo / "dataset"), "--repo",
+                                     str(repo)])
+    assert mixed.exit_code == 0, mixed.output
+    assert "+3 added, -3 removed, 1 moved between splits" in mixed.output
+    assert _rows(_entry((repo / "CHANGELOG.md").read_text(encoding="utf-8"), "v0.2.0"),
+                 "Per split:") == _rows("\n" + mixed.output, "Per split:")
+    bad = CliRunner().invoke(app, ["diff", "v9.9.9", "v0.1.0", "--repo", str(repo)])
+    assert bad.exit_code == 1 and "Traceback" not in bad.output
 
 
 @pytest.mark.slow
@@ -250,29 +309,29 @@ def test_set_card_keys_keeps_everything_else(tmp_path: Path) -> None:
         "card": {"version": "1.0.0", "fingerprint": "sha256:ab"}}
 
 
-def test_diff_and_unreleased_notes(tmp_path: Path) -> None:
-    before = pl.DataFrame({"id": ["a", "b", "c"], "source": ["s1", "s1", "s2"],
-                           "split": ["train", "test", "train"]})
-    after = pl.DataFrame({"id": ["a", "b", "d"], "source": ["s1", "s1", "s3"],
-                          "split": ["train", "train", "validation"]})
-    d = release.diff(before, after)
-    assert (d["added"], d["removed"]) == (1, 1)
-    splits = {r["split"]: r for r in d["splits"]}
-    assert list(splits) == ["train", "validation", "test"]
-    assert (splits["train"]["added"], splits["train"]["removed"]) == (1, 1)  # b moved, c gone
-    assert (splits["test"]["before"], splits["test"]["after"]) == (1, 0)
-    sources = {r["source"]: r for r in d["sources"]}
-    assert sources["s1"]["added"] == 0 and sources["s3"]["added"] == 1
+def test_changelog_entry_and_unreleased_notes(tmp_path: Path) -> None:
+    build_dataset(tmp_path / "a", {"train": ["tr-1", "tr-2"], "test": ["te-3"]})
+    build_dataset(tmp_path / "b", {"train": ["tr-1"], "test": ["te-3", "tr-2", "te-4"]})
+    report = diff.compare(tmp_path / "a", tmp_path / "b")
     log = tmp_path / "CHANGELOG.md"
     log.write_text(release.CHANGELOG_HEADER + "- Fixed the dateline parser.\n",
                    encoding="utf-8")
     release.add_changelog_entry(log, lambda notes: release.changelog_entry(
-        "v1.0.0", "2026-06-01", "v0.9.0", d, notes))
+        "v1.0.0", "2026-06-01", "v0.9.0", report, notes, "sha256:ab"))
     text = log.read_text(encoding="utf-8")
     unreleased = text.split("\n## Unreleased\n", 1)[1].split("## v1.0.0", 1)[0]
     assert unreleased.strip() == ""
-    assert "### Notes\n\n- Fixed the dateline parser." in _entry(text, "v1.0.0")
+    entry = _entry(text, "v1.0.0")
+    assert "Content fingerprint: `sha256:ab`" in entry and "Changes since v0.9.0:" in entry
+    assert "Articles: 3 → 4: +1 added, -0 removed, 1 moved between splits" in entry
+    assert _rows(entry, "Per split:") == _expected_splits(
+        {"train": ["tr-1", "tr-2"], "test": ["te-3"]},
+        {"train": ["tr-1"], "test": ["te-3", "tr-2", "te-4"]})
+    assert "### Notes\n\n- Fixed the dateline parser." in entry
     assert "\n\n\n" not in text and text.endswith("parser.\n")
+    first = release.changelog_entry("v0.1.0", "2026-01-01", None, diff.compare(
+        tmp_path / "nothing", tmp_path / "a"))
+    assert "First release: 3 articles." in first and "+3 added" in first
 
 
 def test_version_tag_parsing() -> None:

@@ -18,7 +18,7 @@ configs (``default``: train/validation/test; ``rejected``: one split named ``rej
 with features derived from the files' Arrow schema by ``datasets.Features``.
 
 Determinism: no build timestamp anywhere; identical inputs give byte-identical
-``README.md``, ``version.json``, ``metrics.json`` and plots.
+``README.md``, ``version.json``, ``metrics.json``, plots and ``explorer/``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ METRICS = "metrics.json"
 
 README = "README.md"
 PLOTS_DIR = "plots"
+#: The offline explorer site (:mod:`akhbar.explore`), published next to the card.
+EXPLORER_DIR = "explorer"
 
 #: Pipeline order of the stages reported in stats.json (the card lists them so).
 PIPELINE = ("ingest", "parse", "clean", "filter", "dedup", "split")
@@ -206,10 +208,11 @@ def render(data: DatasetCardData, ctx: Mapping[str, Any], template: str) -> Data
 def run(dataset_dir: Path, params: dict, validation: dict | None = None,
         citation_path: Path | None = None, raw_paths: Sequence[Path | str] | None = None
         ) -> Path:
-    """Write ``dataset_dir/README.md``, ``plots/*``, ``version.json`` and ``metrics.json``
-    (and ``CITATION.cff`` at ``citation_path`` when given). ``raw_paths``: the raw inputs
-    as the user gave them (the CLI's arguments); ``raw.paths`` of the parameters when None
-    (the DVC pipeline). Returns the card's path."""
+    """Write ``dataset_dir/README.md``, ``plots/*``, ``version.json``, ``metrics.json``
+    and the explorer site ``explorer/`` the card links to (and ``CITATION.cff`` at
+    ``citation_path`` when given). ``raw_paths``: the raw inputs as the user gave them (the
+    CLI's arguments); ``raw.paths`` of the parameters when None (the DVC pipeline).
+    Returns the card's path."""
     from akhbar import card_body
 
     dataset_dir = Path(dataset_dir)
@@ -228,6 +231,9 @@ def run(dataset_dir: Path, params: dict, validation: dict | None = None,
         encoding="utf-8")
     out = dataset_dir / README
     render(data, ctx, _template(params)).save(out)
+    from akhbar import explore  # after the card: the site reads its thresholds back
+
+    explore.generate(dataset_dir)
     if citation_path is not None:
         write_citation(citation_path, params, version)
     return out
@@ -244,8 +250,8 @@ def front_matter(card_path: Path) -> dict[str, Any]:
 
 def export(dataset_dir: Path, dest: Path) -> Path:
     """Copy a carded dataset into ``dest`` as a Hub-ready folder: ``README.md``, ``data/``,
-    ``rejected/``, ``plots/`` and ``stats.json``. Publishing is then one call (needs a
-    token and network, so it is never done here)::
+    ``rejected/``, ``plots/``, ``explorer/`` and ``stats.json``. Publishing is then one call
+    (needs a token and network, so it is never done here)::
 
         huggingface_hub.upload_folder(folder_path=dest, repo_id="org/akhbar",
                                       repo_type="dataset")
@@ -257,7 +263,7 @@ def export(dataset_dir: Path, dest: Path) -> Path:
     if not (dataset_dir / README).exists():
         raise FileNotFoundError(f"{dataset_dir / README} missing: run akhbar.card.run first")
     dest.mkdir(parents=True, exist_ok=True)
-    for folder in ("data", "rejected", PLOTS_DIR):
+    for folder in ("data", "rejected", PLOTS_DIR, EXPLORER_DIR):
         target = dest / folder
         if target.exists():
             shutil.rmtree(target)

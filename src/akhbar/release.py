@@ -16,9 +16,11 @@ matches its metadata, and ``reports/validation.json`` says ``success``. It then:
    targeted line edit, so comments and the other keys stay as they are);
 2. regenerates ``CITATION.cff`` and the dataset card (``dvc repro`` when the project has
    a ``dvc.yaml``, else ``akhbar.card.run`` + ``dvc add``);
-3. prepends a ``CHANGELOG.md`` entry with the articles added and removed per split and
-   per source, comparing the article ids at the previous release tag (read through
-   ``dvc.api.DVCFileSystem``) with the current ones;
+3. prepends a ``CHANGELOG.md`` entry written by :mod:`akhbar.diff` (articles added,
+   removed, moved between splits and changed, per split, source, category and reason),
+   comparing the dataset folder at the previous release tag (fetched through
+   :func:`akhbar.versions.fetch`) with the current one, or "First release" when there
+   is no previous tag;
 4. commits and tags ``vX.Y.Z``.
 
 Errors are :class:`akhbar.errors.AkhbarError` subclasses, shown as one line: ``ReleaseRefused``
@@ -43,18 +45,16 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-import pyarrow.parquet as pq
 import yaml
 
-from akhbar import card, shards, versions
+from akhbar import card, diff, versions
 from akhbar import params as params_mod
 from akhbar.errors import AkhbarError, UsageError
-from akhbar.schema import SPLITS
 
 #: The project's card file (its ``card:`` section), merged over params.yaml by the DVC
 #: card stage; the only file a release edits besides CHANGELOG.md and CITATION.cff.
@@ -63,9 +63,9 @@ CARD_FILE = "card.yaml"
 CHANGELOG_HEADER = """# Changelog
 
 All notable changes to the Akhbar dataset. Release entries are written by
-`akhbar.release`: their counts compare the article ids of the release with those of the
-previous release, per split and per source. Notes written under `## Unreleased` are moved
-into the next release's entry.
+`akhbar.release` from `akhbar diff` against the previous release: articles added, removed,
+moved between splits and changed, per split, source, category and reason. Notes written
+under `## Unreleased` are moved into the next release's entry.
 
 ## Unreleased
 
@@ -159,108 +159,34 @@ def set_card_keys(path: Path, values: dict[str, str]) -> None:
             raise ReleaseError(f"{path}: card.{key} did not take the value {value!r}")
 
 
-# --------------------------------------------------------------------------- ids and diff
-
-
-_ID_COLUMNS = ["id", "source"]
-
-
-def _frame(tables: list[tuple[str, Any]]) -> pl.DataFrame:
-    frames = [pl.from_arrow(t).with_columns(pl.lit(split).alias("split"))
-              for split, t in tables]
-    schema = {"id": pl.String, "source": pl.String, "split": pl.String}
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    return (pl.concat(frames, how="vertical_relaxed")  # type: ignore[arg-type]
-            .with_columns(pl.col("source").fill_null("(unknown)"))
-            .select(list(schema)).cast(schema))  # type: ignore[arg-type]
-
-
-def current_ids(dataset_dir: Path) -> pl.DataFrame:
-    """``id, source, split`` of the dataset folder in the working tree."""
-    return _frame([(split, pq.read_table(f, columns=_ID_COLUMNS))
-                   for split, files in shards.splits_files(dataset_dir).items() for f in files])
-
-
-def ids_at(repo: Path, rev: str, dataset: str = "dataset") -> pl.DataFrame:
-    """``id, source, split`` of the dataset folder at git revision ``rev`` (through DVC,
-    so only the two needed columns of each shard are read)."""
-    from dvc.api import DVCFileSystem
-
-    fs = DVCFileSystem(str(repo), rev=rev)
-    try:
-        tables = []
-        for path in sorted(fs.find(f"{dataset}/data")):
-            split = Path(path).name.split("-", 1)[0]
-            if path.endswith(".parquet") and split in SPLITS:
-                with fs.open(path, "rb") as fh:
-                    tables.append((split, pq.read_table(fh, columns=_ID_COLUMNS)))
-    finally:
-        fs.close()
-    return _frame(tables)
-
-
-def _counts(before: pl.DataFrame, after: pl.DataFrame, key: str) -> pl.DataFrame:
-    b = before.select(key, "id").unique()
-    a = after.select(key, "id").unique()
-    parts = [
-        b.group_by(key).len(name="before"),
-        a.group_by(key).len(name="after"),
-        a.join(b, on=[key, "id"], how="anti").group_by(key).len(name="added"),
-        b.join(a, on=[key, "id"], how="anti").group_by(key).len(name="removed"),
-    ]
-    out = pl.concat([b.select(key), a.select(key)]).unique()
-    for part in parts:
-        out = out.join(part, on=key, how="left")
-    out = out.with_columns(pl.exclude(key).fill_null(0).cast(pl.Int64))
-    if key == "split":
-        order = {s: i for i, s in enumerate(SPLITS)}
-        return out.sort(pl.col("split").replace_strict(order, default=len(SPLITS)), "split")
-    return out.sort(key)
-
-
-def diff(before: pl.DataFrame, after: pl.DataFrame) -> dict[str, Any]:
-    """Articles added and removed, overall, per split and per source.
-
-    An article is identified by its stable id; one that moved between splits counts as
-    removed from one split and added to the other, but not in the totals.
-    """
-    b_ids, a_ids = set(before.get_column("id")), set(after.get_column("id"))
-    return {
-        "before": len(b_ids), "after": len(a_ids),
-        "added": len(a_ids - b_ids), "removed": len(b_ids - a_ids),
-        "splits": _counts(before, after, "split").to_dicts(),
-        "sources": _counts(before, after, "source").to_dicts(),
-    }
-
-
 # --------------------------------------------------------------------------- changelog
 
 
-def _table(rows: list[dict[str, Any]], key: str, prev: str, new: str) -> list[str]:
-    out = [f"| {key} | {prev} | {new} | added | removed |", "|---|---:|---:|---:|---:|"]
-    out += [f"| {r[key]} | {r['before']:,} | {r['after']:,} | +{r['added']:,} | "
-            f"-{r['removed']:,} |" for r in rows]
-    return out
+def changes_since(repo: Path, prev: str | None, dataset: str = "dataset") -> dict[str, Any]:
+    """The :func:`akhbar.diff.compare` report of the dataset folder at tag ``prev`` (read
+    through DVC into a throw-away folder) against the working tree's; against an empty
+    folder for a first release (``prev`` None), so every article counts as added."""
+    with tempfile.TemporaryDirectory(prefix="akhbar-release-") as tmp:
+        before = (versions.fetch(prev, repo, dataset, cache_dir=Path(tmp)) if prev
+                  else Path(tmp) / "empty")
+        return diff.compare(before, repo / dataset)
 
 
-def changelog_entry(tag: str, date: str, prev: str | None, d: dict[str, Any],
+def changelog_entry(tag: str, date: str, prev: str | None, report: dict[str, Any],
                     notes: str = "", fingerprint: str | None = None) -> str:
-    """The Markdown entry of one release (named by its tag and content fingerprint)."""
+    """The Markdown entry of one release (named by its tag and content fingerprint): the
+    :func:`akhbar.diff.changelog_section` of ``report`` (the changes since ``prev``)."""
     lines = [f"## {tag} — {date}", ""]
     if fingerprint:
         lines += [f"Content fingerprint: `{fingerprint}` (builds with other bytes are cited "
                   f"as `{tag[1:]}+<first 12 hex of their fingerprint>`).", ""]
     if prev:
-        lines.append(f"Articles: {d['before']:,} → {d['after']:,} (+{d['added']:,} added, "
-                     f"-{d['removed']:,} removed) compared with {prev}.")
+        lines += [f"Changes since {prev}:", ""]
     else:
-        lines.append(f"First release: {d['after']:,} articles.")
-    before = prev or "before"
-    lines += ["", "### Per split", "", *_table(d["splits"], "split", before, tag),
-              "", "### Per source", "", *_table(d["sources"], "source", before, tag), ""]
+        lines += [f"First release: {report['totals']['b']:,} articles.", ""]
+    lines.append(diff.changelog_section(report).rstrip("\n"))
     if notes.strip():
-        lines += ["### Notes", "", notes.strip(), ""]
+        lines += ["", "### Notes", "", notes.strip()]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -343,8 +269,7 @@ def release(version: str, repo: Path | str = ".", *, date: str | None = None,
                            f"or `dvc commit` first): {dvc_status}")
     date = date or dt.datetime.now(dt.UTC).date().isoformat()
 
-    before = ids_at(repo, prev, dataset) if prev else current_ids(repo / dataset).clear()
-    changes = diff(before, current_ids(repo / dataset))
+    changes = changes_since(repo, prev, dataset)
 
     fp = versions.fingerprint(versions.file_hashes(repo / dataset))
     set_card_keys(repo / CARD_FILE, {"version": number, "date": date, "fingerprint": fp})

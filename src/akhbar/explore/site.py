@@ -5,11 +5,11 @@ Why JavaScript files and not JSON: the site must work opened straight from disk
 So every data file is a script that hands its payload to a global (``AKHBAR``).
 
 Size: the text of every row is stored once, in shards of about :data:`SHARD_BYTES` loaded
-only when needed (an article page loads one shard; the first search loads them all). The
-index every page needs (title, split or reason, source, category, date, signals,
-provenance) is columnar: one array per field, strings of small vocabularies as indexes.
-Nothing is pre-normalized: the search key is folded in the browser, so text is not stored
-twice.
+only when needed (an article page loads one shard). The index every page needs (title,
+split or reason, source, category, date, signals, provenance) is columnar: one array per
+field, strings of small vocabularies as indexes. Search reads a prebuilt index of folded
+words (:mod:`akhbar.explore.search`), never the text shards; the raw file's sha256 is
+stored once per file, not per row.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import yaml
 
 from akhbar import folding
 from akhbar import params as params_mod
+from akhbar.explore import search
 from akhbar.schema import SPLITS
 from akhbar.shards import rejected_files, split_files
 
@@ -54,7 +55,7 @@ REASON_SIGNAL = {
 }
 #: Per-row fields that only the article page shows: stored next to the text, not in the index.
 EXTRA = ["url", "author", "tags", "dateline", "related_titles", "host_id", "raw_encoding",
-         "raw_format", "raw_sha256", "cluster_id", "story_id", "stage", "reasons",
+         "raw_format", "cluster_id", "story_id", "stage", "reasons",
          "duplicate_of", "raw_excerpt", "published", "crawled"]
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -89,6 +90,20 @@ def thresholds(dataset_dir: Path, params_path: Path | None = None) -> dict[str, 
             return {"from": "the dataset card (README.md)", "quality": recorded["quality"]}
     where = str(params_path) if params_path else "params.yaml defaults"
     return {"from": where, "quality": params_mod.load(params_path)["quality"]}
+
+
+def _name(dataset_dir: Path) -> str:
+    """The card's ``pretty_name`` (empty when the card states none). Never the folder's
+    name: a build writes into a staging folder before renaming it, and the site must not
+    depend on where it was written (byte-identical builds)."""
+    card = dataset_dir / "README.md"
+    if card.exists():
+        text = card.read_text(encoding="utf-8")
+        if text.startswith("---\n") and "\n---\n" in text[4:]:
+            meta = yaml.safe_load(text[4:text.index("\n---\n", 4)]) or {}
+            if meta.get("pretty_name"):
+                return str(meta["pretty_name"])
+    return ""
 
 
 def _rows(dataset_dir: Path) -> pl.DataFrame:
@@ -195,13 +210,10 @@ def _copy_assets(site: Path) -> None:
                                      encoding="utf-8")
 
 
-def _plots(dataset_dir: Path, site: Path) -> list[str]:
-    found = sorted((dataset_dir / "plots").glob("*.png"))
-    if found:
-        (site / "plots").mkdir(exist_ok=True)
-    for p in found:
-        shutil.copyfile(p, site / "plots" / p.name)
-    return [f"plots/{p.name}" for p in found]
+def _plots(dataset_dir: Path) -> list[str]:
+    """The card's plots, linked where they are (``../plots/``) rather than copied: the site
+    always sits inside the dataset folder, next to them."""
+    return [f"../plots/{p.name}" for p in sorted((dataset_dir / "plots").glob("*.png"))]
 
 
 def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
@@ -225,14 +237,15 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
         stage.pop("stats", None)  # per-stage details (boilerplate lines...) are the card's
     shas = dict(df.select("raw_file", "raw_sha256").unique("raw_file").iter_rows())
     meta = {
-        "name": dataset_dir.resolve().name,
+        "name": _name(dataset_dir),
         "stats": stats, "splits": list(SPLITS), "vocabs": vocabs,
         "file_sha256": [shas.get(f) for f in vocabs["files"]],
         "signals": SIGNALS, "reason_signal": REASON_SIGNAL,
         "thresholds": thresholds(dataset_dir, params_path),
-        "plots": _plots(dataset_dir, site),
+        "plots": _plots(dataset_dir),
         "fold": {"drop": folding.FOLD_DROP, "map": folding.FOLD_MAP},
         "shards": _write_shards(df, data_dir), "rows": df.height,
+        "search": search.write(df, data_dir),
         "compare": compare is not None,
     }
     (data_dir / "index.js").write_text(_js("AKHBAR.load", {"meta": meta, "index": index}),

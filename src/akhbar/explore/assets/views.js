@@ -112,8 +112,9 @@
     Object.assign(state, { q: v('q'), split: v('split'), source: Number(v('source')), category: Number(v('category')),
       from: date('from'), to: date('to'), signal: v('signal'), min: num('min'), max: num('max') });
     const status = document.getElementById('status');
-    if (state.q.trim() && !A.keys) {
-      await A.loadAll((d, n) => { status.textContent = `loading texts ${d}/${n}…`; });
+    if (state.q.trim() && !A.searchReady) {
+      status.textContent = 'loading the search index…';
+      await A.loadSearch();
     }
     const rows = A.search(state.q, state);
     if (!document.getElementById('results')) return; // navigated away meanwhile
