@@ -270,9 +270,9 @@ def snn(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _count(kept: pl.DataFrame, query: str) -> int:
     """explore.matches over every kept article, vectorized (the same fold, in polars)."""
-    key = (text_mod.fold_expr(pl.col("title").fill_null("")) + " | "
-           + text_mod.fold_expr(pl.col("text").fill_null("")))
-    words = text_mod.fold(query).split()
+    key = (folding.fold_expr(pl.col("title").fill_null("")) + " | "
+           + folding.fold_expr(pl.col("text").fill_null("")))
+    words = folding.fold(query).split()
     return kept.filter(pl.all_horizontal([key.str.contains(w, literal=True)
                                           for w in words])).height
 
