@@ -18,7 +18,7 @@ from akhbar.pipeline import Layout, run_stage
 
 distributed = pytest.importorskip("distributed")
 
-from akhbar import parallel  # noqa: E402
+from akhbar.distributed import shards as parallel  # noqa: E402
 
 _LEADS = ["أعلنت بلدية مدينة الواحة", "قال مدير مستشفى الساحل", "أكدت جمعية المزارعين في السهل",
           "ذكرت إدارة الميناء الجديد", "أوضح مدرب نادي النخيل"]
