@@ -3,12 +3,12 @@
 :class:`DaskRunner` has the signature of :func:`akhbar.pipeline.run_stage`, so ``akhbar
 build`` and the DVC scripts call it in its place and nothing else changes:
 
-* ingest, filter: shards of the same stage ``run`` (:mod:`akhbar.distributed.shards`);
+* ingest, parse, clean, filter: shards of the same stage ``run``
+  (:mod:`akhbar.distributed.shards`), after the corpus-level passes of parse and clean as
+  cluster aggregations (:mod:`akhbar.distributed.aggregate`);
 * dedup: copies and story clusters as waves of tasks joined by file shuffles
   (:mod:`akhbar.distributed.dedup`);
-* parse and clean (corpus-level passes: per-folder title suffixes, per-source boilerplate
-  and residue), split, publication, validation and the card run in the driver, streaming,
-  as locally.
+* split, publication, validation and the card run in the driver, streaming, as locally.
 
 Where each stage runs is decided in one place, :func:`route` (to be read from the stage
 registry once stages declare whether they are batch-parallel or corpus-level).
@@ -33,7 +33,8 @@ from akhbar.stage import StageReport
 #: How each stage runs on the cluster: ``"shards"`` (the stage ``run`` on pieces of its
 #: input, :mod:`akhbar.distributed.shards`), ``"dedup"`` (:mod:`akhbar.distributed.dedup`);
 #: a stage not listed runs in the driver (``run_stage``).
-CLUSTER_STAGES: dict[str, str] = {"ingest": "shards", "filter": "shards", "dedup": "dedup"}
+CLUSTER_STAGES: dict[str, str] = {"ingest": "shards", "parse": "shards", "clean": "shards",
+                                  "filter": "shards", "dedup": "dedup"}
 
 
 def route(stage: str) -> str:
@@ -60,7 +61,8 @@ class DaskRunner:
         if how == "shards":
             report = shards.run(list(raw_paths or []), layout, params, self.client,
                                 stages=[stage], shard_batches=self.shard_batches,
-                                files_per_shard=self.files_per_shard)[stage]
+                                files_per_shard=self.files_per_shard,
+                                partitions=self.partitions)[stage]
             self.info[stage] = {"executor": "cluster"}
             return report
         if how == "dedup":
