@@ -34,6 +34,7 @@ one partition (≈ rows/P index rows; ~0.6 KB per distinct text for the signatur
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -294,12 +295,15 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any], client: An
     root = str(work)
     starts = list(np.cumsum([0] + [n for _, _, n in ranges[:-1]]).tolist()) if ranges else []
     shuffled: dict[str, int] = {}
+    seconds: dict[str, float] = {}  # wall seconds per wave (for benchmarks)
 
     def wave(name: str, fn: Callable[..., Any], args: list[tuple[Any, ...]]) -> list[Any]:
         if on_wave:
             on_wave(name)
+        t0 = time.perf_counter()
         got = client.gather([client.submit(fn, *a, pure=False) for a in args])
         shuffled[name] = sum(g.get("bytes", 0) for g in got if isinstance(g, dict))
+        seconds[name] = round(time.perf_counter() - t0, 2)
         return got
 
     report = StageReport("dedup")
@@ -357,6 +361,6 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any], client: An
     }
     info = {"shuffle_bytes": {**shuffled, "total": sum(shuffled.values())},
             "work_bytes": wave_bytes(Path(root)), "label_rounds": rnd,
-            "story_label_rounds": srnd,
+            "story_label_rounds": srnd, "wave_seconds": seconds,
             "ranges": len(ranges), "partitions": parts}
     return report.finish(), info
