@@ -17,8 +17,6 @@ import json
 import os
 import resource
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,10 +28,22 @@ import psutil
 from akhbar import collect
 from akhbar import params as params_mod
 from akhbar.distributed.executor import DaskRunner
+from akhbar.distributed.local import dask_processes
 from akhbar.pipeline import STAGES, Layout, run_stage
 from akhbar_dev import synth
 
-BIN = Path(sys.executable).parent
+
+def cpu_seconds(procs: dict[str, psutil.Process]) -> dict[str, float]:
+    """user + system CPU seconds of each process so far (wall time means little on a
+    shared machine; CPU seconds per article do)."""
+    out = {}
+    for name, proc in procs.items():
+        try:
+            t = proc.cpu_times()
+        except psutil.Error:
+            continue
+        out[name] = t.user + t.system
+    return out
 
 
 class Peaks(threading.Thread):
@@ -60,12 +70,6 @@ class Peaks(threading.Thread):
             time.sleep(0.1)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=100_000)
@@ -88,22 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     gen = time.perf_counter() - t0
     raw_bytes = sum(f.stat().st_size for f in raw.rglob("*") if f.is_file())
 
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1",
-                               "--port", str(port), "--no-dashboard"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    workers = [subprocess.Popen([str(BIN / "dask"), "worker", address, "--nworkers", "1",
-                                 "--nthreads", "1", "--no-nanny", "--no-dashboard",
-                                 "--host", "127.0.0.1", "--name", f"w{k}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-               for k in range(args.workers)]
-    procs += workers
     result: dict = {"articles": args.articles, "raw_bytes": raw_bytes, "generate_s": gen,
                     "workers": args.workers, "partitions": args.partitions, "stages": {}}
     try:
-        with distributed.Client(address, timeout=60) as client:
-            client.wait_for_workers(args.workers, timeout=120)
+        with dask_processes(args.workers) as (address, workers), \
+                distributed.Client(address, timeout=60) as client:
             peaks = Peaks({f"w{k}": w.pid for k, w in enumerate(workers)})
             peaks.start()
             params = params_mod.load()
@@ -116,15 +109,18 @@ def main(argv: list[str] | None = None) -> int:
             for stage in [s for s, _, _ in STAGES] + ["split"]:
                 peaks.stage = stage
                 t = time.perf_counter()
+                cpu0 = cpu_seconds(peaks.procs)
                 if stage == "split":
                     run_stage("split", layout, params, dataset_dir=out)
                     collect.run(layout, out)
                 else:
                     report = runner(stage, layout, params, raw_paths=[raw])
                     result["stages"].setdefault(stage, {})["rows_in"] = report.rows_in
-                result["stages"].setdefault(stage, {})["wall_s"] = round(
-                    time.perf_counter() - t, 2)
-                print(f"{stage:8s} {result['stages'][stage]['wall_s']:8.1f} s", flush=True)
+                row = result["stages"].setdefault(stage, {})
+                row["wall_s"] = round(time.perf_counter() - t, 2)
+                row["cpu_s"] = {k: round(v - cpu0.get(k, 0.0), 2)
+                                for k, v in cpu_seconds(peaks.procs).items()}
+                print(f"{stage:8s} {row['wall_s']:8.1f} s wall  cpu {row['cpu_s']}", flush=True)
             result["wall_s"] = round(time.perf_counter() - t_all, 2)
             peaks.stop.set()
             peaks.join()
@@ -137,16 +133,19 @@ def main(argv: list[str] | None = None) -> int:
                 for k in peaks.procs}
             result["driver_ru_maxrss_mb"] = round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-            result["dedup"] = runner.info.get("dedup", {})
+            dedup = result["dedup"] = runner.info.get("dedup", {})
+            result["executors"] = {k: v.get("executor") for k, v in runner.info.items()}
+            n = max(args.articles, 1)
+            cpu = {k: sum(r.get("cpu_s", {}).get(k, 0.0) for r in result["stages"].values())
+                   for k in peaks.procs}
+            result["per_article"] = {
+                "cpu_ms": {k: round(1000 * v / n, 3) for k, v in cpu.items()},
+                "shuffle_bytes": round(dedup.get("shuffle_bytes", {}).get("total", 0) / n, 1),
+                "dedup_work_bytes": round(dedup.get("work_bytes", 0) / n, 1),
+                "raw_bytes": round(raw_bytes / n, 1)}
+
             result["published_bytes"] = sum(f.stat().st_size for f in out.rglob("*.parquet"))
     finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
         if args.work is None:
             shutil.rmtree(tmp, ignore_errors=True)
     result["loadavg"] = os.getloadavg()

@@ -18,7 +18,7 @@ from akhbar.pipeline import Layout, run_stage
 
 distributed = pytest.importorskip("distributed")
 
-from akhbar import parallel  # noqa: E402
+from akhbar.distributed import shards as parallel  # noqa: E402
 
 _LEADS = ["أعلنت بلدية مدينة الواحة", "قال مدير مستشفى الساحل", "أكدت جمعية المزارعين في السهل",
           "ذكرت إدارة الميناء الجديد", "أوضح مدرب نادي النخيل"]
@@ -82,7 +82,7 @@ def test_parallel_prefix_is_byte_identical(cluster, tmp_path: Path, sample_dir: 
     raw = _corpus(tmp_path, sample_dir)
     params = params_mod.load()
     for section, key in (("ingest", "batch_size"), ("parse", "batch_size"),
-                         ("quality", "batch_size")):
+                         ("clean", "batch_size"), ("quality", "batch_size")):
         params[section][key] = 10
     params["ingest"]["rows_per_file"] = 40
     params["parse"]["rows_per_file"] = 45
@@ -93,17 +93,22 @@ def test_parallel_prefix_is_byte_identical(cluster, tmp_path: Path, sample_dir: 
     for stage in stages:
         run_stage(stage, local, params, raw_paths=raw)
     dist = Layout(tmp_path / "dask")
-    reports = parallel.run(raw, dist, params, cluster, stages=stages, shard_batches=4,
-                           files_per_shard=4)
+    parallel.run(raw, dist, params, cluster, stages=stages, shard_batches=4,
+                 files_per_shard=4)
 
     expected, got = _hashes(local, stages), _hashes(dist, stages)
     assert len(list(local.output("ingest").glob("*.parquet"))) >= 3, "several ingest parts"
     assert got == expected
     for stage in stages:
         want = json.loads(local.report(stage).read_text(encoding="utf-8"))[stage]
-        assert reports[stage].rows_in == want["rows_in"]
-        assert reports[stage].rows_out == want["rows_out"]
-        assert dict(reports[stage].rejected) == want["rejected"]
+        got_report = json.loads(dist.report(stage).read_text(encoding="utf-8"))[stage]
+        assert {k: got_report[k] for k in ("rows_in", "rows_out", "rejected")} == {
+            k: want[k] for k in ("rows_in", "rows_out", "rejected")}
+        if stage != "ingest":  # stats included (clean's per-source lines, residue samples)
+            assert dist.report(stage).read_bytes() == local.report(stage).read_bytes(), stage
+    sources = json.loads(local.report("clean").read_text(encoding="utf-8"))["clean"][
+        "stats"]["boilerplate"]["sources"]
+    assert any(s["lines_removed"] for s in sources.values()), "the footer is boilerplate"
     assert not (dist.root / "_shards").exists()
 
 

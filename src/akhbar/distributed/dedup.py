@@ -1,4 +1,5 @@
-"""The ``dedup`` stage on a Dask cluster, with the decisions of :func:`akhbar.dedup.plan`.
+"""The ``dedup`` stage on a Dask cluster, with the decisions (copies and stories) of
+:func:`akhbar.dedup.plan`.
 
 NeMo Curator's fuzzy-dedup shape, as waves of tasks joined by file shuffles
 (:mod:`akhbar.distributed.shuffle`), ``P`` = ``executor.partitions``:
@@ -12,15 +13,19 @@ NeMo Curator's fuzzy-dedup shape, as waves of tasks joined by file shuffles
    numbers its nodes), sent to the partition of the first key.
 3. ``verify_a`` / ``verify_b``: each side's signature joined in its own partition; pairs at
    or above ``threshold`` become edges.
-4. ``propagate`` / ``relabel`` rounds: min-label propagation over the edges (a node's
-   label is the smallest key of its component) until no label changes; rounds ≤ the
-   largest component's diameter + 1.
-5. ``label_rows`` / ``keep``: rows joined with their label, sent to their component's
-   partition, one kept row per component by the local rule (earliest ``published``,
-   ``crawled``, smallest ``id``, ``raw_file``, ``raw_record``; input position last).
-6. ``sim_a`` / ``sim_b``: estimated Jaccard of each near duplicate and its kept row.
-7. ``apply`` (one task per input range): the range's rows routed as ``akhbar.dedup.run``
-   does; the driver concatenates the ranges in order (:func:`akhbar.parallel.merge_shards`).
+4. ``propagate`` / ``relabel`` rounds (:mod:`akhbar.distributed.components`): min-label
+   propagation over the edges (a node's label is the smallest key of its component) until
+   no label changes; rounds ≤ the largest component's diameter + 1.
+5. story clusters (:mod:`akhbar.distributed.stories`): a second banding, its links, and a
+   second labelling over copies ∪ story links.
+6. ``label_rows`` / ``keep``: rows joined with both labels, sent to their story's partition
+   (a component lies inside one story), one kept row per component by the local rule
+   (earliest ``published``, ``crawled``, smallest ``id``, ``raw_file``, ``raw_record``;
+   input position last) and the ``story_id`` of each story (its first row in that order).
+7. ``sim_a`` / ``sim_b``: estimated Jaccard of each near duplicate and its kept row.
+8. ``apply`` (one task per input range): the range's rows routed as ``akhbar.dedup.run``
+   does; the driver concatenates the ranges in order
+   (:func:`akhbar.distributed.shards.merge_shards`).
 
 Driver memory: the driver holds one future and one small dict of counts per task,
 O(ranges + P × rounds), never a row, key, signature or edge. A worker holds one range or
@@ -29,6 +34,7 @@ one partition (≈ rows/P index rows; ~0.6 KB per distinct text for the signatur
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,22 +45,23 @@ import pyarrow as pa
 
 from akhbar import dedup as local
 from akhbar import io
+from akhbar.distributed import components, stories
+from akhbar.distributed.shards import merge_shards, read_range
 from akhbar.distributed.shuffle import (
     gather,
     key_partition,
     mix_partition,
     scatter,
     wave_bytes,
-    write_atomic,
 )
 from akhbar.folding import fold_expr
-from akhbar.parallel import merge_shards, read_range
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport, count_reasons
 
 _ROW_COLUMNS = ["row", "key", "id", "published", "crawled", "raw_file", "raw_record"]
 _RANK = ["published", "crawled", "id", "raw_file", "raw_record", "row"]
-_DEC = {"row": pl.Int64, "keep_id": pl.String, "reason": pl.String, "similarity": pl.Float64}
+_DEC = {"row": pl.Int64, "keep_id": pl.String, "reason": pl.String, "similarity": pl.Float64,
+        "story_id": pl.String}
 
 
 def _sigs(column: pl.Series, num_perm: int) -> np.ndarray:
@@ -107,10 +114,12 @@ def sign(i: int, file: str, offset: int, length: int, row0: int, root: str,
     return {"rows": batch.height, "bytes": out}
 
 
-def buckets(p: int, root: str, parts: int) -> dict[str, int]:
-    """Wave 2: the band buckets of partition ``p`` → candidate pairs (by first key)."""
+def buckets(p: int, root: str, parts: int, src: str = "bands", dst: str = "pairs"
+            ) -> dict[str, int]:
+    """Wave 2: the band buckets of partition ``p`` → candidate pairs (by first key);
+    ``src``/``dst`` name the waves (the story banding reuses it)."""
     base = Path(root)
-    entries = gather(base / "bands", p).unique()
+    entries = gather(base / src, p).unique()
     band_key = [c for c in entries.columns if c != "key"]  # band, h0, h1, ...
     ranked = entries.get_column("key").unique().sort()
     node = pl.DataFrame({"key": ranked}).with_row_index("node")
@@ -126,18 +135,19 @@ def buckets(p: int, root: str, parts: int) -> dict[str, int]:
                           "b": ranked.gather(pairs.get_column("b"))},
                          schema={"a": pl.Binary, "b": pl.Binary})
     out = scatter(keyed, key_partition(keyed.get_column("a"), parts), parts,
-                  base / "pairs", p)
+                  base / dst, p)
     return {"bytes": out}
 
 
-def verify_a(p: int, root: str, parts: int) -> dict[str, int]:
+def verify_a(p: int, root: str, parts: int, src: str = "pairs", dst: str = "pairs_b"
+             ) -> dict[str, int]:
     """Wave 3: distinct candidate pairs whose first key is in ``p``, with its signature."""
     base = Path(root)
-    pairs = gather(base / "pairs", p).unique(["a", "b"])
+    pairs = gather(base / src, p).unique(["a", "b"])
     nodes = _nodes(base, p).select(pl.col("key").alias("a"), pl.col("sig").alias("sig_a"))
     joined = pairs.join(nodes, on="a", how="left")
     out = scatter(joined, key_partition(joined.get_column("b"), parts), parts,
-                  base / "pairs_b", p)
+                  base / dst, p)
     return {"candidates": pairs.height, "bytes": out}
 
 
@@ -160,64 +170,42 @@ def verify_b(p: int, root: str, parts: int, params: dict[str, Any]) -> dict[str,
     return {"verified": edges.height, "bytes": out}
 
 
-def _labels(base: Path, rnd: int, p: int) -> pl.DataFrame:
-    """Labels of the edge ends of partition ``p`` after round ``rnd`` (round 0: itself)."""
-    if rnd == 0:
-        ends = gather(base / "edges", p, {"src": pl.Binary, "dst": pl.Binary})
-        return ends.select(pl.col("src").alias("node")).unique().with_columns(
-            pl.col("node").alias("label"))
-    return gather(base / f"labels-{rnd:04d}", p, {"node": pl.Binary, "label": pl.Binary})
-
-
-def propagate(p: int, rnd: int, root: str, parts: int) -> dict[str, int]:
-    """Each edge end of ``p`` sends its label to itself and to its neighbours."""
-    base = Path(root)
-    labels = _labels(base, rnd, p)
-    edges = gather(base / "edges", p, {"src": pl.Binary, "dst": pl.Binary})
-    sent = edges.join(labels, left_on="src", right_on="node").select(
-        pl.col("dst").alias("node"), "label")
-    msgs = pl.concat([labels, sent])
-    out = scatter(msgs, key_partition(msgs.get_column("node"), parts), parts,
-                  base / f"msgs-{rnd:04d}", p)
-    return {"bytes": out}
-
-
-def relabel(p: int, rnd: int, root: str) -> dict[str, int]:
-    """A node's new label is the smallest it received; counts the labels that changed."""
-    base = Path(root)
-    new = (gather(base / f"msgs-{rnd:04d}", p, {"node": pl.Binary, "label": pl.Binary})
-           .group_by("node").agg(pl.col("label").min()).sort("node"))
-    old = _labels(base, rnd, p).rename({"label": "old"})
-    changed = new.join(old, on="node", how="left").filter(
-        pl.col("old").is_null() | (pl.col("old") != pl.col("label"))).height
-    write_atomic(new, base / f"labels-{rnd + 1:04d}" / f"{p:05d}" / "00000.parquet")
-    return {"changed": changed}
-
-
-def label_rows(p: int, rnd: int, root: str, parts: int) -> dict[str, int]:
-    """Rows of key partition ``p`` with their component (final label, else own key),
-    sent to the component's partition; exact-group counts of the partition."""
+def label_rows(p: int, rnd: int, srnd: int, root: str, parts: int) -> dict[str, int]:
+    """Rows of key partition ``p`` with their component and their story (final labels of
+    the two labellings, else own key), sent to the story's partition (a component lies
+    inside one story); exact-group counts of the partition."""
     base = Path(root)
     rows = gather(base / "rows", p)
-    labels = _labels(base, rnd, p)
-    comp = rows.join(labels, left_on="key", right_on="node", how="left").with_columns(
-        pl.coalesce("label", "key").alias("comp")).drop("label")
+    comp = (rows.join(components.labels(base, rnd, p), left_on="key", right_on="node",
+                      how="left")
+            .with_columns(pl.coalesce("label", "key").alias("comp")).drop("label")
+            .join(components.labels(base, srnd, p, "s"), left_on="key", right_on="node",
+                  how="left")
+            .with_columns(pl.coalesce("label", "key").alias("story")).drop("label"))
     sizes = rows.get_column("key").value_counts().get_column("count")
-    out = scatter(comp, key_partition(comp.get_column("comp"), parts), parts,
+    out = scatter(comp, key_partition(comp.get_column("story"), parts), parts,
                   base / "comps", p)
     return {"exact_groups": int((sizes > 1).sum()), "exact_copies": rows.height - len(sizes),
             "bytes": out}
 
 
 def keep(p: int, root: str, parts: int, range_starts: list[int]) -> dict[str, int]:
-    """One kept row per component of ``p``; exact duplicates decided here, near ones sent
-    on for their similarity; decisions go to the partition of their input range."""
+    """One kept row per component of ``p`` and each story's ``story_id`` (the id of its
+    first row in keep order, as :func:`akhbar.stories.story_ids`); exact duplicates decided
+    here, near ones sent on for their similarity; decisions go to the partition of their
+    input range. Story sizes count kept rows, as the local report does."""
     base = Path(root)
     rows = gather(base / "comps", p)
-    keeper = (rows.sort(_RANK, nulls_last=True).group_by("comp", maintain_order=True)
+    ranked = rows.sort(_RANK, nulls_last=True)
+    keeper = (ranked.group_by("comp", maintain_order=True)
               .agg(pl.col("row").first().alias("keep_row"),
                    pl.col("id").first().alias("keep_id"),
                    pl.col("key").first().alias("keep_key")))
+    first = ranked.group_by("story", maintain_order=True).agg(
+        pl.col("id").first().alias("story_id"))
+    rows = rows.join(first, on="story", how="left")
+    story_sizes = (rows.join(keeper.select(pl.col("keep_row").alias("row")), on="row",
+                             how="semi").get_column("story").value_counts().get_column("count"))
     planned = rows.join(keeper, on="comp").with_columns(
         pl.when(pl.col("row") == pl.col("keep_row")).then(None)
         .when(pl.col("key") == pl.col("keep_key")).then(pl.lit("dedup:exact"))
@@ -227,11 +215,15 @@ def keep(p: int, root: str, parts: int, range_starts: list[int]) -> dict[str, in
         pl.lit(1.0).alias("similarity")).select(list(_DEC))
     starts = np.asarray(range_starts, dtype=np.int64)
     out = scatter(decided, _range_of(decided, starts), len(starts), base / "decisions", p)
-    hand = near.select("row", "keep_id", "reason", "key", "keep_key")
+    hand = near.select("row", "keep_id", "reason", "story_id", "key", "keep_key")
     out += scatter(hand, key_partition(hand.get_column("key"), parts), parts,
                    base / "near", p)
     dup = planned.filter(pl.col("reason").is_not_null()).get_column("comp").n_unique()
-    return {"clusters": keeper.height, "duplicate_clusters": dup, "bytes": out}
+    several = story_sizes.filter(story_sizes > 1)
+    return {"clusters": keeper.height, "duplicate_clusters": dup, "bytes": out,
+            "stories": story_sizes.len(), "stories_of_several_articles": several.len(),
+            "articles_in_stories_of_several": int(several.sum()),
+            "largest_story": int(story_sizes.max() or 0)}
 
 
 def _range_of(df: pl.DataFrame, starts: np.ndarray) -> np.ndarray:
@@ -279,7 +271,9 @@ def apply(i: int, file: str, offset: int, length: int, root: str, shard: str,
            .with_columns(pl.col("similarity").round(3)))
     if dec.height != batch.height:
         raise RuntimeError(f"dedup range {i}: {dec.height} decisions for {batch.height} rows")
-    both = pl.concat([batch, dec.select("keep_id", "reason", "similarity")], how="horizontal")
+    both = pl.concat([batch.drop("story_id", strict=False),
+                      dec.select("keep_id", "reason", "similarity", "story_id")],
+                     how="horizontal")
     kept, rej_rows = local.route(both)
     with io.ParquetSink(Path(shard) / "out", ARTICLE_SCHEMA,
                         rows_per_file=d["rows_per_part"]) as sink, \
@@ -301,12 +295,15 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any], client: An
     root = str(work)
     starts = list(np.cumsum([0] + [n for _, _, n in ranges[:-1]]).tolist()) if ranges else []
     shuffled: dict[str, int] = {}
+    seconds: dict[str, float] = {}  # wall seconds per wave (for benchmarks)
 
     def wave(name: str, fn: Callable[..., Any], args: list[tuple[Any, ...]]) -> list[Any]:
         if on_wave:
             on_wave(name)
+        t0 = time.perf_counter()
         got = client.gather([client.submit(fn, *a, pure=False) for a in args])
         shuffled[name] = sum(g.get("bytes", 0) for g in got if isinstance(g, dict))
+        seconds[name] = round(time.perf_counter() - t0, 2)
         return got
 
     report = StageReport("dedup")
@@ -317,14 +314,26 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any], client: An
     wave("buckets", buckets, [(p, root, parts) for p in range(parts)])
     cand = wave("verify_a", verify_a, [(p, root, parts) for p in range(parts)])
     ver = wave("verify_b", verify_b, [(p, root, parts, params) for p in range(parts)])
-    rnd = 0
-    changed = sum(v["verified"] for v in ver)  # no edge: every node is its own component
-    while changed:
-        wave(f"propagate-{rnd}", propagate, [(p, rnd, root, parts) for p in range(parts)])
-        got = wave(f"relabel-{rnd}", relabel, [(p, rnd, root) for p in range(parts)])
-        changed = sum(c["changed"] for c in got)
-        rnd += 1
-    groups = wave("label_rows", label_rows, [(p, rnd, root, parts) for p in range(parts)])
+
+    def labelling(tag: str, changed: int) -> int:
+        """Propagation rounds until no label changes (no edge: nothing to do)."""
+        rnd = 0
+        while changed:
+            wave(f"{tag}propagate-{rnd}", components.propagate,
+                 [(p, rnd, root, parts, tag) for p in range(parts)])
+            got = wave(f"{tag}relabel-{rnd}", components.relabel,
+                       [(p, rnd, root, tag) for p in range(parts)])
+            changed = sum(c["changed"] for c in got)
+            rnd += 1
+        return rnd
+
+    near_edges = sum(v["verified"] for v in ver)
+    rnd = labelling("", near_edges)
+    story_stats = stories.run_waves(wave, buckets, verify_a, root, parts, params, ranges,
+                                    starts)
+    srnd = labelling("s", near_edges + story_stats["story_pairs_linked"])
+    groups = wave("label_rows", label_rows, [(p, rnd, srnd, root, parts)
+                                             for p in range(parts)])
     kept = wave("keep", keep, [(p, root, parts, starts) for p in range(parts)])
     wave("sim_a", sim_a, [(p, root, parts) for p in range(parts)])
     wave("sim_b", sim_b, [(p, root, parts, params, starts) for p in range(parts)])
@@ -345,8 +354,13 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any], client: An
         "duplicate_clusters": sum(k["duplicate_clusters"] for k in kept),
         "near_pairs_verified": sum(v["verified"] for v in ver),
         "candidate_pairs": sum(c["candidates"] for c in cand),
+        **story_stats,
+        **{k: sum(x[k] for x in kept) for k in (
+            "stories", "stories_of_several_articles", "articles_in_stories_of_several")},
+        "largest_story": max(x["largest_story"] for x in kept),
     }
     info = {"shuffle_bytes": {**shuffled, "total": sum(shuffled.values())},
             "work_bytes": wave_bytes(Path(root)), "label_rounds": rnd,
+            "story_label_rounds": srnd, "wave_seconds": seconds,
             "ranges": len(ranges), "partitions": parts}
     return report.finish(), info

@@ -3,11 +3,15 @@
 :class:`DaskRunner` has the signature of :func:`akhbar.pipeline.run_stage`, so ``akhbar
 build`` and the DVC scripts call it in its place and nothing else changes:
 
-* ingest, filter: shards of the same stage ``run`` (:mod:`akhbar.parallel`);
-* parse and clean (corpus-level passes: per-folder title suffixes, per-source boilerplate
-  and residue), dedup (its story clusters are not distributed yet; the cluster version of
-  its copy decisions is :mod:`akhbar.distributed.dedup`), split, publication, validation
-  and the card run in the driver, streaming, as locally.
+* ingest, parse, clean, filter: shards of the same stage ``run``
+  (:mod:`akhbar.distributed.shards`), after the corpus-level passes of parse and clean as
+  cluster aggregations (:mod:`akhbar.distributed.aggregate`);
+* dedup: copies and story clusters as waves of tasks joined by file shuffles
+  (:mod:`akhbar.distributed.dedup`);
+* split, publication, validation and the card run in the driver, streaming, as locally.
+
+Where each stage runs is decided in one place, :func:`route` (to be read from the stage
+registry once stages declare whether they are batch-parallel or corpus-level).
 
 Output bytes equal the local executor's (tests/test_distributed.py). The workers must see
 the build's work folder (one machine, or a shared volume).
@@ -16,17 +20,26 @@ the build's work folder (one machine, or a shared volume).
 from __future__ import annotations
 
 import contextlib
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from akhbar import parallel
+from akhbar.distributed import shards
 from akhbar.params import Params
 from akhbar.pipeline import Layout, run_stage
 from akhbar.stage import StageReport
 
-#: Stages that run as tasks on the cluster; the others run in the driver.
-CLUSTER_STAGES = ("ingest", "filter")
+#: How each stage runs on the cluster: ``"shards"`` (the stage ``run`` on pieces of its
+#: input, :mod:`akhbar.distributed.shards`), ``"dedup"`` (:mod:`akhbar.distributed.dedup`);
+#: a stage not listed runs in the driver (``run_stage``).
+CLUSTER_STAGES: dict[str, str] = {"ingest": "shards", "parse": "shards", "clean": "shards",
+                                  "filter": "shards", "dedup": "dedup"}
+
+
+def route(stage: str) -> str:
+    """``"shards"``, ``"dedup"`` or ``"driver"``: where ``stage`` runs."""
+    return CLUSTER_STAGES.get(stage, "driver")
 
 
 class DaskRunner:
@@ -37,21 +50,42 @@ class DaskRunner:
         ex = params.get("executor") or {}
         self.client = client
         self.shard_batches = int(ex.get("shard_batches", 2))
+        self.partitions = int(ex.get("partitions", 8))
         self.files_per_shard = int(ex.get("files_per_shard", 1))
         self.info: dict[str, Any] = {}
 
     def __call__(self, stage: str, layout: Layout, params: Params,
                  raw_paths: Sequence[Path] | None = None,
                  dataset_dir: Path | None = None) -> StageReport:
-        if stage in CLUSTER_STAGES:
-            return parallel.run(list(raw_paths or []), layout, params, self.client,
+        how = route(stage)
+        if how == "shards":
+            report = shards.run(list(raw_paths or []), layout, params, self.client,
                                 stages=[stage], shard_batches=self.shard_batches,
-                                files_per_shard=self.files_per_shard)[stage]
-        # dedup runs in the driver: its story clusters (``akhbar.stories``, the lower
-        # threshold that keeps a rewritten story in one split) are not distributed yet, so
-        # the cluster version of its copy decisions (akhbar.distributed.dedup) is not used
-        # by the build until they are.
+                                files_per_shard=self.files_per_shard,
+                                partitions=self.partitions)[stage]
+            self.info[stage] = {"executor": "cluster"}
+            return report
+        if how == "dedup":
+            return self._dedup(layout, params)
+        self.info[stage] = {"executor": "driver"}
         return run_stage(stage, layout, params, raw_paths=raw_paths, dataset_dir=dataset_dir)
+
+    def _dedup(self, layout: Layout, params: Params) -> StageReport:
+        """Dedup on the cluster; its work folder (the shuffle files) is removed after."""
+        from akhbar.distributed import dedup
+
+        inp = layout.input("dedup")
+        ranges = shards._parquet_ranges(inp, int(params["dedup"]["batch_size"]),
+                                        self.shard_batches)
+        work = layout.root / "_shards" / "dedup"
+        if work.exists():
+            shutil.rmtree(work)
+        report, info = dedup.run(inp, layout.output("dedup"), layout.rejected("dedup"),
+                                 params, self.client, work, ranges, self.partitions)
+        shutil.rmtree(layout.root / "_shards", ignore_errors=True)
+        report.write(layout.report("dedup"))
+        self.info["dedup"] = {"executor": "cluster", **info}
+        return report
 
 
 def settings(params: Params, executor: str | None = None, scheduler: str | None = None,

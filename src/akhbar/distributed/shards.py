@@ -8,13 +8,13 @@ equal the local run's. No stage code changes.
 
 * ``ingest``: one shard per run of raw files (links under a folder of the same name, so the
   ``raw_file`` label is unchanged); rows come out in walk order (path parts, then record).
-* ``filter``: one shard per run of ``shard_batches`` whole input batches of one input part
-  (a stage's output row order is its input order).
-* ``parse`` (the per-folder site-suffix scan of titles, :mod:`akhbar.titles`) and ``clean``
-  (per-source boilerplate and residue counts) have corpus-level passes: they run locally.
-* ``dedup``: :mod:`akhbar.distributed.dedup` holds the cluster version of its copy
-  decisions; the executor that ``akhbar build --executor dask`` uses is
-  :mod:`akhbar.distributed.executor`.
+* ``parse``, ``clean``, ``filter``: one shard per run of ``shard_batches`` whole input
+  batches of one input part (a stage's output row order is its input order). The
+  corpus-level passes of parse (per-folder site suffixes of titles) and clean (per-source
+  boilerplate lines, yeh evidence) run first as cluster aggregations, and each shard runs
+  the stage with that decision (:mod:`akhbar.distributed.aggregate`).
+* ``dedup``: :mod:`akhbar.distributed.dedup`; the executor that ``akhbar build --executor
+  dask`` uses is :mod:`akhbar.distributed.executor`.
 
 The driver needs the workers to see the same filesystem (true for a ``LocalCluster``; use a
 shared volume on a real cluster). Ray Data would map the same way: ``ray.data.from_items``
@@ -53,6 +53,8 @@ class ParquetStage:
 
 
 PARQUET_STAGES: dict[str, ParquetStage] = {
+    "parse": ParquetStage("akhbar.parse", "parse", "rows_per_file", RAW_SCHEMA),
+    "clean": ParquetStage("akhbar.clean", "clean", "rows_per_file", ARTICLE_SCHEMA),
     "filter": ParquetStage("akhbar.quality", "quality", "rows_per_part", ARTICLE_SCHEMA),
 }
 PARALLEL_STAGES = ("ingest", "parse", "clean", "filter")
@@ -89,16 +91,21 @@ def read_range(file: str, offset: int, length: int, columns: list[str] | None = 
 
 
 def parquet_shard(stage: str, file: str, offset: int, length: int, shard_dir: str,
-                  params: Params) -> StageReport:
-    """Run a Parquet stage's ``run`` on rows ``[offset, offset+length)`` of one input part."""
+                  params: Params, context: Any = None) -> tuple[StageReport, Any]:
+    """Run a Parquet stage's ``run`` on rows ``[offset, offset+length)`` of one input part,
+    with ``context`` (the stage's corpus-level decision) in place of its own first pass;
+    returns the report and what the report merge needs."""
+    from akhbar.distributed import aggregate
+
     spec = PARQUET_STAGES[stage]
     root = Path(shard_dir)
     table = read_range(file, offset, length)
     io.write_table(root / "in" / "part-00000.parquet", table, spec.in_schema)
     module = importlib.import_module(spec.module)
-    report = module.run(root / "in", root / "out", root / "rejected.parquet", params)
+    got = aggregate.decided(stage, module.run, (root / "in", root / "out",
+                                                root / "rejected.parquet", params), context)
     shutil.rmtree(root / "in")
-    return report
+    return got
 
 
 # ---------------------------------------------------------------- driver side
@@ -182,12 +189,13 @@ def _parquet_ranges(inp: Path, batch: int, shard_batches: int) -> list[tuple[str
 
 def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
         stages: Sequence[str] = PARALLEL_STAGES, shard_batches: int = 2,
-        files_per_shard: int = 1) -> dict[str, StageReport]:
+        files_per_shard: int = 1, partitions: int = 8) -> dict[str, StageReport]:
     """Run ``stages`` (a prefix of ingest → parse → clean → filter) with ``client`` (a
     ``distributed.Client``) and leave ``layout`` exactly as the local ``run_stage`` would.
 
     ``files_per_shard`` raw files make one ingest task; ``shard_batches`` input batches make
-    one parse/filter task (more tasks: more parallelism, more per-task overhead)."""
+    one parse/clean/filter task (more tasks: more parallelism, more per-task overhead);
+    ``partitions``: hash partitions of clean's line-index shuffle."""
     reports: dict[str, StageReport] = {}
     for stage in stages:
         shard_root = layout.root / "_shards" / stage
@@ -208,17 +216,28 @@ def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
                          int(params["ingest"].get("rows_per_file", 100_000)))
             report = _merge_reports(stage, parts)
         elif stage in PARQUET_STAGES:
+            from akhbar.distributed import aggregate
+
             spec = PARQUET_STAGES[stage]
             batch = int(params[spec.section]["batch_size"])
             ranges = _parquet_ranges(layout.input(stage), batch, shard_batches)
+            if not ranges:  # nothing to shard: the stage writes its empty outputs
+                reports[stage] = run_stage(stage, layout, params)
+                continue
+            context = aggregate.prepare(stage, client, ranges, shard_root / "_pass1",
+                                        partitions, params)
+            context_f = (client.scatter([context], broadcast=True)[0] if context is not None
+                         else None)
             dirs = [shard_root / f"{i:05d}" for i in range(len(ranges))]
             futures = [client.submit(parquet_shard, stage, f, off, n, str(d), params,
-                                     pure=False)
+                                     context_f, pure=False)
                        for (f, off, n), d in zip(ranges, dirs, strict=True)]
             parts = client.gather(futures)
             merge_shards(dirs, out, rejected, ARTICLE_SCHEMA,
                          int(params[spec.section][spec.rows_per_file_key]))
-            report = _merge_reports(stage, parts)
+            report = _merge_reports(stage, [r for r, _ in parts])
+            if stage == "clean":
+                aggregate.merge_clean(report, [x for _, x in parts], context, params)
         else:  # corpus-level stage (clean's per-source counts): local
             reports[stage] = run_stage(stage, layout, params, raw_paths=raw_paths)
             continue
