@@ -31,9 +31,8 @@ import numpy as np
 import polars as pl
 from rensa import RMinHash
 
-from akhbar import io, stories
-from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
-from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar import io, stories, streaming
+from akhbar.stage import StageReport, rejected_frame
 from akhbar.text import fold_expr
 
 #: Buckets larger than this are verified as a chain (each member against the smallest and
@@ -284,25 +283,31 @@ def route(both: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         duplicate_of=pl.col("keep_id"))
     return kept, rejected
 
+class _Plan:
+    """Dedup's prepared state: every row's decision, handed out batch by batch in input
+    order (the loop reads the input in the order :func:`plan` numbered it)."""
+
+    def __init__(self, decisions: pl.DataFrame, stats: dict[str, int]) -> None:
+        self.decisions, self.stats, self.offset = decisions, stats, 0
+
+    def take(self, n: int) -> pl.DataFrame:
+        dec = self.decisions.slice(self.offset, n)
+        self.offset += n
+        return dec
+
+
+def _step(batch: pl.DataFrame, state: _Plan) -> tuple[pl.DataFrame, pl.DataFrame]:
+    dec = state.take(batch.height)
+    return route(pl.concat([batch.drop("story_id", strict=False),
+                            dec.select("keep_id", "reason", "similarity", "story_id")],
+                           how="horizontal"))
+
+
 def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
-    """Deduplicate ``inp`` into ``out`` (parts, input order) and ``rejected``."""
+    """Deduplicate ``inp`` into ``out`` (parts, input order) and ``rejected``: a planning
+    pass over the whole input (:func:`plan`), then the routing pass."""
     d = params["dedup"]
-    report = StageReport("dedup")
-    decisions, stats = plan(Path(inp), params)
-    offset = 0
-    with io.ParquetSink(Path(out), ARTICLE_SCHEMA, rows_per_file=d["rows_per_part"]) as sink, \
-            io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink:
-        for batch in io.read_batches(Path(inp), batch_size=d["batch_size"]):
-            dec = decisions.slice(offset, batch.height)
-            offset += batch.height
-            both = pl.concat([batch.drop("story_id", strict=False),
-                              dec.select("keep_id", "reason", "similarity", "story_id")],
-                             how="horizontal")
-            kept, rej_rows = route(both)
-            sink.write(kept)
-            rsink.write(rej_rows)
-            report.rows_in += batch.height
-            report.rows_out += kept.height
-            report.rejected.update(count_reasons(rej_rows))
-    report.stats = stats
-    return report.finish()
+    passes = streaming.Passes(_step, lambda inp: _Plan(*plan(inp, params)),
+                              lambda state: state.stats)
+    return streaming.run("dedup", Path(inp), Path(out), Path(rejected), passes,
+                         batch_size=d["batch_size"], rows_per_file=d["rows_per_part"])

@@ -38,7 +38,7 @@ from typing import Any
 
 import polars as pl
 
-from akhbar import io, titles
+from akhbar import streaming, titles
 from akhbar.aggregator import (
     DATELINE_LINE_PATTERN,
     DATELINE_PATTERN,
@@ -50,7 +50,7 @@ from akhbar.datelines import split_dateline
 from akhbar.dates import parse_date, parse_dates
 from akhbar.ids import article_id, record_id
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, polars_schema
-from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar.stage import StageReport, rejected_frame
 from akhbar.urldates import url_date
 
 STAGE = "parse"
@@ -356,19 +356,17 @@ def _split_empty(articles: pl.DataFrame, batch: pl.DataFrame, min_chars: int
 def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
     """Parse every raw record of ``inp`` into ``out`` (parts) and ``rejected``."""
     section = _section(params)
-    report = StageReport(name=STAGE)
-    stats = _Stats()
-    # "<headline> - <Site>": the site suffixes repeating per folder (akhbar.titles)
-    suffixes = titles.scan(Path(inp), titles.section_params(section.get("site_suffix")))
-    with io.ParquetSink(Path(out), ARTICLE_SCHEMA,
-                        rows_per_file=int(section["rows_per_file"])) as sink, \
-            io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink:
-        for batch in io.read_batches(Path(inp), batch_size=int(section["batch_size"])):
-            report.rows_in += batch.height
-            articles, rejects = _parse_batch(batch, section, stats)
-            sink.write(titles.apply(articles, suffixes))
-            rsink.write(rejects)  # written as we go: kept rows never pin a whole batch
-            report.rejected.update(count_reasons(rejects))
-    report.rows_out = sink.rows
-    report.stats = stats.as_dict()
-    return report.finish()
+
+    def prepare(inp: Path) -> tuple[dict[str, set[str]], _Stats]:
+        # "<headline> - <Site>": the site suffixes repeating per folder (akhbar.titles)
+        return titles.scan(inp, titles.section_params(section.get("site_suffix"))), _Stats()
+
+    def step(batch: pl.DataFrame, state: tuple[dict[str, set[str]], _Stats]
+             ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        articles, rejects = _parse_batch(batch, section, state[1])
+        return titles.apply(articles, state[0]), rejects
+
+    passes = streaming.Passes(step, prepare, lambda state: state[1].as_dict())
+    return streaming.run(STAGE, Path(inp), Path(out), Path(rejected), passes,
+                         batch_size=int(section["batch_size"]),
+                         rows_per_file=int(section["rows_per_file"]))

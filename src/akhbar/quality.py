@@ -17,9 +17,8 @@ from typing import Any
 
 import polars as pl
 
-from akhbar import io, langid
-from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
-from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar import langid, streaming
+from akhbar.stage import StageReport, rejected_frame
 
 #: Characters that end a "complete" line: Latin and Arabic sentence punctuation and
 #: closing quotes (a news line often ends in a quotation).
@@ -197,14 +196,10 @@ def decide(df: pl.DataFrame, params: dict[str, Any]) -> tuple[pl.DataFrame, pl.D
 def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
     """Score and filter ``inp`` batch by batch into ``out`` (parts) and ``rejected``."""
     q = params["quality"]
-    report = StageReport("filter")
-    with io.ParquetSink(Path(out), ARTICLE_SCHEMA, rows_per_file=q["rows_per_part"]) as sink, \
-            io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink:
-        for batch in io.read_batches(Path(inp), batch_size=q["batch_size"]):
-            report.rows_in += batch.height
-            kept, rej = decide(signals(batch, q["lang_prefix_chars"]), params)
-            sink.write(kept)
-            rsink.write(rej)
-            report.rows_out += kept.height
-            report.rejected.update(count_reasons(rej))
-    return report.finish()
+
+    def step(batch: pl.DataFrame, state: None) -> tuple[pl.DataFrame, pl.DataFrame]:
+        return decide(signals(batch, q["lang_prefix_chars"]), params)
+
+    return streaming.run("filter", Path(inp), Path(out), Path(rejected),
+                         streaming.Passes(step), batch_size=q["batch_size"],
+                         rows_per_file=q["rows_per_part"])
