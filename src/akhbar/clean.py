@@ -209,14 +209,13 @@ class _Cleaner:
         }
 
 
-def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
+def run(inp: Path, out: Path, rejected: Path,
+        params: params_mod.Params | params_mod.RawParams) -> StageReport:
     """Clean the ARTICLE_SCHEMA parts of ``inp`` into ``out``; see the module docstring."""
-    section = params.get(STAGE, params) or {}
-    bp = params_mod.section(BoilerplateParams, section.get("boilerplate"))
-    rp = params_mod.section(ResidueParams, section.get("residue"))
-    batch_size = int(section.get("batch_size", 20_000))
-    min_chars = int(section.get("min_text_chars", 1))
-    min_evidence = int(section.get("persian_yeh_min_evidence", 1))
+    section = params_mod.typed(params).clean
+    bp, rp = section.boilerplate, section.residue
+    batch_size, min_chars = section.batch_size, section.min_text_chars
+    min_evidence = section.persian_yeh_min_evidence
 
     def prepare(inp: Path) -> _Cleaner:
         return _Cleaner(*_first_pass(inp, bp, batch_size, min_evidence), bp, rp, min_chars)
@@ -225,4 +224,4 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageRe
                               _Cleaner.stats)
     return streaming.run(STAGE, Path(inp), Path(out), Path(rejected), passes,
                          batch_size=batch_size,
-                         rows_per_file=int(section.get("rows_per_file", 100_000)))
+                         rows_per_file=section.rows_per_file)
