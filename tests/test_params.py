@@ -51,6 +51,8 @@ def test_defaults_for_finds_the_section_and_applies_changes() -> None:
     archive = params.defaults()["ingest"]["archive"]
     assert params.defaults_for(config.Archive).max_depth == archive["max_depth"]
     assert params.defaults_for(config.Boilerplate).min_docs == on_disk["min_docs"]  # a copy
+    with pytest.raises(ValueError, match="min_dox"):  # changes are checked like a file
+        params.defaults_for(config.Boilerplate, min_dox=2)
 
 
 @pytest.mark.parametrize("old", [

@@ -135,12 +135,12 @@ def defaults_for(model: type[M], **changes: Any) -> M:
     """The packaged defaults of the section modelled by ``model`` (found by walking the
     defaults' model tree), with ``changes`` applied: library code that is handed no
     parameters and tests that change a key or two use it, so that no default is written
-    twice."""
+    twice. ``changes`` are checked like a file's keys (an unknown key is an error)."""
     todo: list[BaseModel] = [_packaged()]
     while todo:
         node = todo.pop(0)
         if type(node) is model:
-            return node.model_copy(update=changes)
+            return model.model_validate({**node.model_dump(by_alias=True), **changes})
         todo.extend(v for v in (getattr(node, n) for n in type(node).model_fields)
                     if isinstance(v, BaseModel))
     raise LookupError(f"no section of params.yaml is a {model.__name__}")
