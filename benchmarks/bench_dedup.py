@@ -101,18 +101,18 @@ def _timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, float]:
     return out, time.perf_counter() - t0, time.process_time() - c0
 
 
-def signature_rates(folder: Path, p: dict, datasketch_too: bool) -> dict:
+def signature_rates(folder: Path, p: params.Params, datasketch_too: bool) -> dict:
     """Per step of the signature path of ``akhbar.dedup`` (fold → shingle hashes →
     MinHash), docs/s by wall clock and by CPU time; rensa and datasketch get the very
     same shingle hashes. Texts are read first, so I/O is not counted."""
-    d = p["dedup"]
+    d = params.typed(p).dedup
     texts = pl.concat(io.read_batches(folder, columns=["text"]))
     n = texts.height
     folded, w_fold, c_fold = _timed(
         lambda: texts.select(fold_expr(pl.col("text").fill_null(""))).to_series())
-    (flat, offsets), w_sh, c_sh = _timed(dedup.shingle_hashes, folded, d["shingle_size"])
+    (flat, offsets), w_sh, c_sh = _timed(dedup.shingle_hashes, folded, d.shingle_size)
     _, w_mh, c_mh = _timed(lambda: RMinHash.digest_matrix_from_flat_token_hashes(
-        flat, offsets, num_perm=d["num_perm"], seed=d["seed"]).to_rows())
+        flat, offsets, num_perm=d.num_perm, seed=d.seed).to_rows())
     out = {"docs": n,
            "fold_docs_per_s": [round(n / w_fold), round(n / c_fold)],
            "shingle_hash_docs_per_s": [round(n / w_sh), round(n / c_sh)],
@@ -125,7 +125,7 @@ def signature_rates(folder: Path, p: dict, datasketch_too: bool) -> dict:
 
         def ds() -> None:
             for r in range(sample):
-                m = MinHash(num_perm=d["num_perm"], seed=d["seed"])
+                m = MinHash(num_perm=d.num_perm, seed=d.seed)
                 m.update_batch([t.tobytes() for t in flat[int(offsets[r]):int(offsets[r + 1])]])
                 m.digest()
 

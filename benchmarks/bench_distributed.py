@@ -99,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
                 distributed.Client(address, timeout=60) as client:
             peaks = Peaks({f"w{k}": w.pid for k, w in enumerate(workers)})
             peaks.start()
-            params = params_mod.load()
-            params["executor"] = {"kind": "dask", "partitions": args.partitions,
-                                  "shard_batches": args.shard_batches}
+            params = params_mod.from_dict({"executor": {
+                "kind": "dask", "partitions": args.partitions,
+                "shard_batches": args.shard_batches}})
             runner = DaskRunner(client, params)
             layout = Layout(tmp / "work")
             out = tmp / "dataset"

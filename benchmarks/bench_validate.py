@@ -101,8 +101,7 @@ import json, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
 from akhbar import params, validate
-p = params.load()
-p["validate"]["data_docs"] = sys.argv[3] == "1"
+p = params.from_dict({"validate": {"data_docs": sys.argv[3] == "1"}})
 t1 = time.perf_counter()
 result = validate.run(Path(sys.argv[1]), p, reports_dir=Path(sys.argv[2]))
 t2 = time.perf_counter()

@@ -94,7 +94,7 @@ def test_failing_build_leaves_the_old_dataset_loadable(tmp_path: Path,
     assert all(sizes.values()), sizes  # every split non-empty: loadable without a card
 
     monkeypatch.setattr(build_mod, "_validate", _fail_validation)
-    other = params_mod.merge(params_mod.load(), {"split": {"salt": "another"}})
+    other = params_mod.merge(params_mod.defaults(), {"split": {"salt": "another"}})
     with pytest.raises(ValidationFailed, match="is unchanged; this build is kept in"):
         build_mod.build([raw], out, other, card=False)
     assert _hashes(out) == before

@@ -106,7 +106,7 @@ CARD = {"pretty_name": "Test corpus", "license": "cc-by-4.0", "version": "1.2.3"
         "citation_key": "testcorpus"}
 
 
-def card_params(tmp_path: Path, card_section: dict | None) -> dict:
+def card_params(tmp_path: Path, card_section: dict | None) -> params_mod.Params:
     """The library defaults with a user's card section, through params.load."""
     if card_section is None:
         return params_mod.load()
@@ -205,8 +205,8 @@ def test_body_reports_counts_params_and_citation(carded: Path, params: dict) -> 
     assert "| `dedup:near-duplicate` | dedup | 1 |" in body
     assert "| **total** | | **2** |" in body
     # the exact parameter values of the stages that ran, and the raw paths as given
-    assert f"threshold: {params['dedup']['threshold']}" in body
-    assert f"min_words: {params['quality']['min_words']}" in body
+    assert f"threshold: {params.dedup.threshold}" in body
+    assert f"min_words: {params.quality.min_words}" in body
     assert "- `my/raw dump.zip`\n- `more/`" in body
     assert "  - my/raw dump.zip\n  - more/" in body and "data/raw/sample" not in body
     assert "### 4. `dedup` — 15 → 14 rows, 1 removed" in body
@@ -364,8 +364,8 @@ def _cffconvert_validate(path: Path) -> subprocess.CompletedProcess:
       "license": "unknown", "repository": "https://example.org/repo"}, False),
 ])
 def test_citation_cff_validates_with_cffconvert(tmp_path: Path, card_section, released):
-    c = params_mod.load(*([] if not card_section else [
-        _write(tmp_path / "c.yaml", {"card": card_section})]))["card"]
+    c = params_mod.card_fields(params_mod.load(*([] if not card_section else [
+        _write(tmp_path / "c.yaml", {"card": card_section})])))
     path = citation.write_citation(tmp_path / "CITATION.cff", c, "1.2.3+abcdef012345",
                                    released)
     proc = _cffconvert_validate(path)

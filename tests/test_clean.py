@@ -14,8 +14,9 @@ import pytest
 from akhbar import clean, io
 from akhbar.boilerplate import BoilerplateParams, LineIndex, lines_frame, remove_lines
 from akhbar.folding import fold
+from akhbar.params import defaults as params_defaults
+from akhbar.params import defaults_for
 from akhbar.params import load as load_params
-from akhbar.params import section as params_section
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, rows
 from akhbar.stage import StageReport
 from akhbar.text import normalize_expr
@@ -75,7 +76,7 @@ def write_parts(folder: Path, records: list[dict[str, Any]], per_file: int = 5) 
 
 
 def params(residue: bool = True, **boilerplate: Any) -> dict[str, Any]:
-    p = load_params()
+    p = params_defaults()
     p["clean"]["boilerplate"].update(boilerplate)
     p["clean"]["residue"]["enabled"] = residue
     p["clean"]["batch_size"] = 4  # several batches even on tiny fixtures
@@ -94,7 +95,8 @@ def run_clean(tmp_path: Path, records: list[dict[str, Any]], residue: bool = Tru
 def test_line_index_counts_distinct_articles_per_source() -> None:
     df = pl.DataFrame({"source": ["a", "a", "a", "b", None],
                        "text": ["x\nfoot", "y\nfoot\nfoot", "y\nfoot\nfoot", "foot", "foot"]})
-    index = LineIndex(BoilerplateParams(min_docs=2, min_fraction=0.5, max_line_words=5))
+    index = LineIndex(defaults_for(BoilerplateParams, min_docs=2, min_fraction=0.5,
+                                   max_line_words=5))
     index.add(df.slice(0, 2))
     index.add(df.slice(2))  # the third row repeats the second body: counted once
     assert index.articles().rows() == [("", 1), ("a", 2), ("b", 1)]
@@ -108,7 +110,7 @@ def test_boilerplate_thresholds() -> None:
     df = pl.DataFrame({"source": ["w"] * 5, "text": texts})
 
     def found(**kw: Any) -> int:
-        index = LineIndex(BoilerplateParams(**kw))
+        index = LineIndex(defaults_for(BoilerplateParams, **kw))
         index.add(df)
         return index.boilerplate().height
 
@@ -121,7 +123,8 @@ def test_boilerplate_thresholds() -> None:
 def test_remove_lines_positions_and_emptied_text() -> None:
     df = pl.DataFrame({"source": ["w", "w", "w"],
                        "text": [f"رأس\nمتن أول\n{FOOTER}", f"{FOOTER}\nرأس", None]})
-    index = LineIndex(BoilerplateParams(min_docs=2, min_fraction=0.5, max_line_words=5))
+    index = LineIndex(defaults_for(BoilerplateParams, min_docs=2, min_fraction=0.5,
+                                   max_line_words=5))
     index.add(df.with_columns(pl.col("text").str.replace("متن أول", "متن ثان")))
     texts, removed = remove_lines(df, index.boilerplate())
     assert texts.to_list() == ["متن أول", "", None]
@@ -231,7 +234,7 @@ def test_saudinewsnet_footers_found_sentences_kept() -> None:
                 records.extend(json.loads(zf.read(name)))
     df = (pl.DataFrame(records).select("source", pl.col("content").alias("text"))
           .with_columns(normalize_expr(pl.col("text"))))
-    bp = params_section(BoilerplateParams, load_params()["clean"]["boilerplate"])  # the defaults
+    bp = load_params().clean.boilerplate  # the defaults
     index = LineIndex(bp)
     for batch in df.iter_slices(5000):
         index.add(batch)

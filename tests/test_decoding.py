@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from akhbar.ingest.encoding import BinaryContent, EncodingFailure, decode, decode_record
+from akhbar.params import defaults_for
 from test_ingest_support import BODY_1, BODY_2, BODY_3, ingest, keys, write
 
 # ISO-8859-6 has no hamza-on-alef letters beyond those in windows-1256, and no Persian
@@ -67,7 +68,7 @@ def test_binary_only_above_the_control_ratio(tmp_path: Path) -> None:
 def _params(**kw: float):  # type: ignore[no-untyped-def]
     from akhbar.ingest.encoding import EncodingParams
 
-    return EncodingParams(**kw)
+    return defaults_for(EncodingParams, **kw)
 
 
 def test_iso_8859_6_is_decided_not_kept_as_windows_1256_mojibake(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def run(tmp: Path, rows: list[dict], batch_size: int = 4, tag: str = "x"
         ) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
     inp = tmp / f"in-{tag}"
     io.write_table(inp / "part-00000.parquet", rows, ARTICLE_SCHEMA)
-    p = params.load()
+    p = params.defaults()
     p["dedup"] = {**p["dedup"], "batch_size": batch_size}
     rep = dedup.run(inp, tmp / f"out-{tag}", tmp / f"rej-{tag}.parquet", p)
     out = io.read_frame(tmp / f"out-{tag}")

@@ -91,9 +91,9 @@ def filtered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, dict]:
     """The local stages up to filter on the corpus, small batches (many dedup ranges)."""
     root = tmp_path_factory.mktemp("dist")
     raw = write_corpus(root)
-    params = params_mod.load()
-    params["dedup"].update(batch_size=8, rows_per_part=40)
-    params["executor"] = {"partitions": 3, "shard_batches": 1}
+    params = params_mod.defaults()
+    params["dedup"].update(batch_size=8, rows_per_file=40)
+    params["executor"].update(partitions=3, shard_batches=1)
     layout = Layout(root / "local")
     for stage in ("ingest", "parse", "clean", "filter"):
         run_stage(stage, layout, params, raw_paths=[raw])

@@ -106,7 +106,7 @@ def test_removed_duplicates_point_at_their_kept_copy(built: Path, site: Path) ->
 def test_thresholds_are_the_builds_own(built: Path, tmp_path: Path) -> None:
     from_card = site_mod.thresholds(built)
     assert "card" in from_card["from"]
-    assert from_card["quality"]["min_words"] == params_mod.load()["quality"]["min_words"]
+    assert from_card["quality"]["min_words"] == params_mod.defaults()["quality"]["min_words"]
     mine = tmp_path / "p.yaml"
     mine.write_text(yaml.safe_dump({"quality": {"min_words": 77}}), encoding="utf-8")
     assert site_mod.thresholds(built, mine)["quality"]["min_words"] == 77

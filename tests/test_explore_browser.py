@@ -221,8 +221,8 @@ def test_quality_rejection_shows_signal_against_threshold(page, built: Path) -> 
     page.wait_for_selector("text=Quality signals against the thresholds")
     row = page.locator("tr", has=page.locator("td", has_text="n_words")).first
     cells = row.locator("td").all_inner_texts()
-    assert cells[2] == f"≥ {params_mod.load()['quality']['min_words']} and ≤ " \
-        f"{params_mod.load()['quality']['max_words']}"
+    assert cells[2] == f"≥ {params_mod.defaults()['quality']['min_words']} and ≤ " \
+        f"{params_mod.defaults()['quality']['max_words']}"
     assert cells[3] == "fails"
 
 

@@ -23,7 +23,7 @@ TITLE_2 = "افتتاح معرض الكتاب"
 
 def params(**ingest: Any) -> dict[str, Any]:
     """The project's parameters with ``ingest`` keys overridden."""
-    return akhbar_params.merge(akhbar_params.load(), {"ingest": ingest})
+    return akhbar_params.merge(akhbar_params.defaults(), {"ingest": ingest})
 
 
 def ingest(tmp: Path, *paths: Path, **overrides: Any

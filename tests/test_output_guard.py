@@ -191,7 +191,7 @@ def _stats(formats: dict[str, dict], rejected: dict[str, int]) -> dict:
 
 
 def test_floors_name_the_format_and_the_column() -> None:
-    params = params_mod.load()
+    params = params_mod.defaults()
     # TREC files read as aggregator pages: titles in 12 of 300 rows
     stats = _stats({"aggregator": {"rows": 300, "kept": 300, "filled": {"title": 12}},
                     "json": {"rows": 100, "kept": 100, "filled": {"title": 100}}}, {})
@@ -205,7 +205,7 @@ def test_floors_name_the_format_and_the_column() -> None:
 
 
 def test_floors_kept_share_overall_and_per_format_duplicates_excluded() -> None:
-    params = params_mod.load()
+    params = params_mod.defaults()
     # 2,900 windows-1256 files rejected as binary beside 1,000 good JSON records
     stats = _stats({"json": {"rows": 1000, "kept": 1000, "filled": {"title": 1000}},
                     "unknown": {"rows": 2900, "kept": 0, "top": "ingest:binary"}},
@@ -226,7 +226,7 @@ def test_floors_kept_share_overall_and_per_format_duplicates_excluded() -> None:
 
 
 def test_floors_nothing_read_or_nothing_kept_always_fails() -> None:
-    params = params_mod.merge(params_mod.load(), {"build": {"min_kept_share": 0.0}})
+    params = params_mod.merge(params_mod.defaults(), {"build": {"min_kept_share": 0.0}})
     assert "no record was read" in floors.check(_stats({}, {}), params)[0]
     stats = _stats({"unknown": {"rows": 3, "kept": 0}}, {"ingest:unknown-format": 3})
     assert floors.check(stats, params)[0].startswith("kept no article of 3 records")
@@ -256,7 +256,7 @@ def test_dvc_split_stage_fails_on_a_collapse_with_rejected_written(
     rng = random.Random(5)
     for i in range(3):
         (raw / f"n{i}.bin").write_bytes(rng.randbytes(500))
-    layout, params = Layout(tmp_path / "data"), params_mod.load()
+    layout, params = Layout(tmp_path / "data"), params_mod.defaults()
     for stage, _, _ in STAGES:
         run_stage(stage, layout, params, raw_paths=[raw])
     dataset = tmp_path / "dataset"

@@ -80,13 +80,13 @@ def cluster():
 
 def test_parallel_prefix_is_byte_identical(cluster, tmp_path: Path, sample_dir: Path) -> None:
     raw = _corpus(tmp_path, sample_dir)
-    params = params_mod.load()
+    params = params_mod.defaults()
     for section, key in (("ingest", "batch_size"), ("parse", "batch_size"),
                          ("clean", "batch_size"), ("quality", "batch_size")):
         params[section][key] = 10
     params["ingest"]["rows_per_file"] = 40
     params["parse"]["rows_per_file"] = 45
-    params["quality"]["rows_per_part"] = 25
+    params["quality"]["rows_per_file"] = 25
     stages = list(parallel.PARALLEL_STAGES)
 
     local = Layout(tmp_path / "local")

@@ -7,7 +7,6 @@ import resource
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,40 +17,84 @@ from akhbar.errors import AkhbarError
 from conftest import ROOT
 
 
-@dataclass(frozen=True)
-class Limits:
-    ratio: float = 1.5
-    count: int = 3
-    name: str = "x"
-
-
 def _user(tmp_path: Path, data: object) -> Path:
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
 
 
-def test_section_coerces_and_keeps_defaults() -> None:
-    got = params.section(Limits, {"ratio": 2, "count": "7"})
-    assert got == Limits(ratio=2.0, count=7, name="x")
-    assert isinstance(got.ratio, float)
-    assert params.section(Limits, None) == Limits()
+def test_load_returns_the_typed_model_with_attribute_access() -> None:
+    p = params.load()
+    assert isinstance(p, config.Params) and isinstance(p.quality, config.Quality)
+    assert p.quality.min_words == params.defaults()["quality"]["min_words"]
+    assert isinstance(p.card.plots.width, float)  # ints given for floats become floats
+
+
+def test_from_dict_merges_a_partial_mapping_over_the_defaults_and_checks_it() -> None:
+    p = params.from_dict({"dedup": {"threshold": 0.9}})
+    assert p.dedup.threshold == 0.9
+    assert p.dedup.num_perm == params.load().dedup.num_perm
+    with pytest.raises(params.ParamsError, match=r"dedup\.thresold"):
+        params.from_dict({"dedup": {"thresold": 0.9}})
+
+
+def test_typed_passes_a_model_through_and_types_a_mapping() -> None:
+    model = params.load()
+    assert params.typed(model) is model
+    assert params.typed({"quality": {"min_words": 7}}).quality.min_words == 7
+
+
+def test_defaults_for_finds_the_section_and_applies_changes() -> None:
+    bp = params.defaults_for(config.Boilerplate, min_docs=2)
+    on_disk = params.defaults()["clean"]["boilerplate"]
+    assert bp.min_docs == 2 and bp.max_line_words == on_disk["max_line_words"]
+    archive = params.defaults()["ingest"]["archive"]
+    assert params.defaults_for(config.Archive).max_depth == archive["max_depth"]
+    assert params.defaults_for(config.Boilerplate).min_docs == on_disk["min_docs"]  # a copy
+    with pytest.raises(ValueError, match="min_dox"):  # changes are checked like a file
+        params.defaults_for(config.Boilerplate, min_dox=2)
+
+
+@pytest.mark.parametrize("old", [
+    {"quality": {"rows_per_part": 10}}, {"dedup": {"rows_per_part": 10}},
+    {"split": {"rows_per_shard": 10}}, {"validate": {"batch_rows": 10}},
+])
+def test_old_size_key_names_are_unknown_keys(tmp_path: Path, old) -> None:
+    """One name per size: rows_per_file (rows per written file), batch_size (rows read
+    at once). A file still using an old name fails like any misspelt key."""
+    with pytest.raises(params.ParamsError, match="unknown key"):
+        params.load(_user(tmp_path, old))
+
+
+def test_every_size_key_has_one_name() -> None:
+    names: set[str] = set()
+
+    def walk(model: type) -> None:
+        for name, f in model.model_fields.items():
+            if isinstance(f.annotation, type) and issubclass(f.annotation, config.Section):
+                walk(f.annotation)
+            else:
+                names.add(name)
+
+    walk(config.Params)
+    assert {n for n in names if n.startswith("rows_per")} == {"rows_per_file"}
+    assert {n for n in names if n.startswith("batch_") and n != "batch_bytes"} == {"batch_size"}
 
 
 def test_user_file_overrides_only_its_keys(tmp_path: Path) -> None:
     merged = params.load(_user(tmp_path, {"quality": {"min_words": 3}}))
     defaults = params.load()
-    assert merged["quality"]["min_words"] == 3
-    assert merged["quality"]["min_arabic_ratio"] == defaults["quality"]["min_arabic_ratio"]
-    assert merged["dedup"] == defaults["dedup"]
+    assert merged.quality.min_words == 3
+    assert merged.quality.min_arabic_ratio == defaults.quality.min_arabic_ratio
+    assert merged.dedup == defaults.dedup
 
 
 def test_later_files_override_earlier_ones(tmp_path: Path) -> None:
     a = _user(tmp_path, {"card": {"license": "mit", "pretty_name": "A"}})
     b = tmp_path / "b.yaml"
     b.write_text("card:\n  license: cc-by-4.0\n", encoding="utf-8")
-    card = params.load(a, b)["card"]
-    assert (card["license"], card["pretty_name"]) == ("cc-by-4.0", "A")
+    card = params.load(a, b).card
+    assert (card.license, card.pretty_name) == ("cc-by-4.0", "A")
 
 
 def test_a_non_mapping_file_is_refused(tmp_path: Path) -> None:
@@ -97,12 +140,17 @@ def test_params_error_is_an_akhbar_error_with_exit_code_2() -> None:
 def test_free_form_mappings_stay_free(tmp_path: Path) -> None:
     got = params.load(_user(tmp_path, {"ingest": {"formats": {"*.dat": "jsonl"},
                                                   "fields": {"body": "content"}}}))
-    assert got["ingest"]["formats"] == {"*.dat": "jsonl"}
+    assert got.ingest.formats == {"*.dat": "jsonl"}
 
 
 def test_packaged_defaults_are_the_projects_params_yaml() -> None:
-    on_disk = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
-    assert params.defaults() == on_disk
+    """The package's defaults are a real file (a release or an edit of the project's
+    params.yaml cannot change the library's defaults behind its back); the project keeps
+    a full copy because DVC tracks each stage's section there. The two must agree, to
+    the byte: edit both, or copy the one you changed over the other."""
+    packaged = ROOT / "src" / "akhbar" / "params.yaml"
+    assert not packaged.is_symlink()
+    assert packaged.read_bytes() == (ROOT / "params.yaml").read_bytes()
 
 
 def test_every_model_field_is_in_params_yaml_and_back() -> None:
@@ -119,10 +167,10 @@ def test_every_model_field_is_in_params_yaml_and_back() -> None:
 
 
 def test_library_card_section_states_nothing_about_a_corpus() -> None:
-    card = params.load()["card"]
+    card = params.load().card
     for key in ("pretty_name", "license", "version", "date", "description", "homepage"):
-        assert card[key] is None, key
-    assert card["authors"] == []
+        assert getattr(card, key) is None, key
+    assert card.authors == []
 
 
 @pytest.mark.parametrize(("data", "key"), [

@@ -21,8 +21,7 @@ RA_TEXT = "شارك متطوعون في حملة لتنظيف الشواطئ ي�
 RELATED = ["افتتاح مركز صحي جديد", "تمديد ساعات عمل الحدائق"]
 PARAMS: dict[str, Any] = {"parse": {"min_body_chars": 1, "batch_size": 2, "rows_per_file": 3,
                                     "max_tag_words": 12, "max_keyword_words": 3,
-                                    "known_tags": ["مصر", "لبنان"]},
-                          "clean": {"unused": 1}}
+                                    "known_tags": ["مصر", "لبنان"]}}
 
 
 def aggregator_body() -> str:
@@ -193,7 +192,7 @@ def test_project_params_file(tmp_path: Path) -> None:
 
     params = load(Path(__file__).resolve().parents[1] / "params.yaml")
     assert {"min_body_chars", "rows_per_file", "known_tags", "max_tag_words",
-            "max_keyword_words"} <= set(params["parse"])
+            "max_keyword_words"} <= set(params.parse.model_dump())
     write_raw(tmp_path, raw_rows())
     report = parse.run(tmp_path / "ingested", tmp_path / "p", tmp_path / "r.parquet", params)
     assert report.rows_out == 4 and report.stats["tags_unsplit"] == 0

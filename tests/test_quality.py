@@ -26,7 +26,7 @@ def frame(texts: list[str]) -> pl.DataFrame:
 
 
 def with_quality(**override: object) -> dict:
-    p = params.load()
+    p = params.defaults()
     p["quality"] = {**p["quality"], **override}
     return p
 
@@ -133,7 +133,7 @@ def test_every_failed_rule_is_listed_and_first_is_reason() -> None:
 
 def test_english_defaults_are_not_used() -> None:
     """The shipped thresholds must be Arabic/news ones, not Gopher's English ones."""
-    q = params.load()["quality"]
+    q = params.defaults()["quality"]
     assert q["min_words"] < 50
     assert "ar" in q["languages"]
     assert q["max_mean_word_length"] <= 9

@@ -26,6 +26,7 @@ import pytest
 
 from akhbar import params as params_mod
 from akhbar.build import build
+from akhbar.params import defaults_for
 from builders import news
 from test_ingest_support import ingest, write
 
@@ -99,7 +100,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("shapes")
     raw, out = root / "raw", root / "dataset"
     make_raw(raw)
-    params = params_mod.merge(params_mod.load(), {"ingest": {"path_pattern": PATH_PATTERN}})
+    params = params_mod.merge(params_mod.defaults(), {"ingest": {"path_pattern": PATH_PATTERN}})
     result = build([raw], out, params, work=root / "work")
     read = lambda sub: pl.concat(  # noqa: E731
         [pl.read_parquet(p) for p in sorted((out / sub).glob("*.parquet"))], how="vertical")
@@ -242,11 +243,11 @@ def test_a_date_line_becomes_a_date_column(top: str, column: str) -> None:
     from akhbar.ingest.readers.plaintext import TextParams, split_header
 
     text = f"{CRAWL_TITLES['crawl_1']}\n{top}\n{body('crawl_1', 1)}\n"
-    fields, rest = split_header(text, TextParams())
+    fields, rest = split_header(text, defaults_for(TextParams))
     assert fields == {"title": CRAWL_TITLES["crawl_1"], column: top}
     assert rest == f"{body('crawl_1', 1)}\n"
     swapped, _ = split_header(f"{top}\n{text.split(chr(10), 1)[0]}\n{LEAD['cp_1']}\n",
-                              TextParams(http_date="published"))
+                              defaults_for(TextParams, http_date="published"))
     assert swapped["published_raw"] == top  # date first, then the headline; switchable
 
 
@@ -263,7 +264,7 @@ def test_a_first_line_that_is_not_a_headline_stays_in_the_body(first: str) -> No
     from akhbar.ingest.readers.plaintext import TextParams, split_header
 
     text = f"{first}\n{body('cp_1', 2)}\n"
-    assert split_header(text, TextParams()) == ({}, text)
+    assert split_header(text, defaults_for(TextParams)) == ({}, text)
 
 
 def test_site_suffix_only_when_it_repeats_in_the_folder() -> None:
@@ -281,7 +282,7 @@ def test_site_suffix_only_when_it_repeats_in_the_folder() -> None:
     assert out["title"].to_list() == ["خبر 0", "خبر 1", "خبر 2", "الهلال يفوز - الدوري يشتعل",
                                       "النصر يتعادل"]
     assert out["source"].to_list() == [SITE, "مصدر الملف", SITE, None, None]
-    assert SuffixParams().min_titles == 3
+    assert defaults_for(SuffixParams).min_titles == 3
 
 
 def test_scan_finds_only_suffixes_that_repeat_enough(tmp_path: Path) -> None:
@@ -295,6 +296,6 @@ def test_scan_finds_only_suffixes_that_repeat_enough(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     pl.DataFrame({"raw_file": [f"{f}/{i}.txt" for i, f in enumerate(folders)],
                   "title": titles}).write_parquet(tmp_path / "in" / "part-00000.parquet")
-    assert scan(tmp_path / "in", SuffixParams()) == {"raw/site": {SITE.casefold()}}
-    assert scan(tmp_path / "in", SuffixParams(min_titles=2, min_share=0.25)) == {
+    assert scan(tmp_path / "in", defaults_for(SuffixParams)) == {"raw/site": {SITE.casefold()}}
+    assert scan(tmp_path / "in", defaults_for(SuffixParams, min_titles=2, min_share=0.25)) == {
         "raw/site": {SITE.casefold()}}  # 2 of 10 is under the share

@@ -13,7 +13,8 @@ import pytest
 
 from akhbar import clean, io
 from akhbar.boilerplate import BoilerplateParams, LineIndex, remove_lines
-from akhbar.params import load as load_params
+from akhbar.params import defaults as params_defaults
+from akhbar.params import defaults_for
 from akhbar.residue import ResidueParams, strip_frames
 from akhbar.schema import ARTICLE_SCHEMA, rows
 from builders import news
@@ -31,7 +32,7 @@ def frame(texts: list[str], tags: list[list[str] | None] | None = None,
 
 
 def strip(text: str) -> tuple[str, list[str]]:
-    texts, _, removed = strip_frames(frame([text]), ResidueParams())
+    texts, _, removed = strip_frames(frame([text]), defaults_for(ResidueParams))
     return texts[0], removed.get_column("pattern").to_list()
 
 
@@ -92,7 +93,7 @@ def test_tag_list_moves_into_tags() -> None:
     df = frame([f"{BODY}\nالوسوم: مكتبة | ثقافة | المدينة | مكتبة",
                 f"{BODY}\nكلمات دلالية: هذه جملة طويلة جدا وليست وسما أبدا، تعليم"],
                tags=[["أخبار"], None])
-    texts, tags, _ = strip_frames(df, ResidueParams())
+    texts, tags, _ = strip_frames(df, defaults_for(ResidueParams))
     assert texts.to_list() == [BODY, BODY]
     assert tags.to_list() == [["أخبار", "مكتبة", "ثقافة", "المدينة"], ["تعليم"]]
 
@@ -111,7 +112,8 @@ def test_masked_lines_recur_per_source() -> None:
     bodies = [BODY, MORE, BODY + " " + MORE, MORE + " " + BODY, BODY[:40], MORE[:40]]
     texts = [f"{dates[i]}\n{bodies[i]}\n{notices[i]}\n{mails[i]}" for i in range(6)]
     df = frame(texts)
-    index = LineIndex(BoilerplateParams(min_docs=5, min_fraction=0.5, max_line_words=20))
+    index = LineIndex(defaults_for(BoilerplateParams, min_docs=5, min_fraction=0.5,
+                                   max_line_words=20))
     index.add(df)
     out, removed = remove_lines(df, index.boilerplate(), max_words=20)
     assert sorted(set(removed.get_column("line").str.slice(0, 6))) == ["بريد ا", "للاشتر"]
@@ -139,7 +141,7 @@ def test_clean_stage_reports_residue_per_source_and_pattern(tmp_path: Path) -> N
     inp = tmp_path / "in"
     with io.ParquetSink(inp, ARTICLE_SCHEMA, rows_per_file=5) as sink:
         sink.write(rows(ARTICLE_SCHEMA, recs))
-    p = load_params()
+    p = params_defaults()
     p["clean"]["batch_size"] = 3
     p["clean"]["residue"]["samples_per_pattern"] = 1
     report = clean.run(inp, tmp_path / "out", tmp_path / "rej.parquet", p)

@@ -36,7 +36,7 @@ def art(i: int, text: str, published: datetime | None = None,
 
 
 def with_split(**override: object) -> dict:
-    p = params.load()
+    p = params.defaults()
     p["split"] = {**p["split"], **override}
     return p
 
@@ -60,7 +60,7 @@ def test_files_counts_and_order(tmp_path: Path) -> None:
     rows = [art(i, news(i), cluster_id=f"a{i:05d}") for i in range(300)]
     random.Random(1).shuffle(rows)
     rep = split.run(write(tmp_path / "in", rows), tmp_path / "ds",
-                    with_split(rows_per_shard=100, sort_chunk_rows=70))
+                    with_split(rows_per_file=100, sort_chunk_rows=70))
     names = sorted(p.name for p in (tmp_path / "ds" / "data").glob("*.parquet"))
     assert "train-00000-of-00003.parquet" in names and "test-00000-of-00001.parquet" in names
     frames = read_splits(tmp_path / "ds")
@@ -76,7 +76,7 @@ def test_files_counts_and_order(tmp_path: Path) -> None:
 
 def test_empty_splits_still_get_one_file(tmp_path: Path) -> None:
     rep = split.run(write(tmp_path / "in", [art(1, news(1), cluster_id="a00001")]),
-                    tmp_path / "ds", params.load())
+                    tmp_path / "ds", params.defaults())
     for s in SPLITS:
         assert (tmp_path / "ds" / "data" / f"{s}-00000-of-00001.parquet").exists()
     assert sorted(rep.stats.values()) == [0, 0, 1]

@@ -75,7 +75,7 @@ def art(i: int, words: list[str], hours: int) -> dict:
 def build(tmp: Path, rows: list[dict], tag: str, batch_size: int = 500
           ) -> tuple[pl.DataFrame, dict]:
     """dedup → split; (id, story_id, split) of every kept row, and the dedup stats."""
-    p = params.load()
+    p = params.defaults()
     p["dedup"] = {**p["dedup"], "batch_size": batch_size}
     inp = tmp / f"in-{tag}"
     io.write_table(inp / "part-00000.parquet", rows, ARTICLE_SCHEMA)

@@ -131,7 +131,7 @@ def rewrite(path: Path, edit: Callable[[pa.Table], pa.Table]) -> None:
 
 @pytest.fixture(scope="module")
 def params() -> dict[str, Any]:
-    p = params_mod.load()
+    p = params_mod.defaults()
     p["validate"]["data_docs"] = False
     return p
 
@@ -414,7 +414,7 @@ FAULTS: dict[str, tuple[Callable[[Fixture], str], set[str]]] = {
 
 
 def _q(key: str) -> Any:
-    return params_mod.load()["quality"][key]
+    return params_mod.defaults()["quality"][key]
 
 
 #: Each threshold the filter applies, violated on one kept row: the suites must catch it.

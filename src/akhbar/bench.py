@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.raw:
             raw = args.raw
         else:
-            raw = [Path(p) for p in params["raw"]["paths"]]
+            raw = [Path(p) for p in params.raw.paths]
         out = args.out or Path(tmp) / "dataset"
         report = run(raw, out, params, validate=not args.no_validate,
                            card=not args.no_card, profile_html=args.profile)

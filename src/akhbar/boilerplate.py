@@ -20,10 +20,9 @@ Two passes over streamed batches, all columnar (split → explode → group_by):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
+from akhbar.config import Boilerplate
 from akhbar.folding import fold_expr
 from akhbar.residue import has_month, mask_expr
 
@@ -31,14 +30,8 @@ from akhbar.residue import has_month, mask_expr
 _COMPACT_ROWS = 2_000_000
 
 
-@dataclass(frozen=True)
-class BoilerplateParams:
-    """The ``clean.boilerplate`` section of params.yaml."""
-
-    min_docs: int = 5
-    min_fraction: float = 0.01
-    max_line_words: int = 40
-    report_top: int = 20
+#: The ``clean.boilerplate`` section of params.yaml (the typed model; defaults live there).
+BoilerplateParams = Boilerplate
 
 
 def lines_frame(df: pl.DataFrame, text: str = "text", max_words: int | None = None

@@ -39,6 +39,7 @@ from datasets import Features
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from akhbar import citation, plots, versions
+from akhbar.params import Params, RawParams, card_fields, typed
 from akhbar.shards import rejected_files, splits_files
 
 log = logging.getLogger(__name__)
@@ -115,9 +116,9 @@ def _config_info(name: str, files_by_split: Mapping[str, list[Path]]) -> dict[st
             "download_size": download, "dataset_size": dataset}
 
 
-def card_data(dataset_dir: Path, params: Mapping[str, Any]) -> DatasetCardData:
+def card_data(dataset_dir: Path, params: Params | RawParams) -> DatasetCardData:
     """The card's YAML metadata (configs, features, split sizes, license, task tags)."""
-    card = params.get("card", {})
+    card = card_fields(typed(params))
     by_split = splits_files(dataset_dir)
     if not by_split:
         raise FileNotFoundError(f"no split shards under {Path(dataset_dir) / 'data'}")
@@ -162,9 +163,9 @@ def license_id(card: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- version
 
 
-def build_version(dataset_dir: Path, params: Mapping[str, Any]) -> dict[str, Any]:
+def build_version(dataset_dir: Path, params: Params | RawParams) -> dict[str, Any]:
     """The content fingerprint and version of the published files (``version.json``)."""
-    card = params.get("card") or {}
+    card = card_fields(typed(params))
     hashes = versions.file_hashes(dataset_dir)
     fp = versions.fingerprint(hashes)
     return {"fingerprint": fp, "version": versions.content_version(card, fp),
@@ -172,22 +173,23 @@ def build_version(dataset_dir: Path, params: Mapping[str, Any]) -> dict[str, Any
             "last_release": card.get("version"), "files": hashes}
 
 
-def bibtex(params: Mapping[str, Any], version: Mapping[str, Any]) -> str:
-    return citation.bibtex(params.get("card") or {}, version["version"], version["fingerprint"],
+def bibtex(params: Params | RawParams, version: Mapping[str, Any]) -> str:
+    return citation.bibtex(card_fields(typed(params)), version["version"], version["fingerprint"],
                            released=version["release"] is not None)
 
 
-def write_citation(path: Path, params: Mapping[str, Any], version: Mapping[str, Any]) -> Path:
+def write_citation(path: Path, params: Params | RawParams, version: Mapping[str, Any]
+                   ) -> Path:
     """Write ``CITATION.cff`` for this build (its content version)."""
-    return citation.write_citation(path, params.get("card") or {}, version["version"],
+    return citation.write_citation(path, card_fields(typed(params)), version["version"],
                                    released=version["release"] is not None)
 
 
 # --------------------------------------------------------------------------- render
 
 
-def _template(params: Mapping[str, Any]) -> str:
-    custom = params.get("card", {}).get("template")
+def _template(params: Params) -> str:
+    custom = params.card.template
     if custom:
         return Path(custom).read_text(encoding="utf-8")
     return resources.files("akhbar").joinpath("templates/datasheet.md").read_text(
@@ -205,7 +207,7 @@ def render(data: DatasetCardData, ctx: Mapping[str, Any], template: str) -> Data
     return DatasetCard(text)
 
 
-def run(dataset_dir: Path, params: dict, validation: dict | None = None,
+def run(dataset_dir: Path, params: Params | RawParams, validation: dict | None = None,
         citation_path: Path | None = None, raw_paths: Sequence[Path | str] | None = None
         ) -> Path:
     """Write ``dataset_dir/README.md``, ``plots/*``, ``version.json``, ``metrics.json``
@@ -216,15 +218,16 @@ def run(dataset_dir: Path, params: dict, validation: dict | None = None,
     from akhbar import card_body
 
     dataset_dir = Path(dataset_dir)
+    params = typed(params)
     data = card_data(dataset_dir, params)
     version = build_version(dataset_dir, params)
     (dataset_dir / versions.VERSION_FILE).write_text(
         json.dumps(version, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     articles = plots.article_frame(dataset_dir)
-    plot_files = plots.write(dataset_dir, dataset_dir / PLOTS_DIR, params.get("card", {}),
+    plot_files = plots.write(dataset_dir, dataset_dir / PLOTS_DIR, params.card.plots,
                              articles)
     given = [str(p) for p in raw_paths] if raw_paths is not None else list(
-        (params.get("raw") or {}).get("paths") or [])
+        params.raw.paths)
     ctx = card_body.context(dataset_dir, params, validation, plot_files, data, version, given)
     (dataset_dir / METRICS).write_text(
         json.dumps(card_body.headline(ctx), indent=2, sort_keys=True) + "\n",

@@ -17,6 +17,7 @@ import yaml
 from huggingface_hub import DatasetCardData
 
 from akhbar import card_facts, citation, plots
+from akhbar.params import Params, RawParams, card_fields, typed
 from akhbar.schema import SPLITS
 from akhbar.shards import split_files
 
@@ -48,9 +49,10 @@ def _composition(articles: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def _stage_params(stage: str, params: Mapping[str, Any], raw_paths: Sequence[str]) -> str:
+def _stage_params(stage: str, params: Params, raw_paths: Sequence[str]) -> str:
     sections = STAGE_SECTIONS.get(stage, [stage])
-    chosen = {s: dict(params[s]) for s in sections if s in params}
+    written = params.model_dump(by_alias=True)  # the YAML spellings, as the card shows them
+    chosen = {s: written[s] for s in sections if s in written}
     if "raw" in chosen:  # the paths this build was given, not the file's default
         chosen["raw"] = {**chosen["raw"], "paths": list(raw_paths)}
     if not chosen:
@@ -64,23 +66,23 @@ def _removed(stats: Mapping[str, Any]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (-r["records"], r["reason"]))
 
 
-def _split_rule(params: Mapping[str, Any]) -> str:
-    split = params.get("split", {})
-    if split.get("mode") == "temporal":
-        period = (split.get("temporal") or {}).get("period", "month")
+def _split_rule(params: Params) -> str:
+    split = params.split
+    if split.mode == "temporal":
+        period = split.temporal.period
         return (f"by publication {period}: test is the latest {period}, validation the one "
                 f"before, train the rest and every undated article")
-    return (f"by a salted hash (salt `{split.get('salt')}`) of the article's near-duplicate "
+    return (f"by a salted hash (salt `{split.salt}`) of the article's near-duplicate "
             "cluster, so near-duplicates never straddle two splits and an article keeps its "
             "split when the corpus grows")
 
 
-def _dedup_rule(params: Mapping[str, Any]) -> str:
-    d = params.get("dedup", {})
+def _dedup_rule(params: Params) -> str:
+    d = params.dedup
     order = ", ".join(f"`{c}`" for c in card_facts.DEDUP_KEEP_ORDER)
     return (f"Exact copies (same folded text) and near copies (estimated Jaccard ≥ "
-            f"{d.get('threshold')} on word {d.get('shingle_size')}-grams, MinHash with "
-            f"{d.get('num_perm')} permutations) form one cluster; the copy kept is the first "
+            f"{d.threshold} on word {d.shingle_size}-grams, MinHash with "
+            f"{d.num_perm} permutations) form one cluster; the copy kept is the first "
             f"by {order} (earliest publication first, undated last), the others go to "
             "`rejected` with `duplicate_of`. So the copy published first wins, whichever "
             "outlet it is from; the table shows from which sources copies were removed.")
@@ -97,12 +99,13 @@ def _example_yaml(row: Mapping[str, Any] | None) -> str:
     return yaml.safe_dump(dict(row), sort_keys=False, allow_unicode=True, width=100).rstrip()
 
 
-def context(dataset_dir: Path, params: Mapping[str, Any], validation: Mapping | None,
+def context(dataset_dir: Path, params: Params | RawParams, validation: Mapping | None,
             plot_files: Mapping[str, Path], data: DatasetCardData,
             version: Mapping[str, Any], raw_paths: Sequence[str]) -> dict[str, Any]:
     """Everything the template shows, computed from the dataset folder."""
     dataset_dir = Path(dataset_dir)
-    card = params.get("card") or {}
+    params = typed(params)
+    card = card_fields(params)
     stats = _stats(dataset_dir)
     articles = card_facts.split_frame(
         dataset_dir, ["source", "published", "published_from", "category"])
@@ -144,8 +147,7 @@ def context(dataset_dir: Path, params: Mapping[str, Any], validation: Mapping | 
         "records_in": int(stats.get("records_in", 0)),
         "rejected_total": int(stats.get("rejected_total", sum(
             int(v) for v in (stats.get("rejected") or {}).values()))),
-        "languages": ", ".join(f"`{x}`" for x in (params.get("quality") or {}).get(
-            "languages") or []),
+        "languages": ", ".join(f"`{x}`" for x in params.quality.languages),
         "split_rule": _split_rule(params),
         "dedup_rule": _dedup_rule(params),
         "dedup_effect": card_facts.dedup_effect(dataset_dir),

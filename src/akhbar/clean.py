@@ -23,13 +23,12 @@ from typing import Any
 
 import polars as pl
 
-from akhbar import io
+from akhbar import io, streaming
 from akhbar import params as params_mod
 from akhbar.boilerplate import BoilerplateParams, LineIndex, remove_lines
 from akhbar.chars import ALEF_MAQSURA
 from akhbar.residue import ResidueParams, strip_frames
-from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
-from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar.stage import StageReport, rejected_frame
 from akhbar.text import (
     COUNT_KINDS,
     normalize_expr,
@@ -141,82 +140,88 @@ class ResidueReport:
         return {"per_source": per_source, "samples": samples}
 
 
-def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
+class _Cleaner:
+    """Pass 2's state: the evidence of pass 1 and the counts the report is made of."""
+
+    def __init__(self, index: LineIndex, evidence: dict[str, str], bp: BoilerplateParams,
+                 rp: ResidueParams, min_chars: int) -> None:
+        self.index, self.evidence, self.table = index, evidence, index.boilerplate()
+        self.bp, self.rp, self.min_chars = bp, rp, min_chars
+        self.counts: dict[str, Counter[str]] = {c: Counter()
+                                                for c in (*TEXT_COLUMNS, *LIST_COLUMNS)}
+        self.positions: Counter[str] = Counter()
+        self.removed_parts: list[pl.DataFrame] = []
+        self.residue = ResidueReport(rp)
+        self.articles_changed = self.footers_cut = 0
+
+    def step(self, batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Normalize, strip frames and boilerplate lines; reject what is left empty."""
+        for column in TEXT_COLUMNS:
+            batch, c = normalize_frame(batch, column, self.evidence)
+            self.counts[column].update(c)
+        for column in LIST_COLUMNS:
+            batch, c = _normalize_lists(batch, column, self.evidence)
+            self.counts[column].update(c)
+        framed = batch
+        if self.rp.enabled:
+            ftext, ftags, frames = strip_frames(batch, self.rp)
+            framed = batch.with_columns(ftext, ftags)
+            self.residue.add(frames)
+        texts, removed = remove_lines(framed, self.table, max_words=self.bp.max_line_words)
+        self.residue.add(removed.select("__row", "source", pl.lit("repeated-line")
+                                        .alias("pattern"), "line"))
+        self.positions.update(dict(removed.group_by("position").len().iter_rows()))
+        self.articles_changed += removed.get_column("__row").n_unique()
+        self.footers_cut += (removed.filter(pl.col("position") == "footer")
+                             .get_column("__row").n_unique())
+        self.removed_parts.append(io.compact(removed.group_by("source", "h", "line")
+                                             .agg(pl.len().alias("n"))))
+        if len(self.removed_parts) > 8:
+            self.removed_parts = [_merge_forms(self.removed_parts)]
+        empty = (texts.is_null() | (texts.str.len_chars() < self.min_chars)).alias("__empty")
+        rejects = rejected_frame(
+            batch.filter(empty), STAGE, REASON_EMPTY,
+            detail=f"text has fewer than {self.min_chars} character(s) after normalization "
+                   "and boilerplate removal (text shown before the line removal)")
+        return framed.with_columns(texts).filter(~empty), rejects
+
+    def stats(self) -> dict[str, Any]:
+        removed_all = _merge_forms(self.removed_parts)
+        evidence, positions = self.evidence, self.positions
+        return {
+            "normalize": {col: {k: int(c.get(k, 0)) for k in COUNT_KINDS}
+                          for col, c in sorted(self.counts.items())},
+            "boilerplate": {
+                "lines_removed": int(sum(positions.values())),
+                "lines_removed_by_position": {k: int(positions.get(k, 0))
+                                              for k in ("footer", "header", "middle", "whole")},
+                "articles_changed": int(self.articles_changed),
+                "articles_with_footer_cut": int(self.footers_cut),
+                "sources": _report_lines(removed_all, self.table, self.index.articles(),
+                                         self.bp.report_top),
+            },
+            "residue": self.residue.to_dict(),
+            "yeh_evidence": {
+                "words": len(evidence),
+                "to_alef_maqsura": sum(v.endswith(ALEF_MAQSURA) for v in evidence.values()),
+                "to_yeh": sum(not v.endswith(ALEF_MAQSURA) for v in evidence.values()),
+            },
+        }
+
+
+def run(inp: Path, out: Path, rejected: Path,
+        params: params_mod.Params | params_mod.RawParams) -> StageReport:
     """Clean the ARTICLE_SCHEMA parts of ``inp`` into ``out``; see the module docstring."""
-    report = StageReport(STAGE)
-    section = params.get(STAGE, params) or {}
-    bp = params_mod.section(BoilerplateParams, section.get("boilerplate"))
-    rp = params_mod.section(ResidueParams, section.get("residue"))
-    batch_size = int(section.get("batch_size", 20_000))
-    min_chars = int(section.get("min_text_chars", 1))
+    section = params_mod.typed(params).clean
+    bp, rp = section.boilerplate, section.residue
+    batch_size, min_chars = section.batch_size, section.min_text_chars
+    min_evidence = section.persian_yeh_min_evidence
 
-    index, evidence = _first_pass(Path(inp), bp, batch_size,
-                                  int(section.get("persian_yeh_min_evidence", 1)))
-    table = index.boilerplate()
+    def prepare(inp: Path) -> _Cleaner:
+        return _Cleaner(*_first_pass(inp, bp, batch_size, min_evidence), bp, rp, min_chars)
 
-    counts: dict[str, Counter[str]] = {c: Counter() for c in (*TEXT_COLUMNS, *LIST_COLUMNS)}
-    positions: Counter[str] = Counter()
-    removed_parts: list[pl.DataFrame] = []
-    residue = ResidueReport(rp)
-    articles_changed = footers_cut = 0
-    sink = io.ParquetSink(Path(out), ARTICLE_SCHEMA,
-                          rows_per_file=int(section.get("rows_per_file", 100_000)))
-    with sink, io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink:
-        for batch in io.read_batches(Path(inp), batch_size):
-            report.rows_in += batch.height
-            for column in TEXT_COLUMNS:
-                batch, c = normalize_frame(batch, column, evidence)
-                counts[column].update(c)
-            for column in LIST_COLUMNS:
-                batch, c = _normalize_lists(batch, column, evidence)
-                counts[column].update(c)
-            framed = batch
-            if rp.enabled:
-                ftext, ftags, frames = strip_frames(batch, rp)
-                framed = batch.with_columns(ftext, ftags)
-                residue.add(frames)
-            texts, removed = remove_lines(framed, table, max_words=bp.max_line_words)
-            residue.add(removed.select("__row", "source", pl.lit("repeated-line")
-                                       .alias("pattern"), "line"))
-            positions.update(dict(removed.group_by("position").len().iter_rows()))
-            articles_changed += removed.get_column("__row").n_unique()
-            footers_cut += (removed.filter(pl.col("position") == "footer")
-                            .get_column("__row").n_unique())
-            removed_parts.append(io.compact(removed.group_by("source", "h", "line")
-                                            .agg(pl.len().alias("n"))))
-            if len(removed_parts) > 8:
-                removed_parts = [_merge_forms(removed_parts)]
-            empty = (texts.is_null() | (texts.str.len_chars() < min_chars)).alias("__empty")
-            bad = batch.filter(empty)
-            if bad.height:
-                rejects = rejected_frame(
-                    bad, STAGE, REASON_EMPTY,
-                    detail=f"text has fewer than {min_chars} character(s) after normalization "
-                           "and boilerplate removal (text shown before the line removal)")
-                rsink.write(rejects)
-                report.rejected.update(count_reasons(rejects))
-            kept = framed.with_columns(texts).filter(~empty)
-            sink.write(kept)
-            report.rows_out += kept.height
-
-
-    removed_all = _merge_forms(removed_parts)
-    report.stats = {
-        "normalize": {col: {k: int(c.get(k, 0)) for k in COUNT_KINDS}
-                      for col, c in sorted(counts.items())},
-        "boilerplate": {
-            "lines_removed": int(sum(positions.values())),
-            "lines_removed_by_position": {k: int(positions.get(k, 0))
-                                          for k in ("footer", "header", "middle", "whole")},
-            "articles_changed": int(articles_changed),
-            "articles_with_footer_cut": int(footers_cut),
-            "sources": _report_lines(removed_all, table, index.articles(), bp.report_top),
-        },
-        "residue": residue.to_dict(),
-        "yeh_evidence": {
-            "words": len(evidence),
-            "to_alef_maqsura": sum(v.endswith(ALEF_MAQSURA) for v in evidence.values()),
-            "to_yeh": sum(not v.endswith(ALEF_MAQSURA) for v in evidence.values()),
-        },
-    }
-    return report.finish()
+    passes = streaming.Passes(lambda batch, cleaner: cleaner.step(batch), prepare,
+                              _Cleaner.stats)
+    return streaming.run(STAGE, Path(inp), Path(out), Path(rejected), passes,
+                         batch_size=batch_size,
+                         rows_per_file=section.rows_per_file)

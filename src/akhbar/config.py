@@ -150,7 +150,7 @@ class Quality(Section):
     min_lang_score: float
     lang_prefix_chars: int
     batch_size: int
-    rows_per_part: int
+    rows_per_file: int
 
 
 class Dedup(Section):
@@ -160,7 +160,7 @@ class Dedup(Section):
     threshold: float
     seed: int
     batch_size: int
-    rows_per_part: int
+    rows_per_file: int
 
 
 # --------------------------------------------------------------------------- split, validate
@@ -184,7 +184,7 @@ class Split(Section):
     salt: str
     ratios: Ratios
     temporal: Temporal
-    rows_per_shard: int
+    rows_per_file: int
     sort_chunk_rows: int
 
 
@@ -213,7 +213,7 @@ class Validate(Section):
     max_text_chars: int
     date_min: str
     date_max: str
-    batch_rows: int
+    batch_size: int
     data_docs: bool
     boilerplate_line_markers: list[str]
     boilerplate_markers: list[str]
@@ -295,7 +295,3 @@ class Params(Section):
 
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
-
-def dump(model: BaseModel) -> dict[str, Any]:
-    """The plain dict the stages read (YAML spellings of the keys)."""
-    return model.model_dump(by_alias=True)

@@ -25,16 +25,15 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
 from rensa import RMinHash
 
-from akhbar import io, stories
+from akhbar import config, io, stories, streaming
 from akhbar.folding import fold_expr
-from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
-from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar.params import Params, RawParams, typed
+from akhbar.stage import StageReport, rejected_frame
 
 #: Buckets larger than this are verified as a chain (each member against the smallest and
 #: the previous one) instead of all pairs, so a template-heavy bucket cannot go quadratic.
@@ -181,10 +180,10 @@ class _Index:
     has_tokens: list[np.ndarray] = field(default_factory=list)
 
 
-def _index(inp: Path, d: dict[str, Any]) -> _Index:
+def _index(inp: Path, d: config.Dedup) -> _Index:
     """Pass 1: exact keys for every row, one signature per new distinct text."""
     idx = _Index()
-    for batch in io.read_batches(inp, batch_size=d["batch_size"], columns=_KEY_COLUMNS):
+    for batch in io.read_batches(inp, batch_size=d.batch_size, columns=_KEY_COLUMNS):
         folded = batch.select(fold_expr(pl.col("text").fill_null("")).alias("f")).to_series()
         keys = exact_keys(folded)
         new_pos, nodes = [], []
@@ -194,8 +193,8 @@ def _index(inp: Path, d: dict[str, Any]) -> _Index:
                 node = idx.node_of_key[key] = len(idx.node_of_key)
                 new_pos.append(pos)
             nodes.append(node)
-        sig, has = signatures(folded.gather(new_pos), d["shingle_size"], d["num_perm"],
-                              d["seed"])
+        sig, has = signatures(folded.gather(new_pos), d.shingle_size, d.num_perm,
+                              d.seed)
         idx.sigs.append(sig)
         idx.has_tokens.append(has)
         idx.rows.append(batch.select("id", "published", "crawled", "raw_file", "raw_record")
@@ -203,10 +202,11 @@ def _index(inp: Path, d: dict[str, Any]) -> _Index:
     return idx
 
 
-def plan(inp: Path, params: dict[str, Any]) -> tuple[pl.DataFrame, dict[str, int]]:
+def plan(inp: Path, params: Params | RawParams) -> tuple[pl.DataFrame, dict[str, int]]:
     """Decide every row: ``keep_row`` (input position of its cluster's kept row),
     ``duplicate_of``, ``reason`` and ``similarity``. Returns the plan and cluster counts."""
-    d = params["dedup"]
+    params = typed(params)
+    d = params.dedup
     idx = _index(inp, d)
     if not idx.rows:
         return pl.DataFrame(), {"clusters": 0, "exact_groups": 0, "exact_copies": 0,
@@ -220,20 +220,20 @@ def plan(inp: Path, params: dict[str, Any]) -> tuple[pl.DataFrame, dict[str, int
     # made by position (star and chain of an oversized bucket) ignore the input order
     node_keys = np.array(list(idx.node_of_key), dtype=object)
     usable = usable[np.argsort(node_keys[usable], kind="stable")]
-    pairs = candidate_pairs(sig, d["bands"], usable)
+    pairs = candidate_pairs(sig, d.bands, usable)
     a, b = usable[pairs[:, 0]], usable[pairs[:, 1]]
-    near = jaccard(sig, a, b) >= d["threshold"]
+    near = jaccard(sig, a, b) >= d.threshold
     label = components(len(sig), a[near], b[near])
     node_of_row = rows.get_column("node").to_numpy()
-    sp = stories.story_params(params)
+    sp = params.split
 
     def texts() -> Iterator[tuple[pl.Series, np.ndarray]]:
         at = 0
-        for batch in io.read_batches(inp, batch_size=d["batch_size"], columns=["text"]):
+        for batch in io.read_batches(inp, batch_size=d.batch_size, columns=["text"]):
             yield batch.get_column("text"), node_of_row[at:at + batch.height]
             at += batch.height
 
-    sa, sb, story_stats = stories.story_edges(sig, usable, sp, texts(), d["shingle_size"])
+    sa, sb, story_stats = stories.story_edges(sig, usable, sp, texts(), d.shingle_size)
     # copies are one story too (their pairs were verified at the higher threshold)
     story = components(len(sig), np.concatenate([a[near], sa]), np.concatenate([b[near], sb]))
     rows = rows.with_columns(pl.Series("comp", label[node_of_row]),
@@ -284,25 +284,32 @@ def route(both: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         duplicate_of=pl.col("keep_id"))
     return kept, rejected
 
-def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
-    """Deduplicate ``inp`` into ``out`` (parts, input order) and ``rejected``."""
-    d = params["dedup"]
-    report = StageReport("dedup")
-    decisions, stats = plan(Path(inp), params)
-    offset = 0
-    with io.ParquetSink(Path(out), ARTICLE_SCHEMA, rows_per_file=d["rows_per_part"]) as sink, \
-            io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink:
-        for batch in io.read_batches(Path(inp), batch_size=d["batch_size"]):
-            dec = decisions.slice(offset, batch.height)
-            offset += batch.height
-            both = pl.concat([batch.drop("story_id", strict=False),
-                              dec.select("keep_id", "reason", "similarity", "story_id")],
-                             how="horizontal")
-            kept, rej_rows = route(both)
-            sink.write(kept)
-            rsink.write(rej_rows)
-            report.rows_in += batch.height
-            report.rows_out += kept.height
-            report.rejected.update(count_reasons(rej_rows))
-    report.stats = stats
-    return report.finish()
+class _Plan:
+    """Dedup's prepared state: every row's decision, handed out batch by batch in input
+    order (the loop reads the input in the order :func:`plan` numbered it)."""
+
+    def __init__(self, decisions: pl.DataFrame, stats: dict[str, int]) -> None:
+        self.decisions, self.stats, self.offset = decisions, stats, 0
+
+    def take(self, n: int) -> pl.DataFrame:
+        dec = self.decisions.slice(self.offset, n)
+        self.offset += n
+        return dec
+
+
+def _step(batch: pl.DataFrame, state: _Plan) -> tuple[pl.DataFrame, pl.DataFrame]:
+    dec = state.take(batch.height)
+    return route(pl.concat([batch.drop("story_id", strict=False),
+                            dec.select("keep_id", "reason", "similarity", "story_id")],
+                           how="horizontal"))
+
+
+def run(inp: Path, out: Path, rejected: Path, params: Params | RawParams) -> StageReport:
+    """Deduplicate ``inp`` into ``out`` (parts, input order) and ``rejected``: a planning
+    pass over the whole input (:func:`plan`), then the routing pass."""
+    params = typed(params)
+    d = params.dedup
+    passes = streaming.Passes(_step, lambda inp: _Plan(*plan(inp, params)),
+                              lambda state: state.stats)
+    return streaming.run("dedup", Path(inp), Path(out), Path(rejected), passes,
+                         batch_size=d.batch_size, rows_per_file=d.rows_per_file)

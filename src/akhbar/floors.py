@@ -16,36 +16,27 @@ from typing import Any
 
 from akhbar.collect import COVERAGE_COLUMNS
 from akhbar.errors import UsageError
+from akhbar.params import Params, RawParams, typed
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.2f}%"
 
 
-def _section(params: dict[str, Any]) -> dict[str, Any]:
-    """``params['build']``, or the shipped defaults for a hand-made params dict."""
-    if "build" in params:
-        return params["build"]
-    from akhbar.params import defaults
-
-    return defaults()["build"]
-
-
-def check_params(params: dict[str, Any]) -> None:
+def check_params(params: Params | RawParams) -> None:
     """Refuse (before any stage runs) a coverage floor on a column that is not counted."""
-    for column in (_section(params).get("min_coverage") or {}):
+    for column in typed(params).build.min_coverage:
         if column not in COVERAGE_COLUMNS:
             raise UsageError(f"params build.min_coverage.{column}: coverage is counted only "
                              f"for {', '.join(COVERAGE_COLUMNS)}")
 
 
-def check(stats: dict[str, Any], params: dict[str, Any]) -> list[str]:
+def check(stats: dict[str, Any], params: Params | RawParams) -> list[str]:
     """Every floor the build falls below, one line each, the worst first (empty when the
     build keeps enough)."""
-    b = _section(params)
-    min_share = float(b["min_kept_share"])
-    min_rows = int(b["min_format_rows"])
-    coverage = {str(k): float(v) for k, v in (b.get("min_coverage") or {}).items()}
+    b = typed(params).build
+    min_share, min_rows = b.min_kept_share, b.min_format_rows
+    coverage: dict[str, float] = dict(b.min_coverage)
     formats: dict[str, dict[str, Any]] = stats.get("formats", {})
     kept = int(stats.get("articles_total", 0))
     rejected = stats.get("rejected", {})

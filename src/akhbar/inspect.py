@@ -20,6 +20,7 @@ import polars as pl
 from akhbar import ingest, io, parse
 from akhbar.ingest import presets
 from akhbar.ingest.sniff import base_format
+from akhbar.params import Params, RawParams
 
 #: Columns whose coverage is reported (article columns a user maps).
 COLUMNS = ("title", "url", "source", "author", "published", "crawled", "category", "tags",
@@ -83,7 +84,7 @@ def _pick(articles: pl.DataFrame, n: int) -> list[dict[str, Any]]:
     return [r for r in pl.concat([first, rest]).drop("_i").iter_rows(named=True)]
 
 
-def inspect(paths: list[Path], params: dict[str, Any], sample: int = 200,
+def inspect(paths: list[Path], params: Params | RawParams, sample: int = 200,
             examples: int = 3, chars: int = 200) -> dict[str, Any]:
     """The inspection report of ``paths`` (a JSON-ready mapping)."""
     mappings: dict[str, Counter[str]] = {}

@@ -4,14 +4,16 @@ Thresholds live only there. :func:`load` merges user files over the defaults shi
 the package (a user's file holds only the keys it changes), then checks the result
 against the typed models of :mod:`akhbar.config`: an unknown key, a misspelt section or a
 wrong type raises :class:`ParamsError` naming the key and the valid ones, before any
-stage runs.
+stage runs. The result is the typed model (``params.quality.min_words``), never a dict:
+a key read with a default of its own at the call site would be a second home for that
+default.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import difflib
+import functools
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,8 +24,9 @@ from pydantic import BaseModel, ValidationError
 from akhbar import config
 from akhbar.errors import AkhbarError
 
-Params = dict[str, Any]
-T = TypeVar("T")
+Params = config.Params
+RawParams = dict[str, Any]  # a params.yaml-shaped mapping, before validation
+M = TypeVar("M", bound=BaseModel)
 
 
 class ParamsError(AkhbarError):
@@ -32,13 +35,14 @@ class ParamsError(AkhbarError):
     exit_code = 2
 
 
-def defaults() -> Params:
-    """The default parameters (the package's copy of the project's ``params.yaml``)."""
+def defaults() -> RawParams:
+    """The default parameters as written in the package's ``params.yaml`` (the project's
+    top-level ``params.yaml`` is a copy, checked equal by ``tests/test_params.py``)."""
     text = resources.files("akhbar").joinpath("params.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 
-def merge(base: Params, override: Params) -> Params:
+def merge(base: RawParams, override: RawParams) -> RawParams:
     """Deep-merge ``override`` into a copy of ``base`` (mappings merge, the rest replaces)."""
     out = copy.deepcopy(base)
     for key, value in (override or {}).items():
@@ -49,7 +53,7 @@ def merge(base: Params, override: Params) -> Params:
     return out
 
 
-def _read(path: Path | str) -> Params:
+def _read(path: Path | str) -> RawParams:
     try:
         with open(path, encoding="utf-8") as fh:
             user = yaml.safe_load(fh) or {}
@@ -94,15 +98,14 @@ def _explain(err: dict[str, Any]) -> str:
     return f"{key!r}: {err['msg'].lower()}, got {got!r} ({type(got).__name__})"
 
 
-def check(params: Params, origin: str = "parameters") -> Params:
-    """``params`` validated against :class:`akhbar.config.Params`; the plain dict back
-    (ints given for floats become floats). Raises :class:`ParamsError`."""
+def check(params: RawParams, origin: str = "parameters") -> Params:
+    """``params`` validated against :class:`akhbar.config.Params` (the typed model back;
+    ints given for floats become floats). Raises :class:`ParamsError`."""
     try:
-        model = config.Params.model_validate(params)
+        return config.Params.model_validate(params)
     except ValidationError as exc:
         lines = [_explain(e) for e in exc.errors(include_url=False)]
         raise ParamsError(f"{origin}: " + "; ".join(lines)) from None
-    return config.dump(model)
 
 
 def load(*paths: Path | str | None) -> Params:
@@ -114,15 +117,42 @@ def load(*paths: Path | str | None) -> Params:
     return check(params, ", ".join(str(p) for p in given) or "packaged defaults")
 
 
-def section(cls: type[T], values: dict[str, Any] | None) -> T:
-    """A parameters dataclass from its (already checked) ``params.yaml`` section; values
-    are coerced to the type of the field's default (YAML may write ``1`` for ``1.0``)."""
-    values = values or {}
-    kwargs = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name in values:
-            default = f.default
-            kwargs[f.name] = (type(default)(values[f.name])
-                              if isinstance(default, int | float) and not isinstance(default, bool)
-                              else values[f.name])
-    return cls(**kwargs)
+def from_dict(override: RawParams, origin: str = "parameters") -> Params:
+    """The defaults with ``override`` (a mapping shaped like ``params.yaml``, holding only
+    the keys it changes) merged over them, checked: for tests and callers that build
+    parameters in code."""
+    return check(merge(defaults(), override), origin)
+
+
+def typed(params: Params | RawParams) -> Params:
+    """``params`` as the typed model: a model is returned as is, a mapping goes through
+    :func:`from_dict`. Stage entry points call this so that a test may hand a stage a
+    partial mapping; inside the library, parameters are only read as attributes."""
+    return params if isinstance(params, config.Params) else from_dict(params)
+
+
+def defaults_for(model: type[M], **changes: Any) -> M:
+    """The packaged defaults of the section modelled by ``model`` (found by walking the
+    defaults' model tree), with ``changes`` applied: library code that is handed no
+    parameters and tests that change a key or two use it, so that no default is written
+    twice. ``changes`` are checked like a file's keys (an unknown key is an error)."""
+    todo: list[BaseModel] = [_packaged()]
+    while todo:
+        node = todo.pop(0)
+        if type(node) is model:
+            return model.model_validate({**node.model_dump(by_alias=True), **changes})
+        todo.extend(v for v in (getattr(node, n) for n in type(node).model_fields)
+                    if isinstance(v, BaseModel))
+    raise LookupError(f"no section of params.yaml is a {model.__name__}")
+
+
+def card_fields(params: Params) -> dict[str, Any]:
+    """The ``card`` section as the mapping :mod:`akhbar.citation` and
+    :mod:`akhbar.versions` read (CFF spellings such as ``given-names``): card metadata is
+    written out as YAML/CFF, so it travels in its written form."""
+    return params.card.model_dump(by_alias=True)
+
+
+@functools.cache
+def _packaged() -> Params:
+    return load()

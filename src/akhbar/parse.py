@@ -38,36 +38,26 @@ from typing import Any
 
 import polars as pl
 
-from akhbar import io, titles
+from akhbar import config, streaming, titles
 from akhbar.aggregator import parse_page
 from akhbar.authors import split_author
 from akhbar.datelines import DATELINE_LINE_PATTERN, DATELINE_PATTERN, split_dateline
 from akhbar.dates import parse_date, parse_dates
 from akhbar.ids import article_id, record_id
+from akhbar.params import Params, RawParams, typed
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, polars_schema
-from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar.stage import StageReport, rejected_frame
 from akhbar.tags import normalize_tags, tags_expr
 from akhbar.urldates import url_date
 
 STAGE = "parse"
 _EXCERPT_BYTES = 200  # the contract's "first 200 bytes of the raw record"
-_DEFAULTS: dict[str, Any] = {  # used only if params.yaml lacks a key
-    "min_body_chars": 1, "batch_size": 5000, "rows_per_file": 100_000,
-    "max_tag_words": 12, "max_keyword_words": 3, "known_tags": [],
-    "published": {"min_year": 1990, "max_year": 2100},
-}
 #: Where ``published`` came from, in the order tried (the ``published_from`` values).
 DATE_SOURCES = ("field", "dateline", "url")
 _ORDER = ["_pos", "_sub"]
 _ARTICLE_PL = {**polars_schema(ARTICLE_SCHEMA), "_pos": pl.UInt32, "_sub": pl.Int32}
 _REJECT_PL = {**_ARTICLE_PL, "detail": pl.String, "raw_excerpt": pl.String,
               "_reason": pl.String}
-
-
-def _section(params: dict[str, Any]) -> dict[str, Any]:
-    """The ``parse`` section (the build passes all params; tests may pass the section)."""
-    section = params.get("parse", params) if isinstance(params, dict) else {}
-    return {**_DEFAULTS, **(section or {})}
 
 
 def _excerpt(body: str | None) -> str | None:
@@ -137,12 +127,12 @@ def _conform(df: pl.DataFrame) -> pl.DataFrame:
                       for c, t in _ARTICLE_PL.items()])
 
 
-def _aggregator_rows(row: dict[str, Any], params: dict[str, Any], stats: _Stats
+def _aggregator_rows(row: dict[str, Any], params: config.Parse, stats: _Stats
                      ) -> list[dict[str, Any]]:
     """One aggregator page → its host article row and one row per "read also" article."""
-    page = parse_page(row.get("body") or "", known_tags=params["known_tags"],
-                      max_tag_words=int(params["max_tag_words"]),
-                      max_keyword_words=int(params["max_keyword_words"]))
+    page = parse_page(row.get("body") or "", known_tags=params.known_tags,
+                      max_tag_words=params.max_tag_words,
+                      max_keyword_words=params.max_keyword_words)
     provenance = {k: row.get(k) for k in
                   ("raw_file", "raw_record", "raw_sha256", "raw_encoding", "raw_format")}
     published = page.published
@@ -190,7 +180,7 @@ def _mapped(values: list[Any], fn: Any) -> list[Any]:
     return [cache[v] if v in cache else cache.setdefault(v, fn(v)) for v in values]
 
 
-def _provenance(articles: pl.DataFrame, params: dict[str, Any], stats: _Stats) -> pl.DataFrame:
+def _provenance(articles: pl.DataFrame, params: config.Parse, stats: _Stats) -> pl.DataFrame:
     """Dated datelines out of the body, people in ``author``, ``published`` + its source.
 
     * A dated wire dateline opening the text (:func:`akhbar.datelines.split_dateline`) moves
@@ -207,8 +197,7 @@ def _provenance(articles: pl.DataFrame, params: dict[str, Any], stats: _Stats) -
     """
     if articles.is_empty():
         return articles
-    bounds = {**_DEFAULTS["published"], **(params.get("published") or {})}
-    lo, hi = int(bounds["min_year"]), int(bounds["max_year"])
+    lo, hi = params.published.min_year, params.published.max_year
     n = articles.height
     # Python only for the rows a polars filter lets through (a 4-digit number on the first
     # line; a date-like run in the URL): most rows never leave Rust.
@@ -269,7 +258,7 @@ def _reject_rows(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return rejected_frame(df, STAGE, pl.concat_list(pl.col("_reason")))
 
 
-def _parse_batch(batch: pl.DataFrame, params: dict[str, Any], stats: _Stats
+def _parse_batch(batch: pl.DataFrame, params: config.Parse, stats: _Stats
                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One raw batch → (article rows in input order, rejected rows)."""
     batch = batch.with_row_index("_pos")
@@ -304,7 +293,7 @@ def _parse_batch(batch: pl.DataFrame, params: dict[str, Any], stats: _Stats
         pl.col("source"),
         pl.col("url").str.to_lowercase().str.extract(_HOST_RE, 1)).alias("source"))
     articles = _provenance(articles, params, stats)
-    articles, empty = _split_empty(articles, batch, int(params["min_body_chars"]))
+    articles, empty = _split_empty(articles, batch, params.min_body_chars)
     rejects = [r for r in (empty, _reject_rows(errors) if errors else None) if r is not None]
     return articles.drop(_ORDER), (pl.concat(rejects, how="diagonal_relaxed") if rejects
                                    else pl.DataFrame(schema=polars_schema(REJECTED_SCHEMA)))
@@ -341,22 +330,20 @@ def _split_empty(articles: pl.DataFrame, batch: pl.DataFrame, min_chars: int
     return articles.filter(~short), rejected
 
 
-def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
+def run(inp: Path, out: Path, rejected: Path, params: Params | RawParams) -> StageReport:
     """Parse every raw record of ``inp`` into ``out`` (parts) and ``rejected``."""
-    section = _section(params)
-    report = StageReport(name=STAGE)
-    stats = _Stats()
-    # "<headline> - <Site>": the site suffixes repeating per folder (akhbar.titles)
-    suffixes = titles.scan(Path(inp), titles.section_params(section.get("site_suffix")))
-    with io.ParquetSink(Path(out), ARTICLE_SCHEMA,
-                        rows_per_file=int(section["rows_per_file"])) as sink, \
-            io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink:
-        for batch in io.read_batches(Path(inp), batch_size=int(section["batch_size"])):
-            report.rows_in += batch.height
-            articles, rejects = _parse_batch(batch, section, stats)
-            sink.write(titles.apply(articles, suffixes))
-            rsink.write(rejects)  # written as we go: kept rows never pin a whole batch
-            report.rejected.update(count_reasons(rejects))
-    report.rows_out = sink.rows
-    report.stats = stats.as_dict()
-    return report.finish()
+    section = typed(params).parse
+
+    def prepare(inp: Path) -> tuple[dict[str, set[str]], _Stats]:
+        # "<headline> - <Site>": the site suffixes repeating per folder (akhbar.titles)
+        return titles.scan(inp, section.site_suffix), _Stats()
+
+    def step(batch: pl.DataFrame, state: tuple[dict[str, set[str]], _Stats]
+             ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        articles, rejects = _parse_batch(batch, section, state[1])
+        return titles.apply(articles, state[0]), rejects
+
+    passes = streaming.Passes(step, prepare, lambda state: state[1].as_dict())
+    return streaming.run(STAGE, Path(inp), Path(out), Path(rejected), passes,
+                         batch_size=section.batch_size,
+                         rows_per_file=section.rows_per_file)

@@ -10,7 +10,6 @@ or timestamp lands in the PNG.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import polars as pl
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from akhbar import params as params_mod
+from akhbar.config import Plots
 from akhbar.schema import SPLITS
 from akhbar.shards import split_files
 
@@ -35,15 +34,8 @@ _STYLE: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class PlotSettings:
-    """Figure geometry and binning (from ``params.card.plots``)."""
-
-    width: float = 8.0
-    height: float = 4.5
-    dpi: int = 100
-    bins: int = 30
-    top_sources: int = 30
+#: Figure geometry and binning: ``card.plots`` in params.yaml (the typed model).
+PlotSettings = Plots
 
 
 def article_frame(dataset_dir: Path) -> pl.DataFrame:
@@ -188,14 +180,13 @@ PLOTS = {
 }
 
 
-def write(dataset_dir: Path, out_dir: Path, card_params: dict[str, Any],
+def write(dataset_dir: Path, out_dir: Path, settings: PlotSettings,
           articles: pl.DataFrame | None = None) -> dict[str, Path]:
     """Write each figure as ``out_dir/<name>.png`` and its data as ``<name>.csv``.
 
     Returns name → PNG path (in :data:`PLOTS` order). ``articles`` may be passed when
     the caller already read :func:`article_frame`.
     """
-    settings = params_mod.section(PlotSettings, card_params.get("plots"))
     if articles is None:
         articles = article_frame(dataset_dir)
     out_dir = Path(out_dir)

@@ -13,13 +13,12 @@ least one letter or digit (Gopher's non-symbol words).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
-from akhbar import io, langid
-from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
-from akhbar.stage import StageReport, count_reasons, rejected_frame
+from akhbar import config, langid, streaming
+from akhbar.params import Params, RawParams, typed
+from akhbar.stage import StageReport, rejected_frame
 
 #: Characters that end a "complete" line: Latin and Arabic sentence punctuation and
 #: closing quotes (a news line often ends in a quotation).
@@ -146,34 +145,34 @@ def signals(df: pl.DataFrame, lang_prefix_chars: int = 300) -> pl.DataFrame:
                             lang.get_column("lang_score")).drop("__prose")
 
 
-def _rules(q: dict[str, Any]) -> list[tuple[str, pl.Expr]]:
+def _rules(q: config.Quality) -> list[tuple[str, pl.Expr]]:
     """(reason, failing condition) pairs, in the order reasons are reported."""
-    langs = list(q["languages"])
+    langs = q.languages
     in_lang = pl.col("lang").is_in(langs)
     return [
         # first: a damaged text also fails the word rules, but damage is why it is bad
-        ("quality:damaged", pl.col("damaged_ratio") > q["max_damaged_ratio"]),
-        ("quality:too-short", pl.col("n_words") < q["min_words"]),
-        ("quality:too-long", pl.col("n_words") > q["max_words"]),
+        ("quality:damaged", pl.col("damaged_ratio") > q.max_damaged_ratio),
+        ("quality:too-short", pl.col("n_words") < q.min_words),
+        ("quality:too-long", pl.col("n_words") > q.max_words),
         ("quality:not-arabic", ~in_lang),
-        ("quality:lang-score", in_lang & (pl.col("lang_score") < q["min_lang_score"])),
-        ("quality:low-arabic-ratio", pl.col("arabic_ratio") < q["min_arabic_ratio"]),
-        ("quality:word-length", (pl.col("mean_word_length") < q["min_mean_word_length"])
-         | (pl.col("mean_word_length") > q["max_mean_word_length"])),
-        ("quality:repeated-lines", pl.col("dup_line_frac") > q["max_dup_line_frac"]),
-        ("quality:repeated-ngrams", pl.col("top_ngram_frac") > q["max_top_ngram_frac"]),
+        ("quality:lang-score", in_lang & (pl.col("lang_score") < q.min_lang_score)),
+        ("quality:low-arabic-ratio", pl.col("arabic_ratio") < q.min_arabic_ratio),
+        ("quality:word-length", (pl.col("mean_word_length") < q.min_mean_word_length)
+         | (pl.col("mean_word_length") > q.max_mean_word_length)),
+        ("quality:repeated-lines", pl.col("dup_line_frac") > q.max_dup_line_frac),
+        ("quality:repeated-ngrams", pl.col("top_ngram_frac") > q.max_top_ngram_frac),
         ("quality:line-punctuation",
-         pl.col("punct_line_ratio") < q["min_punct_line_ratio"]),
+         pl.col("punct_line_ratio") < q.min_punct_line_ratio),
     ]
 
 
-def decide(df: pl.DataFrame, params: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split scored rows into (kept, rejected) by the thresholds of ``params["quality"]``.
+def decide(df: pl.DataFrame, params: Params | RawParams) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split scored rows into (kept, rejected) by the thresholds of ``params.quality``.
 
     The one place thresholds are applied. A rejected row lists *every* failed rule in
     ``reasons`` (first one in ``reason``); a null signal counts as failing.
     """
-    rules = _rules(params["quality"])
+    rules = _rules(typed(params).quality)
     failed = pl.concat_list([
         pl.when(cond.fill_null(True)).then(pl.lit(reason)).otherwise(pl.lit(None,
                                                                           pl.String))
@@ -194,17 +193,14 @@ def decide(df: pl.DataFrame, params: dict[str, Any]) -> tuple[pl.DataFrame, pl.D
     return kept, rejected
 
 
-def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
+def run(inp: Path, out: Path, rejected: Path, params: Params | RawParams) -> StageReport:
     """Score and filter ``inp`` batch by batch into ``out`` (parts) and ``rejected``."""
-    q = params["quality"]
-    report = StageReport("filter")
-    with io.ParquetSink(Path(out), ARTICLE_SCHEMA, rows_per_file=q["rows_per_part"]) as sink, \
-            io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink:
-        for batch in io.read_batches(Path(inp), batch_size=q["batch_size"]):
-            report.rows_in += batch.height
-            kept, rej = decide(signals(batch, q["lang_prefix_chars"]), params)
-            sink.write(kept)
-            rsink.write(rej)
-            report.rows_out += kept.height
-            report.rejected.update(count_reasons(rej))
-    return report.finish()
+    p = typed(params)
+    q = p.quality
+
+    def step(batch: pl.DataFrame, state: None) -> tuple[pl.DataFrame, pl.DataFrame]:
+        return decide(signals(batch, q.lang_prefix_chars), p)
+
+    return streaming.run("filter", Path(inp), Path(out), Path(rejected),
+                         streaming.Passes(step), batch_size=q.batch_size,
+                         rows_per_file=q.rows_per_file)

@@ -230,7 +230,7 @@ def _check_preconditions(repo: Path, report: Path) -> dict[str, Any]:
     return validation
 
 
-def _refresh(repo: Path, dataset: str, params: dict[str, Any],
+def _refresh(repo: Path, dataset: str, params: params_mod.Params,
              validation: dict[str, Any]) -> None:
     """Regenerate what shows the version (card, CITATION.cff), and record it in DVC."""
     if (repo / "dvc.yaml").exists():

@@ -18,9 +18,9 @@ SaudiNewsNet (benchmarks/residue_share.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
+
+from akhbar.config import Residue
 
 #: Month names (Gregorian, Levantine, Hijri): a line naming a date keeps its numbers when
 #: masked, so a wire dateline is never taken for a frame (it is data, see akhbar.dates).
@@ -78,14 +78,8 @@ TAG_MARKER = (r"^\s*(?:كلمات دلالية|الكلمات الدلالية|�
 _NO_TAGS = pl.lit([], pl.List(pl.String))
 
 
-@dataclass(frozen=True)
-class ResidueParams:
-    """The ``clean.residue`` section of params.yaml."""
-
-    enabled: bool = True
-    max_tag_words: int = 4
-    samples_per_pattern: int = 2
-    max_samples: int = 200
+#: The ``clean.residue`` section of params.yaml (the typed model; defaults live there).
+ResidueParams = Residue
 
 
 def mask_expr(line: pl.Expr) -> pl.Expr:

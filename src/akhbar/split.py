@@ -24,12 +24,12 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pyarrow as pa
 
 from akhbar import io
+from akhbar.params import Params, RawParams, typed
 from akhbar.schema import ARTICLE_SCHEMA, SPLITS
 from akhbar.stage import StageReport
 
@@ -74,18 +74,18 @@ def temporal_split(dated: pl.DataFrame, period: str) -> pl.Series:
                       .otherwise(pl.lit("train")).alias("split")).to_series())
 
 
-def plan(inp: Path, params: dict[str, Any]) -> pl.DataFrame:
+def plan(inp: Path, params: Params | RawParams) -> pl.DataFrame:
     """Per input row (in input order): ``split`` and ``rank`` (position in its split)."""
-    s = params["split"]
-    parts = list(io.read_batches(inp, batch_size=s["sort_chunk_rows"], columns=_PLAN_COLUMNS))
+    s = typed(params).split
+    parts = list(io.read_batches(inp, batch_size=s.sort_chunk_rows, columns=_PLAN_COLUMNS))
     if not parts:
         return pl.DataFrame(schema={"split": pl.String, "rank": pl.Int64})
     rows = pl.concat(parts).with_row_index("row")
-    if s["mode"] == "hash":
+    if s.mode == "hash":
         keys = rows.select(pl.coalesce("story_id", "cluster_id", "id")).to_series()
-        split = hash_split(keys, str(s["salt"]), s["ratios"])
-    elif s["mode"] == "temporal":
-        split = temporal_split(rows, s["temporal"]["period"])
+        split = hash_split(keys, s.salt, s.ratios.model_dump())
+    elif s.mode == "temporal":
+        split = temporal_split(rows, s.temporal.period)
     else:
         raise ValueError(f"unknown split.mode {s['mode']!r} (hash | temporal)")
     ordered = (rows.with_columns(split)
@@ -94,7 +94,7 @@ def plan(inp: Path, params: dict[str, Any]) -> pl.DataFrame:
     return ordered.sort("row").select("split", "rank")
 
 
-def run(inp: Path, dataset_dir: Path, params: dict[str, Any]) -> StageReport:
+def run(inp: Path, dataset_dir: Path, params: Params | RawParams) -> StageReport:
     """Write ``dataset_dir/data/{split}-NNNNN-of-NNNNN.parquet`` from ``inp``.
 
     One pass over the input scatters each batch into temporary buckets of at most
@@ -102,8 +102,8 @@ def run(inp: Path, dataset_dir: Path, params: dict[str, Any]) -> StageReport:
     sorted alone and appended to its split. Memory holds one batch or one bucket, never
     the corpus, and the input is read once.
     """
-    s = params["split"]
-    chunk = int(s["sort_chunk_rows"])
+    s = typed(params).split
+    chunk = s.sort_chunk_rows
     report = StageReport("split")
     decided = plan(Path(inp), params)
     report.rows_in = decided.height
@@ -129,7 +129,7 @@ def run(inp: Path, dataset_dir: Path, params: dict[str, Any]) -> StageReport:
             sink.close()
         for name in SPLITS:
             with io.ParquetSink(Path(dataset_dir) / "data", ARTICLE_SCHEMA,
-                                rows_per_file=s["rows_per_shard"], prefix=name,
+                                rows_per_file=s.rows_per_file, prefix=name,
                                 of_total=True) as out:
                 for key in sorted(k for k in buckets if k[0] == name):
                     part = pl.read_parquet(buckets[key].path).sort("rank").drop("rank")

@@ -45,7 +45,7 @@ def _stage_runner(params: params_mod.Params) -> contextlib.AbstractContextManage
     """The Dask runner when ``executor.kind`` asks for it. Imported by name, and only then:
     the executor changes where a stage runs, never its output bytes, so it is not a code
     dependency of the DVC stages (dvc.yaml's deps are checked against static imports)."""
-    if (params.get("executor") or {}).get("kind", "local") == "local":
+    if params.executor.kind == "local":
         return contextlib.nullcontext(None)
     executor = importlib.import_module("akhbar.distributed.executor")
     return executor.stage_runner(params)
@@ -64,7 +64,7 @@ def _run(stage: str, args: argparse.Namespace, params: params_mod.Params, layout
          run: Callable[..., StageReport]) -> int:
     try:
         if stage == "ingest":
-            paths = [Path(p) for p in params["raw"]["paths"]]
+            paths = [Path(p) for p in params.raw.paths]
             missing = [str(p) for p in paths if not p.exists()]
             if missing:
                 raise AkhbarError(f"raw path(s) not found: {', '.join(missing)}")

@@ -32,31 +32,17 @@ Stability rule (the card cites it):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from akhbar import dedup  # a module reference: dedup imports this module too
+from akhbar.config import Split
 from akhbar.folding import fold_expr
 
-
-@dataclass(frozen=True)
-class StoryParams:
-    """The story keys of the ``split`` section of params.yaml."""
-
-    story_threshold: float = 0.5
-    story_bands: int = 64
-    story_exact_margin: float = 0.15
-
-
-def story_params(params: dict) -> StoryParams:
-    """:class:`StoryParams` from the whole params dict (keys under ``split``)."""
-    s = params.get("split") or {}
-    d = StoryParams()
-    return StoryParams(float(s.get("story_threshold", d.story_threshold)),
-                       int(s.get("story_bands", d.story_bands)),
-                       float(s.get("story_exact_margin", d.story_exact_margin)))
+#: The story keys (``story_threshold``, ``story_bands``, ``story_exact_margin``) are read
+#: from the ``split`` section of params.yaml, its typed model.
+StoryParams = Split
 
 
 def exact_jaccard(sets: dict[int, np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -13,25 +13,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from akhbar import io
+from akhbar.config import SiteSuffix
 
 _SEPARATOR = re.compile(r"\s+(?:[-|–—]|::)\s+")
 _SPACE = re.compile(r"\s+")
 
 
-@dataclass(frozen=True, slots=True)
-class SuffixParams:
-    """``parse.site_suffix`` in params.yaml."""
-
-    min_titles: int = 3
-    min_share: float = 0.2
-    max_words: int = 6
+#: ``parse.site_suffix`` in params.yaml (the typed model; defaults live there only).
+SuffixParams = SiteSuffix
 
 
 def split(title: str) -> tuple[str, str] | None:
@@ -87,9 +81,3 @@ def apply(articles: pl.DataFrame, suffixes: dict[str, set[str]]) -> pl.DataFrame
     return articles.with_columns(pl.Series("title", titles, dtype=pl.String),
                                  pl.Series("source", sources, dtype=pl.String))
 
-
-def section_params(values: dict[str, Any] | None) -> SuffixParams:
-    """:class:`SuffixParams` from ``parse.site_suffix``."""
-    from akhbar.params import section
-
-    return section(SuffixParams, values)

@@ -4,7 +4,7 @@ Why GX: the suites are declarative JSON that a reviewer can read and DVC can tra
 GX's expectations (regex, ranges, uniqueness, column pairs) already report unexpected
 rows with their ids. GX 1.x has no polars engine, so rows are fed to its pandas engine
 as Arrow-backed frames (``types_mapper=pd.ArrowDtype``, no per-cell Python objects), one
-batch of ``validate.batch_rows`` rows at a time so that memory stays bounded whatever the
+batch of ``validate.batch_size`` rows at a time so that memory stays bounded whatever the
 corpus size. Cross-split checks (keys, leakage) keep only small key columns in memory.
 
 Results of every batch are folded into one outcome per (suite, check): a check fails when
@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from akhbar import expectations_report as er
 from akhbar.expectations_report import MAX_EXAMPLES, Failure, Tally, ValidationResult
+from akhbar.params import Params, RawParams, typed
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, SPLITS
 from akhbar.shards import SHARD_NAME, data_files, rejected_files
 
@@ -102,31 +103,31 @@ def _boilerplate_regex(line_markers: list[str], anywhere: list[str]) -> str:
     return "|".join(parts) or r"[^\s\S]"
 
 
-def suite_parameters(params: dict[str, Any]) -> dict[str, Any]:
-    """GX suite parameters from ``params['validate']`` and, for the filter's guarantees,
-    ``params['quality']`` (``quality_<key>``: the very values the filter applied)."""
+def suite_parameters(params: Params | RawParams) -> dict[str, Any]:
+    """GX suite parameters from ``params.validate_`` and, for the filter's guarantees,
+    ``params.quality`` (``quality_<key>``: the very values the filter applied)."""
     import pandas as pd
 
-    v = params.get("validate", {})
-    q = params.get("quality", {})
-    markers = [m for m in v.get("boilerplate_markers") or [] if m]
+    params = typed(params)
+    v, q = params.validate_, params.quality
+    markers = [m for m in v.boilerplate_markers if m]
 
     def ts(value: Any) -> Any:
         stamp = pd.Timestamp(value)
         return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
     return {
-        "min_text_chars": int(v.get("min_text_chars", 1)),
-        "max_text_chars": int(v.get("max_text_chars", 1_000_000)),
-        "date_min": ts(v.get("date_min", "1990-01-01")),
-        "date_max": ts(v.get("date_max", "2100-01-01")),
+        "min_text_chars": v.min_text_chars,
+        "max_text_chars": v.max_text_chars,
+        "date_min": ts(v.date_min),
+        "date_max": ts(v.date_max),
         # a class that matches nothing when no marker is configured
         "boilerplate_regex": _boilerplate_regex(
-            v.get("boilerplate_line_markers") or [], markers),
-        **{f"quality_{k}": (list(q[k]) if k == "languages" else q[k]) for k in (
+            v.boilerplate_line_markers, markers),
+        **{f"quality_{k}": getattr(q, k) for k in (
             "min_words", "max_words", "min_mean_word_length", "max_mean_word_length",
             "min_arabic_ratio", "max_dup_line_frac", "max_top_ngram_frac",
-            "min_punct_line_ratio", "min_lang_score", "languages") if k in q},
+            "min_punct_line_ratio", "min_lang_score", "languages")},
     }
 
 
@@ -328,14 +329,15 @@ def _validate_rejected(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_di
                 observed["rejected_total"] += item["counts"]
 
 
-def run(dataset_dir: Path, params: dict[str, Any], reports_dir: Path | None = None
+def run(dataset_dir: Path, params: Params | RawParams, reports_dir: Path | None = None
         ) -> ValidationResult:
     """Validate a built dataset folder; write ``validation.json`` (+ Data Docs)."""
     from akhbar.expectations_suites import load_suites
 
     dataset_dir = Path(dataset_dir)
-    v = params.get("validate", {})
-    batch_rows = int(v.get("batch_rows", 5_000))
+    params = typed(params)
+    v = params.validate_
+    batch_rows = v.batch_size
     gx, suites, parameters, tally = _gx(), load_suites(), suite_parameters(params), Tally()
     observed: Counter[str] = Counter({f"articles:{s}": 0 for s in SPLITS})
     observed["rejected_total"] = 0
@@ -352,7 +354,7 @@ def run(dataset_dir: Path, params: dict[str, Any], reports_dir: Path | None = No
 
     report = tally.report()
     if reports_dir is not None:
-        _write_reports(Path(reports_dir).resolve(), report, suites, bool(v.get("data_docs", True)),
+        _write_reports(Path(reports_dir).resolve(), report, suites, v.data_docs,
                        parameters)
     failures = [Failure(suite, c["check"], c["column"], c["examples"])
                 for suite, body in report["suites"].items()

@@ -55,6 +55,7 @@ from akhbar.distributed.shuffle import (
     wave_bytes,
 )
 from akhbar.folding import fold_expr
+from akhbar.params import Params, typed
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport, count_reasons
 
@@ -82,16 +83,16 @@ def _nodes(root: Path, p: int) -> pl.DataFrame:
 # ---------------------------------------------------------------- worker side (one task each)
 
 def sign(i: int, file: str, offset: int, length: int, row0: int, root: str,
-         params: dict[str, Any], parts: int) -> dict[str, int]:
+         params: Params, parts: int) -> dict[str, int]:
     """Wave 1: keys, signatures and band values of input range ``i``."""
-    d, base = params["dedup"], Path(root)
+    d, base = params.dedup, Path(root)
     batch = _frame(read_range(file, offset, length, local._KEY_COLUMNS))
     folded = batch.select(fold_expr(pl.col("text").fill_null("")).alias("f")).to_series()
     keys = pl.Series("key", local.exact_keys(folded), dtype=pl.Binary)
     first = pl.DataFrame({"key": keys}).with_row_index("pos").unique("key", keep="first",
                                                                       maintain_order=True)
-    sig, has = local.signatures(folded.gather(first.get_column("pos")), d["shingle_size"],
-                                d["num_perm"], d["seed"])
+    sig, has = local.signatures(folded.gather(first.get_column("pos")), d.shingle_size,
+                                d.num_perm, d.seed)
     rows = batch.drop("text").with_columns(
         keys, pl.int_range(row0, row0 + batch.height, dtype=pl.Int64).alias("row"))
     out = scatter(rows.select(_ROW_COLUMNS), key_partition(keys, parts), parts,
@@ -100,9 +101,9 @@ def sign(i: int, file: str, offset: int, length: int, row0: int, root: str,
     nodes = pl.DataFrame({"key": ukeys, "has": has, "sig": pl.Series(sig)})
     out += scatter(nodes, key_partition(ukeys, parts), parts, base / "nodes", i)
     usable = np.flatnonzero(has)
-    per = d["num_perm"] // d["bands"]
+    per = d.num_perm // d.bands
     frames, dests = [], []
-    for band in range(d["bands"]):  # one band's columns at a time, as the local stage
+    for band in range(d.bands):  # one band's columns at a time, as the local stage
         values = sig[usable, band * per:(band + 1) * per]
         cols = [np.full(len(usable), band, dtype=np.uint64)] + [values[:, j]
                                                                for j in range(per)]
@@ -151,17 +152,17 @@ def verify_a(p: int, root: str, parts: int, src: str = "pairs", dst: str = "pair
     return {"candidates": pairs.height, "bytes": out}
 
 
-def verify_b(p: int, root: str, parts: int, params: dict[str, Any]) -> dict[str, int]:
+def verify_b(p: int, root: str, parts: int, params: Params) -> dict[str, int]:
     """Wave 4: the estimated Jaccard of each pair; edges at or above ``threshold`` (both
     directions, by source key) and each edge end's initial label (itself)."""
-    d, base = params["dedup"], Path(root)
+    d, base = params.dedup, Path(root)
     pairs = gather(base / "pairs_b", p)
     nodes = _nodes(base, p).select(pl.col("key").alias("b"), pl.col("sig").alias("sig_b"))
     joined = pairs.join(nodes, on="b", how="left")
     n = joined.height
-    both = np.vstack([_sigs(joined.get_column("sig_a"), d["num_perm"]),
-                      _sigs(joined.get_column("sig_b"), d["num_perm"])])
-    near = local.jaccard(both, np.arange(n), np.arange(n) + n) >= d["threshold"]
+    both = np.vstack([_sigs(joined.get_column("sig_a"), d.num_perm),
+                      _sigs(joined.get_column("sig_b"), d.num_perm)])
+    near = local.jaccard(both, np.arange(n), np.arange(n) + n) >= d.threshold
     edges = joined.filter(pl.Series(near)).select("a", "b")
     directed = pl.concat([edges.select(pl.col("a").alias("src"), pl.col("b").alias("dst")),
                           edges.select(pl.col("b").alias("src"), pl.col("a").alias("dst"))])
@@ -241,17 +242,17 @@ def sim_a(p: int, root: str, parts: int) -> dict[str, int]:
     return {"bytes": out}
 
 
-def sim_b(p: int, root: str, parts: int, params: dict[str, Any], range_starts: list[int]
+def sim_b(p: int, root: str, parts: int, params: Params, range_starts: list[int]
           ) -> dict[str, int]:
     """The similarity of each near duplicate and its kept row (rounded as locally)."""
-    d, base = params["dedup"], Path(root)
+    d, base = params.dedup, Path(root)
     near = gather(base / "near_b", p)
     nodes = _nodes(base, p).select(pl.col("key").alias("keep_key"),
                                    pl.col("sig").alias("sig_b"))
     joined = near.join(nodes, on="keep_key", how="left")
     n = joined.height
-    both = np.vstack([_sigs(joined.get_column("sig_a"), d["num_perm"]),
-                      _sigs(joined.get_column("sig_b"), d["num_perm"])])
+    both = np.vstack([_sigs(joined.get_column("sig_a"), d.num_perm),
+                      _sigs(joined.get_column("sig_b"), d.num_perm)])
     sims = local.jaccard(both, np.arange(n), np.arange(n) + n)
     decided = joined.with_columns(pl.Series("similarity", sims, dtype=pl.Float64)
                                   ).select(list(_DEC))
@@ -262,9 +263,9 @@ def sim_b(p: int, root: str, parts: int, params: dict[str, Any], range_starts: l
 
 
 def apply(i: int, file: str, offset: int, length: int, root: str, shard: str,
-          params: dict[str, Any]) -> StageReport:
+          params: Params) -> StageReport:
     """Wave 7: route input range ``i`` as ``akhbar.dedup.run`` routes a batch."""
-    d = params["dedup"]
+    d = params.dedup
     report = StageReport("dedup")
     batch = _frame(read_range(file, offset, length))
     dec = (gather(Path(root) / "decisions", i, _DEC).sort("row")
@@ -276,7 +277,7 @@ def apply(i: int, file: str, offset: int, length: int, root: str, shard: str,
                      how="horizontal")
     kept, rej_rows = local.route(both)
     with io.ParquetSink(Path(shard) / "out", ARTICLE_SCHEMA,
-                        rows_per_file=d["rows_per_part"]) as sink, \
+                        rows_per_file=d.rows_per_file) as sink, \
             io.ParquetSink(Path(shard) / "rejected.parquet", REJECTED_SCHEMA) as rsink:
         sink.write(kept)
         rsink.write(rej_rows)
@@ -287,11 +288,12 @@ def apply(i: int, file: str, offset: int, length: int, root: str, shard: str,
 
 # ---------------------------------------------------------------- driver side
 
-def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any], client: Any,
+def run(inp: Path, out: Path, rejected: Path, params: Params, client: Any,
         work: Path, ranges: list[tuple[str, int, int]], parts: int,
         on_wave: Callable[[str], None] | None = None) -> tuple[StageReport, dict[str, Any]]:
     """Deduplicate ``inp`` on ``client`` into ``out``/``rejected`` (the bytes of
     ``akhbar.dedup.run``); ``work`` is a folder every worker can write."""
+    params = typed(params)
     root = str(work)
     starts = list(np.cumsum([0] + [n for _, _, n in ranges[:-1]]).tolist()) if ranges else []
     shuffled: dict[str, int] = {}
@@ -342,7 +344,7 @@ def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any], client: An
                                     for i, ((f, o, n), s) in enumerate(zip(ranges, shards,
                                                                            strict=True))])
     merge_shards(shards, Path(out), Path(rejected), ARTICLE_SCHEMA,
-                 int(params["dedup"]["rows_per_part"]))
+                 params.dedup.rows_per_file)
     for r in reports:
         report.rows_in += r.rows_in
         report.rows_out += r.rows_out

@@ -25,8 +25,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from akhbar.config import Executor
 from akhbar.distributed import shards
-from akhbar.params import Params
+from akhbar.params import Params, typed
 from akhbar.pipeline import Layout, run_stage
 from akhbar.stage import StageReport
 
@@ -47,11 +48,11 @@ class DaskRunner:
     :attr:`info` (waves, shuffle bytes) for benchmarks."""
 
     def __init__(self, client: Any, params: Params) -> None:
-        ex = params.get("executor") or {}
+        params = typed(params)
         self.client = client
-        self.shard_batches = int(ex.get("shard_batches", 2))
-        self.partitions = int(ex.get("partitions", 8))
-        self.files_per_shard = int(ex.get("files_per_shard", 1))
+        self.shard_batches = params.executor.shard_batches
+        self.partitions = params.executor.partitions
+        self.files_per_shard = params.executor.files_per_shard
         self.info: dict[str, Any] = {}
 
     def __call__(self, stage: str, layout: Layout, params: Params,
@@ -89,19 +90,19 @@ class DaskRunner:
 
 
 def settings(params: Params, executor: str | None = None, scheduler: str | None = None,
-             workers: int | None = None) -> dict[str, Any]:
+             workers: int | None = None) -> Executor:
     """The ``executor`` section of ``params`` overridden by the command-line options."""
-    ex = dict(params.get("executor") or {})
+    params = typed(params)
+    changes: dict[str, Any] = {}
     if executor is not None:
-        ex["kind"] = executor
+        if executor not in ("local", "dask"):
+            raise ValueError(f"unknown executor {executor!r} (local | dask)")
+        changes["kind"] = executor
     if scheduler:
-        ex["scheduler"] = scheduler
+        changes["scheduler"] = scheduler
     if workers:
-        ex["workers"] = workers
-    kind = ex.get("kind", "local")
-    if kind not in ("local", "dask"):
-        raise ValueError(f"unknown executor {kind!r} (local | dask)")
-    return ex
+        changes["workers"] = workers
+    return params.executor.model_copy(update=changes)
 
 
 @contextlib.contextmanager
@@ -111,7 +112,7 @@ def stage_runner(params: Params, executor: str | None = None, scheduler: str | N
     :class:`DaskRunner` on the scheduler given, else on a local cluster of ``workers``
     processes (closed on exit)."""
     ex = settings(params, executor, scheduler, workers)
-    if ex.get("kind", "local") == "local":
+    if ex.kind == "local":
         yield None
         return
     try:
@@ -122,11 +123,11 @@ def stage_runner(params: Params, executor: str | None = None, scheduler: str | N
         raise AkhbarError('the dask executor needs the "distributed" extra: '
                           'pip install "akhbar[distributed]"') from exc
     with contextlib.ExitStack() as stack:
-        if ex.get("scheduler"):
-            client = stack.enter_context(distributed.Client(str(ex["scheduler"])))
+        if ex.scheduler:
+            client = stack.enter_context(distributed.Client(ex.scheduler))
         else:
             cluster = stack.enter_context(distributed.LocalCluster(
-                n_workers=int(ex.get("workers", 2)), threads_per_worker=1, processes=True,
+                n_workers=ex.workers, threads_per_worker=1, processes=True,
                 host="127.0.0.1", dashboard_address=None))
             client = stack.enter_context(distributed.Client(cluster))
         yield DaskRunner(client, params)

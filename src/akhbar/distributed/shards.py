@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from akhbar import io
-from akhbar.params import Params
+from akhbar.params import Params, typed
 from akhbar.pipeline import Layout, run_stage
 from akhbar.schema import ARTICLE_SCHEMA, RAW_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport
@@ -47,15 +47,14 @@ class ParquetStage:
     """How a Parquet-to-Parquet stage reads and writes (mirrors the stage's ``run``)."""
 
     module: str
-    section: str
-    rows_per_file_key: str
+    section: str  # its params section (batch_size, rows_per_file)
     in_schema: pa.Schema
 
 
 PARQUET_STAGES: dict[str, ParquetStage] = {
-    "parse": ParquetStage("akhbar.parse", "parse", "rows_per_file", RAW_SCHEMA),
-    "clean": ParquetStage("akhbar.clean", "clean", "rows_per_file", ARTICLE_SCHEMA),
-    "filter": ParquetStage("akhbar.quality", "quality", "rows_per_part", ARTICLE_SCHEMA),
+    "parse": ParquetStage("akhbar.parse", "parse", RAW_SCHEMA),
+    "clean": ParquetStage("akhbar.clean", "clean", ARTICLE_SCHEMA),
+    "filter": ParquetStage("akhbar.quality", "quality", ARTICLE_SCHEMA),
 }
 PARALLEL_STAGES = ("ingest", "parse", "clean", "filter")
 
@@ -69,7 +68,9 @@ def ingest_shard(paths: list[str], shard_dir: str, params: Params) -> StageRepor
     root = Path(shard_dir)
     # The shard's files are symlinks made by the driver from a walk that already applied
     # the user's ``follow_symlinks`` rule, so they are followed here.
-    params = {**params, "ingest": {**params["ingest"], "follow_symlinks": True}}
+    params = typed(params)
+    params = params.model_copy(update={
+        "ingest": params.ingest.model_copy(update={"follow_symlinks": True})})
     return ingest.run([Path(p) for p in paths], root / "out", root / "rejected.parquet",
                       params)
 
@@ -196,6 +197,7 @@ def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
     ``files_per_shard`` raw files make one ingest task; ``shard_batches`` input batches make
     one parse/clean/filter task (more tasks: more parallelism, more per-task overhead);
     ``partitions``: hash partitions of clean's line-index shuffle."""
+    params = typed(params)
     reports: dict[str, StageReport] = {}
     for stage in stages:
         shard_root = layout.root / "_shards" / stage
@@ -204,7 +206,7 @@ def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
         out, rejected = layout.output(stage), layout.rejected(stage)
         if stage == "ingest":
             shards = _ingest_shards(raw_paths, shard_root, files_per_shard,
-                                    bool(params["ingest"].get("follow_symlinks", False)))
+                                    params.ingest.follow_symlinks)
             if shards is None:
                 reports[stage] = run_stage(stage, layout, params, raw_paths=raw_paths)
                 continue
@@ -213,13 +215,14 @@ def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
                        for p, d in zip(shards, dirs, strict=True)]
             parts = client.gather(futures)
             merge_shards(dirs, out, rejected, RAW_SCHEMA,
-                         int(params["ingest"].get("rows_per_file", 100_000)))
+                         params.ingest.rows_per_file)
             report = _merge_reports(stage, parts)
         elif stage in PARQUET_STAGES:
             from akhbar.distributed import aggregate
 
             spec = PARQUET_STAGES[stage]
-            batch = int(params[spec.section]["batch_size"])
+            section = getattr(params, spec.section)
+            batch = section.batch_size
             ranges = _parquet_ranges(layout.input(stage), batch, shard_batches)
             if not ranges:  # nothing to shard: the stage writes its empty outputs
                 reports[stage] = run_stage(stage, layout, params)
@@ -234,7 +237,7 @@ def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
                        for (f, off, n), d in zip(ranges, dirs, strict=True)]
             parts = client.gather(futures)
             merge_shards(dirs, out, rejected, ARTICLE_SCHEMA,
-                         int(params[spec.section][spec.rows_per_file_key]))
+                         section.rows_per_file)
             report = _merge_reports(stage, [r for r, _ in parts])
             if stage == "clean":
                 aggregate.merge_clean(report, [x for _, x in parts], context, params)

@@ -89,7 +89,7 @@ def thresholds(dataset_dir: Path, params_path: Path | None = None) -> dict[str, 
         if recorded:
             return {"from": "the dataset card (README.md)", "quality": recorded["quality"]}
     where = str(params_path) if params_path else "params.yaml defaults"
-    return {"from": where, "quality": params_mod.load(params_path)["quality"]}
+    return {"from": where, "quality": params_mod.load(params_path).quality.model_dump()}
 
 
 def _name(dataset_dir: Path) -> str:

@@ -18,16 +18,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from akhbar.config import Ingest
 from akhbar.ingest.archives import Budget
 from akhbar.ingest.discover import decide
-from akhbar.ingest.encoding import BinaryContent, EncodingFailure, EncodingParams
+from akhbar.ingest.encoding import BinaryContent, EncodingFailure
 from akhbar.ingest.pathfields import PathFields
 from akhbar.ingest.prefetch import prefetch
 from akhbar.ingest.readers import Bad, Batch, Blob, Context, Good, readers_for
 from akhbar.ingest.sniff import base_format, extension
 from akhbar.ingest.units import Producer, Unit
 from akhbar.ingest.writer import STAGE, Writer
-from akhbar.params import section
+from akhbar.params import Params, RawParams, typed
 from akhbar.stage import StageReport
 
 __all__ = ["run"]
@@ -35,9 +36,11 @@ __all__ = ["run"]
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def _section(params: dict[str, Any]) -> dict[str, Any]:
-    """Accept the whole params mapping or just its ``ingest`` section."""
-    return params["ingest"] if isinstance(params.get("ingest"), dict) else params
+def _section(params: Params | RawParams) -> Ingest:
+    """The ``ingest`` section (a mapping may be the whole params or just that section)."""
+    if isinstance(params, dict) and "ingest" not in params:
+        params = {"ingest": params}
+    return typed(params).ingest
 
 
 def _blank(data: bytes) -> bool:
@@ -52,10 +55,10 @@ class _Files:
     """Per-run state of :func:`_read_blob`: the readers, format overrides, path fields
     and the count of files per (extension, detected format)."""
 
-    def __init__(self, cfg: dict[str, Any]) -> None:
+    def __init__(self, cfg: Ingest) -> None:
         self.readers = readers_for(cfg)
-        self.overrides: dict[str, str] = dict(cfg.get("formats") or {})
-        self.paths = PathFields(cfg.get("path_pattern"))
+        self.overrides: dict[str, str] = dict(cfg.formats)
+        self.paths = PathFields(cfg.path_pattern)
         self.by_extension: dict[str, Counter[str]] = {}
 
     def count(self, label: str, fmt: str | None) -> None:
@@ -136,7 +139,7 @@ def _read_blob(unit: Unit, blob: Blob, writer: Writer, ctx: Context, files: _Fil
         files.count(blob.label, base_format(raw_format))
 
 
-def run(paths: list[Path], out: Path, rejected: Path, params: dict[str, Any],
+def run(paths: list[Path], out: Path, rejected: Path, params: Params | RawParams,
         max_files: int | None = None) -> StageReport:
     """Read every raw file under ``paths`` into ``out`` (RAW_SCHEMA parts) and
     ``rejected`` (REJECTED_SCHEMA, stage ``ingest``).
@@ -148,10 +151,8 @@ def run(paths: list[Path], out: Path, rejected: Path, params: dict[str, Any],
     report = StageReport(STAGE)
     cfg = _section(params)
     ctx = Context(
-        preset=str(cfg.get("preset", "auto")), fields=dict(cfg.get("fields") or {}),
-        max_record_bytes=int(cfg.get("max_record_bytes", 64 << 20)),
-        excerpt_bytes=int(cfg.get("excerpt_bytes", 200)),
-        encoding=section(EncodingParams, cfg.get("encoding")))
+        preset=cfg.preset, fields=dict(cfg.fields), max_record_bytes=cfg.max_record_bytes,
+        excerpt_bytes=cfg.excerpt_bytes, encoding=cfg.encoding)
     files = _Files(cfg)  # before any output: a bad path_pattern fails here
     writer = Writer(Path(out), Path(rejected), cfg, ctx)
     producer = _Producer(cfg, files)

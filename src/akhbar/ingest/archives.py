@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO, Any
 
+from akhbar.config import Archive
 from akhbar.ingest.discover import is_documentation
 from akhbar.ingest.labels import escape
 
@@ -30,15 +31,8 @@ _ERRORS = (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, OSError,
            RuntimeError, NotImplementedError, ValueError)
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Decompression-bomb limits (``ingest.archive`` in params.yaml)."""
-
-    max_ratio: float = 200
-    max_total_bytes: int = 4 << 30
-    max_member_bytes: int = 1 << 30
-    ratio_min_bytes: int = 1 << 20
-    max_depth: int = 3
+#: Decompression-bomb limits: ``ingest.archive`` in params.yaml (the typed model).
+Limits = Archive
 
 
 class Budget:

@@ -26,7 +26,9 @@ import codecs
 import re
 from dataclasses import dataclass
 
+from akhbar.config import Encoding
 from akhbar.ingest import mojibake
+from akhbar.params import defaults_for
 
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),  # before UTF-16 LE: same first 2 bytes
@@ -69,16 +71,13 @@ class Decoded:
     repairs: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class EncodingParams:
-    """Thresholds of the decision (from ``ingest.encoding`` in params.yaml)."""
+#: Thresholds of the decision: ``ingest.encoding`` in params.yaml (the typed model).
+EncodingParams = Encoding
 
-    max_control_ratio: float = 0.01
-    utf8_max_invalid_ratio: float = 0.1
-    cp1256_min_arabic_ratio: float = 0.5
-    cp1256_max_utf8_lead_ratio: float = 0.3
-    max_glued_latin_ratio: float = 0.01
-    max_ta_za_ratio: float = 0.3
+
+def default_params() -> EncodingParams:
+    """The packaged ``ingest.encoding`` thresholds (for a caller that gives none)."""
+    return defaults_for(EncodingParams)
 
 
 def _is_binary(text: str, params: EncodingParams) -> bool:
@@ -165,7 +164,7 @@ def decode(data: bytes, declared: str | None = None,
     declared charset → windows-1256 file with UTF-8 lines → UTF-8 with a few damaged
     bytes → windows-1256 / ISO-8859-6 (when it yields Arabic) → charset-normalizer.
     Raises :class:`BinaryContent` or :class:`EncodingFailure`."""
-    params = params or EncodingParams()
+    params = params or default_params()
     repairs: list[str] = []
     for bom, name, codec in _BOMS:
         if data.startswith(bom):
@@ -207,7 +206,7 @@ def decode_record(data: bytes, params: EncodingParams | None = None) -> Decoded:
     """One record cut from a container (a JSON array element, a JSON line): strict UTF-8
     or, failing that, a legacy Arabic code page that really yields Arabic — never a
     statistical guess, which on a few bytes would be mojibake."""
-    params = params or EncodingParams()
+    params = params or default_params()
     text = _strict(data, "utf-8")
     if text is not None:
         return _utf8_text(text, params, [])

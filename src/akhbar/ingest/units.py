@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
+from akhbar.config import Ingest
 from akhbar.ingest.archives import Budget, Limits, members
 from akhbar.ingest.discover import ARCHIVE_KINDS, detect_format, walk
 from akhbar.ingest.readers.base import Blob
-from akhbar.params import section
 
 _HEAD = 4096
 #: formats whose readers keep the whole records before the cut of a truncated stream
@@ -44,12 +44,12 @@ class Unit:
 class Producer:
     """Walks the inputs in deterministic order and yields units."""
 
-    def __init__(self, cfg: dict[str, Any]) -> None:
-        self.overrides: dict[str, str] = dict(cfg.get("formats") or {})
-        self.follow_symlinks = bool(cfg.get("follow_symlinks", False))
-        self.limits = section(Limits, cfg.get("archive"))
-        self.max_file_bytes = int(cfg.get("max_file_bytes", 1 << 30))
-        self.stream_bytes = int(cfg.get("stream_bytes", 64 << 20))
+    def __init__(self, cfg: Ingest) -> None:
+        self.overrides: dict[str, str] = dict(cfg.formats)
+        self.follow_symlinks = cfg.follow_symlinks
+        self.limits: Limits = cfg.archive
+        self.max_file_bytes = cfg.max_file_bytes
+        self.stream_bytes = cfg.stream_bytes
         self.files: Counter[str] = Counter()
         self.bytes = 0
         self.skipped: dict[str, int] = {}

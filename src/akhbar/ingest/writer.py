@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from akhbar import io
+from akhbar.config import Ingest
 from akhbar.ids import record_id
 from akhbar.ingest.labels import escape
 from akhbar.ingest.readers.base import Bad, Batch, Blob, Context, Good
@@ -43,12 +44,11 @@ class Writer:
     """Collects rows and writes them in batches of ``batch_size`` rows (or
     ``batch_bytes`` of body text)."""
 
-    def __init__(self, out: Path, rejected: Path, cfg: dict[str, Any], ctx: Context) -> None:
-        self.sink = io.ParquetSink(out, RAW_SCHEMA,
-                                   rows_per_file=int(cfg.get("rows_per_file", 100_000)))
+    def __init__(self, out: Path, rejected: Path, cfg: Ingest, ctx: Context) -> None:
+        self.sink = io.ParquetSink(out, RAW_SCHEMA, rows_per_file=cfg.rows_per_file)
         self.rejected_sink = io.ParquetSink(rejected, REJECTED_SCHEMA)
-        self.batch_size = int(cfg.get("batch_size", 5000))
-        self.batch_bytes = int(cfg.get("batch_bytes", 64 << 20))
+        self.batch_size = cfg.batch_size
+        self.batch_bytes = cfg.batch_bytes
         self.ctx = ctx
         self.columns: dict[str, list[Any]] = {name: [] for name in RAW_SCHEMA.names}
         self.n_rows = 0

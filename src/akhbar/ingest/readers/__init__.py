@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Any
 
+from akhbar.config import Ingest
 from akhbar.ingest.readers import csvfile, html, jsonfile, jsonl, plaintext, trec, warc
 from akhbar.ingest.readers.base import Bad, Batch, Blob, Context, Good
-from akhbar.params import section
 
 Reader = Callable[[Blob, Context], Iterator[Good | Bad | Batch]]
 
@@ -28,10 +27,10 @@ READERS: dict[str, tuple[Reader, str]] = {
 }
 
 
-def readers_for(cfg: dict[str, Any]) -> dict[str, tuple[Reader, str]]:
+def readers_for(cfg: Ingest) -> dict[str, tuple[Reader, str]]:
     """:data:`READERS` with the run's ``ingest.text`` conventions bound to the text
     readers."""
-    text = section(plaintext.TextParams, cfg.get("text"))
+    text = cfg.text
     out = dict(READERS)
     for name in ("text", "aggregator", "plaintext"):
         kind = None if name == "text" else name

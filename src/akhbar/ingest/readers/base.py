@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from akhbar.ingest.encoding import Decoded, EncodingParams, decode, decode_record
+from akhbar.ingest.encoding import (
+    Decoded,
+    EncodingParams,
+    decode,
+    decode_record,
+    default_params,
+)
 
 
 @dataclass(slots=True)
@@ -92,7 +98,7 @@ class Context:
     fields: dict[str, Any] = field(default_factory=dict)
     max_record_bytes: int = 64 * 1024 * 1024
     excerpt_bytes: int = 200
-    encoding: EncodingParams = field(default_factory=EncodingParams)
+    encoding: EncodingParams = field(default_factory=default_params)
     skipped: Counter[str] = field(default_factory=Counter)
     #: repairs made while decoding (``trailing-nul``, ``crlf``, ...), one count per file
     #: or record repaired; reported as ``stats.repairs``.

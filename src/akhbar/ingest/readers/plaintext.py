@@ -33,24 +33,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from akhbar.config import Text
 from akhbar.datelines import DATELINE_PATTERN
 from akhbar.dates import DATE_WORDS, parse_date
 from akhbar.folding import fold_raw
 from akhbar.ingest.readers.base import Bad, Blob, Context, Good, too_large
+from akhbar.params import defaults_for
 
-
-@dataclass(frozen=True, slots=True)
-class TextParams:
-    """``ingest.text`` in params.yaml (see the comments there)."""
-
-    max_title_words: int = 25
-    max_title_chars: int = 250
-    max_header_lines: int = 3
-    http_date: str = "crawled"  # crawled | published
-    landing_min_lines: int = 5
-    landing_short_share: float = 0.8
+#: ``ingest.text`` in params.yaml (the typed model; see the comments there).
+TextParams = Text
 
 
 # Aggregator furniture, anywhere in the page (a line start, or the glued footer).
@@ -163,7 +155,7 @@ def landing_page(body: str, params: TextParams) -> str | None:
 def read(blob: Blob, ctx: Context, params: TextParams | None = None,
          kind: str | None = None) -> Iterator[Good | Bad]:
     """One record per file: ``aggregator`` or ``plaintext`` (``kind`` forces one)."""
-    params = params or TextParams()
+    params = params or defaults_for(TextParams)
     if (msg := too_large(blob.size, ctx, "page")) is not None:
         yield Bad(0, "too-large", msg, blob.head(ctx.excerpt_bytes))
         return
