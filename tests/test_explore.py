@@ -20,9 +20,8 @@ import yaml
 from typer.testing import CliRunner
 
 from akhbar import card as card_mod
-from akhbar import explore
+from akhbar import explore, folding
 from akhbar import params as params_mod
-from akhbar import text as text_mod
 from akhbar.build import build
 from akhbar.cli import app
 from akhbar.explore import search as search_mod
@@ -161,7 +160,7 @@ def _index_search(index: dict[str, list[int]], query: str) -> set[int]:
     """The page's rule on the decoded index: rows holding, for every folded query word,
     some indexed word that contains it."""
     found: set[int] | None = None
-    for w in text_mod.fold(query).split():
+    for w in folding.fold(query).split():
         rows = {r for word, rs in index.items() if w in word for r in rs}
         found = rows if found is None else found & rows
     return found or set()
