@@ -1,28 +1,82 @@
-"""The benchmark command prints and saves real per-stage figures (no timing asserted)."""
+"""The benchmark command prints and saves real per-stage figures (no timing asserted), and
+reaches the build through its ``on_stage`` hook, not by patching it."""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
-from akhbar import bench
+from typer.testing import CliRunner
+
+from akhbar import build as build_mod
+from akhbar import gx_session
+from akhbar import params as params_mod
+from akhbar.build import StageMeasure
+from akhbar.cli import app
+from akhbar_dev import bench
+
+STAGES = ("ingest", "parse", "clean", "filter", "dedup", "split")
 
 
 def test_benchmark_reports_every_stage_with_figures(tmp_path: Path, sample_dir: Path,
                                                     capsys) -> None:
     report_path = tmp_path / "report.json"
+    functions = (build_mod.run_stage, build_mod._validate, build_mod._run)
     code = bench.main(["--raw", str(sample_dir), "--out", str(tmp_path / "ds"),
                        "--no-validate", "--no-card", "--json", str(report_path)])
     assert code == 0
+    assert (build_mod.run_stage, build_mod._validate, build_mod._run) == functions
     report = json.loads(report_path.read_text(encoding="utf-8"))
     stats = json.loads((tmp_path / "ds" / "stats.json").read_text(encoding="utf-8"))
     assert report["records_in"] == stats["records_in"] > 0
     assert report["articles_out"] == stats["articles_total"]
-    assert {"ingest", "parse", "clean", "filter", "dedup", "split"} <= set(report["stages"])
-    for name in ("ingest", "parse", "clean", "filter", "dedup", "split"):
+    assert list(report["stages"]) == list(STAGES)  # no validate/card: they were skipped
+    for name in STAGES:
         figures = report["stages"][name]
         assert figures["seconds"] > 0 and figures["peak_rss_mb"] > 0
+        assert figures["cpu_seconds"] >= 0
         assert figures["rows_in"] == stats["stages"][name]["rows_in"]
-    assert report["total"]["peak_rss_mb"] > 0 and report["total"]["articles_per_s"] > 0
+    total = report["total"]
+    assert total["peak_rss_mb"] > 0 and total["articles_per_s"] > 0
+    assert 0 < total["startup_seconds"] < total["process_seconds"]
+    assert sum(s["cpu_seconds"] for s in report["stages"].values()) <= (
+        total["process_cpu_seconds"] - total["startup_cpu_seconds"] + 0.5)
     printed = capsys.readouterr().out
     assert "ingest" in printed and "rows/s" in printed and "whole process" in printed
+
+
+def test_build_calls_on_stage_after_each_stage(tmp_path: Path, sample_dir: Path) -> None:
+    seen: list[StageMeasure] = []
+    result = build_mod.build([sample_dir], tmp_path / "ds", params_mod.load(),
+                             validate=False, card=False, on_stage=seen.append)
+    assert [m.name for m in seen] == list(result.timings) == list(STAGES)
+    for m in seen:
+        assert m.wall_s > 0 and m.cpu_s >= 0 and m.peak_rss_bytes > 10 * 1024 * 1024
+        assert abs(m.wall_s - result.timings[m.name]) < 0.05
+    peaks = [m.peak_rss_bytes for m in seen]
+    assert peaks == sorted(peaks)  # the process's peak so far never falls
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def test_validation_worker_is_another_process_and_is_reused() -> None:
+    first = gx_session.run_in_worker(_pid)
+    assert first != os.getpid()
+    assert gx_session.run_in_worker(_pid) == first
+
+
+def test_cli_bench_says_what_is_missing_without_the_dev_tools(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "akhbar_dev.bench", None)  # import fails
+    result = CliRunner().invoke(app, ["bench", "--no-validate"])
+    assert result.exit_code == 2
+    assert "akhbar_dev" in result.output
+
+
+def test_cli_bench_forwards_its_options() -> None:
+    result = CliRunner().invoke(app, ["bench", "--help"])
+    assert result.exit_code == 0
+    assert "--synthetic" in result.output

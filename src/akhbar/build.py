@@ -15,9 +15,10 @@ such dataset (so that a first build can be inspected in place), and otherwise ke
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from akhbar import collect, floors, guard, publish
+from akhbar import collect, floors, guard, gx_session, publish
 from akhbar.errors import AkhbarError, BuildCollapsed, UsageError, ValidationFailed
 from akhbar.params import Params
 from akhbar.pipeline import STAGES, Layout, run_stage
@@ -40,6 +41,39 @@ class BuildResult:
     stats: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
     validation: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class StageMeasure:
+    """What one stage of a build cost, handed to ``build(..., on_stage=...)`` after it
+    (the benchmark's hook: no need to wrap the stage functions). ``cpu_s`` counts every
+    thread and child process (the validation worker's GX setup lands in the stages it
+    overlaps); ``peak_rss_bytes`` is the main process's peak so far."""
+
+    name: str
+    wall_s: float
+    cpu_s: float
+    peak_rss_bytes: int
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process (all threads), of its finished child processes (a
+    stage's worker pool) and of the live ones (the validation worker)."""
+    import psutil
+
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    live = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.Error:  # ended meanwhile: counted by RUSAGE_CHILDREN once waited for
+            continue
+        live += times.user + times.system
+    return time.process_time() + kids.ru_utime + kids.ru_stime + live
+
+
+def _peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
 
 
 def _check_inputs(raw_paths: Sequence[Path]) -> list[Path]:
@@ -57,11 +91,13 @@ def _check_inputs(raw_paths: Sequence[Path]) -> list[Path]:
 def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | None = None,
           validate: bool = True, card: bool = True, force: bool = False,
           console: Console | None = None, runner: Any = None,
-          given: Sequence[str] | None = None) -> BuildResult:
+          given: Sequence[str] | None = None,
+          on_stage: Callable[[StageMeasure], None] | None = None) -> BuildResult:
     """Build a dataset folder ``out`` from raw paths; raise UsageError (nothing written)
     when OUT is refused, ValidationFailed or BuildCollapsed when the build fails.
     ``runner`` replaces :func:`run_stage` (``akhbar.distributed.executor``); ``given``: the
-    raw paths as the user gave them (URLs before staging), for the card."""
+    raw paths as the user gave them (URLs before staging), for the card; ``on_stage``: called
+    with a :class:`StageMeasure` after each stage."""
     paths = _check_inputs(raw_paths)
     out = guard.absolute(out)
     if out.is_symlink():  # build beside, and swap, the folder it points to
@@ -81,7 +117,8 @@ def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | 
             result, failure = _run(paths, staged, params, Layout(work or stage / "work"),
                                    validate=validate, card=card, console=console,
                                    runner=runner or run_stage,
-                                   given=list(given) if given is not None else None)
+                                   given=list(given) if given is not None else None,
+                                   on_stage=on_stage)
         result.out = out
         if failure is None or previous != "ok":
             publish.checkpoint("staged")
@@ -106,8 +143,26 @@ def _where(failure: AkhbarError, where: Path, out: Path) -> str:
 
 def _run(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
          validate: bool, card: bool, console: Console, runner: Any,
-         given: list[str] | None) -> tuple[BuildResult, AkhbarError | None]:
-    """Run every stage into ``staged``; return the result and the failure, if any."""
+         given: list[str] | None, on_stage: Callable[[StageMeasure], None] | None = None
+         ) -> tuple[BuildResult, AkhbarError | None]:
+    """Run every stage into ``staged``; return the result and the failure, if any.
+    The validation worker sets GX up meanwhile (:mod:`akhbar.gx_session`)."""
+    if validate:
+        gx_session.warm_up()
+    threads: list[Any] = []
+    try:
+        return _run_stages(paths, staged, params, layout, validate=validate, card=card,
+                           console=console, runner=runner, given=given, on_stage=on_stage,
+                           threads=threads)
+    finally:
+        for thread in threads:
+            thread.join()
+
+
+def _run_stages(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
+                validate: bool, card: bool, console: Console, runner: Any,
+                given: list[str] | None, on_stage: Callable[[StageMeasure], None] | None,
+                threads: list[Any]) -> tuple[BuildResult, AkhbarError | None]:
     timings: dict[str, float] = {}
     names = [s for s, _, _ in STAGES] + ["split"] + (["validate"] if validate else []) + (
         ["card"] if card else [])
@@ -121,7 +176,7 @@ def _run(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
         task = progress.add_task("build", total=len(names))
         for name in names:
             progress.update(task, description=name)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu_seconds()
             if name == "split":
                 run_stage("split", layout, params, dataset_dir=staged)
                 stats = collect.run(layout, staged)
@@ -130,6 +185,8 @@ def _run(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
                     failure = BuildCollapsed(floors.message(problems))
             elif name == "validate":
                 if failure is None:  # a collapsed build has its verdict already
+                    if card:  # imported while this thread waits for the worker
+                        threads.append(gx_session.warm_card())
                     try:
                         validation = _validate(staged, params)
                     except ValidationFailed as exc:
@@ -143,6 +200,9 @@ def _run(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
             else:
                 runner(name, layout, params, raw_paths=paths)
             timings[name] = round(time.perf_counter() - t0, 3)
+            if on_stage is not None:
+                on_stage(StageMeasure(name, time.perf_counter() - t0, cpu_seconds() - c0,
+                                      _peak_rss_bytes()))
             publish.checkpoint(name)
             progress.advance(task)
     _write_timings(staged, timings)
@@ -154,7 +214,8 @@ def _run(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
 def _validate(out: Path, params: Params) -> dict[str, Any]:
     from akhbar import validate as validate_stage
 
-    result = validate_stage.run(out, params, reports_dir=out / "reports")
+    result = gx_session.run_in_worker(validate_stage.run, out, params,
+                                      reports_dir=out / "reports")
     if not result.ok:
         raise ValidationFailed(result.summary())
     report = out / "reports" / "validation.json"

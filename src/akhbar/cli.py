@@ -190,11 +190,16 @@ def export(dataset_dir: Annotated[Path, typer.Argument()],
         _fail(exc, debug)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                               "help_option_names": []})  # --help: the benchmark's own
 def bench(ctx: typer.Context) -> None:
-    """Benchmark a full build; options as in `scripts/benchmark.py --help`."""
-    from akhbar.bench import main as bench_main
-
+    """Benchmark a full build: per-stage wall/CPU/RSS (`akhbar bench --help`)."""
+    try:  # a development tool, outside the library: absent from a plain install
+        from akhbar_dev.bench import main as bench_main
+    except ImportError as exc:
+        console.print(f"[red]akhbar bench needs the development tools (akhbar_dev): {exc}."
+                      " Run it from a source checkout (`make env`).[/red]")
+        raise typer.Exit(2) from exc
     raise typer.Exit(bench_main(list(ctx.args)))
 
 

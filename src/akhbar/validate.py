@@ -16,7 +16,6 @@ is a deterministic DVC metric; Data Docs HTML (optional, ``validate.data_docs``)
 
 from __future__ import annotations
 
-import functools
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -29,6 +28,9 @@ import pyarrow.parquet as pq
 
 from akhbar import expectations_report as er
 from akhbar.expectations_report import MAX_EXAMPLES, Failure, Tally, ValidationResult
+from akhbar.gx_session import Gx as _Gx
+from akhbar.gx_session import gx as _gx
+from akhbar.gx_session import pandas_frame as _pandas
 from akhbar.params import Params, RawParams, typed
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, SPLITS
 from akhbar.shards import SHARD_NAME, data_files, rejected_files
@@ -36,53 +38,6 @@ from akhbar.shards import SHARD_NAME, data_files, rejected_files
 __all__ = ["MAX_EXAMPLES", "Failure", "ValidationResult", "main", "run", "suite_parameters"]
 
 _INDEX = ["id", "loc"]  # columns GX reports for an unexpected row (loc only when id is null)
-
-
-class _Gx:
-    """One ephemeral GX context per process (building one costs time; reuse it)."""
-
-    def __init__(self) -> None:
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-        from great_expectations.execution_engine import pandas_execution_engine
-
-        # GX fingerprints every pandas batch under 1 GB by hashing all of its cells (a batch
-        # marker nothing here reads): a quarter of the stage's CPU on text batches. The
-        # module constant is read at each call; 0 turns the fingerprint off.
-        pandas_execution_engine.HASH_THRESHOLD = 0
-        self.context = gx.get_context(mode="ephemeral")
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        source = self.context.data_sources.add_pandas("akhbar")
-        asset = source.add_dataframe_asset("frames")
-        self.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
-
-    def validate(self, suite: Any, frame: Any, parameters: dict[str, Any],
-                 index: list[str] | None = None) -> Any:
-        """Run one suite on ``frame``."""
-        return self.validate_many([suite], frame, parameters, index)[0]
-
-    def validate_many(self, suites: list[Any], frame: Any, parameters: dict[str, Any],
-                      index: list[str] | None = None) -> list[Any]:
-        """Run several suites on one GX batch of ``frame`` (its setup runs once)."""
-        batch = self.batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        fmt: dict[str, Any] = {"result_format": "SUMMARY",
-                               "partial_unexpected_count": MAX_EXAMPLES}
-        if index:
-            fmt["unexpected_index_column_names"] = [c for c in index if c in frame.columns]
-        return [batch.validate(suite, expectation_parameters=parameters, result_format=fmt)
-                for suite in suites]
-
-
-@functools.cache
-def _gx() -> _Gx:
-    return _Gx()
-
-
-def _pandas(table: pa.Table) -> Any:
-    """Arrow → pandas with Arrow-backed columns (no per-cell Python objects)."""
-    import pandas as pd
-
-    return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def _regex_literal(text: str) -> str:
