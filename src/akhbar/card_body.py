@@ -16,16 +16,11 @@ import polars as pl
 import yaml
 from huggingface_hub import DatasetCardData
 
-from akhbar import card_facts, citation, plots
+from akhbar import card_facts, citation, pipeline, plots
 from akhbar.schema import SPLITS
 
 NOT_STATED = citation.NOT_STATED
 
-#: Pipeline order of the stages reported in stats.json (the card lists them so).
-PIPELINE = ("ingest", "parse", "clean", "filter", "dedup", "split")
-
-#: Stage name in stats.json → the parameter sections it reads (when they differ).
-STAGE_SECTIONS = {"ingest": ["raw", "ingest"], "filter": ["quality"]}
 
 
 def _composition(articles: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
@@ -48,7 +43,8 @@ def _composition(articles: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
 
 
 def _stage_params(stage: str, params: Mapping[str, Any], raw_paths: Sequence[str]) -> str:
-    sections = STAGE_SECTIONS.get(stage, [stage])
+    known = pipeline.names()  # the sections a stage of the registry reads; else its name
+    sections = pipeline.get(stage).sections if stage in known else (stage,)
     chosen = {s: dict(params[s]) for s in sections if s in params}
     if "raw" in chosen:  # the paths this build was given, not the file's default
         chosen["raw"] = {**chosen["raw"], "paths": list(raw_paths)}
@@ -114,8 +110,8 @@ def context(dataset_dir: Path, params: Mapping[str, Any], validation: Mapping | 
         f.stat().st_size for f in (dataset_dir / "data").glob(f"{row['name']}-*.parquet"))}
         for row in comp["split_counts"] if row["name"] in sizes]
     ran = stats.get("stages") or {}
-    order = sorted(ran, key=lambda n: (PIPELINE.index(n) if n in PIPELINE else len(PIPELINE),
-                                       n))
+    known = pipeline.names()  # the card lists the stages in pipeline order
+    order = sorted(ran, key=lambda n: (known.index(n) if n in known else len(known), n))
     stages = [{"name": name, "rows_in": int(ran[name].get("rows_in", 0)),
                "rows_out": int(ran[name].get("rows_out", 0)),
                "rejected": sum(int(v) for v in (ran[name].get("rejected") or {}).values()),

@@ -116,7 +116,10 @@ def suite_parameters(params: dict[str, Any]) -> dict[str, Any]:
         stamp = pd.Timestamp(value)
         return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
+    from akhbar.expectations_suites import known_reason
+
     return {
+        "known_reason": known_reason(),  # the stages of the registry that set rows aside
         "min_text_chars": int(v.get("min_text_chars", 1)),
         "max_text_chars": int(v.get("max_text_chars", 1_000_000)),
         "date_min": ts(v.get("date_min", "1990-01-01")),
