@@ -33,7 +33,7 @@ def main() -> None:
     for name in [s.name for s in STAGES if s.has_report]:
         t0 = cpu()
         run_stage(name, layout, p, raw_paths=args.raw, dataset_dir=args.work / "dataset")
-        if name == "filter" and langid._POOL is not None:
+        if name == "quality" and langid._POOL is not None:
             langid._POOL.shutdown(wait=True)
             langid._POOL = None
         out[name] = round(cpu() - t0, 2)

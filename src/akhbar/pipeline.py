@@ -156,7 +156,6 @@ class Stage:
     writes: tuple[str, ...] = ()  # files and folders it writes under the dataset folder
     switch: str | None = None  # the ``akhbar build`` option that can leave it out
     skip_after: tuple[type[AkhbarError], ...] = ()  # build failures that make it moot
-    prefix: str | None = None  # its reasons' prefix when it differs from its name
 
     @property
     def rejects(self) -> bool:
@@ -166,7 +165,7 @@ class Stage:
     @property
     def reason(self) -> str | None:
         """Prefix of the reasons its rejected rows carry (``quality:too-short``)."""
-        return f"{self.prefix or self.name}:" if self.rejects else None
+        return f"{self.name}:" if self.rejects else None
 
     @property
     def has_report(self) -> bool:
@@ -189,8 +188,7 @@ STAGES: list[Stage] = [
     Stage("ingest", "akhbar.ingest", "map", ("raw", "ingest"), output="ingested"),
     Stage("parse", "akhbar.parse", "corpus", ("parse",), output="parsed"),
     Stage("clean", "akhbar.clean", "corpus", ("clean",), output="cleaned"),
-    Stage("filter", "akhbar.quality", "map", ("quality",), output="filtered",
-          prefix="quality"),
+    Stage("quality", "akhbar.quality", "map", ("quality",), output="filtered"),
     Stage("dedup", "akhbar.dedup", "corpus", ("dedup",), output="deduplicated",
           extra_params=("split.story_threshold", "split.story_bands",
                         "split.story_exact_margin")),
@@ -240,7 +238,7 @@ def plan(**switches: bool) -> list[Stage]:
 
 def reason_prefixes() -> list[str]:
     """The stages whose names may prefix a rejection reason."""
-    return [s.reason.rstrip(":") for s in STAGES if s.reason]
+    return [s.name for s in STAGES if s.rejects]
 
 
 def run_stage(stage: str, layout: Layout, params: Params,

@@ -21,6 +21,8 @@ from akhbar import io, langid
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport, count_reasons, rejected_frame
 
+#: The stage's one name: registry entry, params section, ``stage`` column, reason prefix.
+STAGE = "quality"
 #: Characters that end a "complete" line: Latin and Arabic sentence punctuation and
 #: closing quotes (a news line often ends in a quotation).
 LINE_END = r"""[.!?…،؛؟»"”']$"""
@@ -183,7 +185,7 @@ def decide(df: pl.DataFrame, params: dict[str, Any]) -> tuple[pl.DataFrame, pl.D
     bad = pl.col("_reasons").list.len() > 0
     kept = scored.filter(~bad).drop("_reasons")
     rejected = rejected_frame(
-        scored.filter(bad), "filter", pl.col("_reasons"),
+        scored.filter(bad), STAGE, pl.col("_reasons"),
         detail=pl.format("n_words={} mean_word_length={} arabic_ratio={} lang={}:{} "
                          "dup_line_frac={} top_ngram_frac={} punct_line_ratio={} "
                          "damaged_ratio={}",
@@ -197,7 +199,7 @@ def decide(df: pl.DataFrame, params: dict[str, Any]) -> tuple[pl.DataFrame, pl.D
 def run(inp: Path, out: Path, rejected: Path, params: dict[str, Any]) -> StageReport:
     """Score and filter ``inp`` batch by batch into ``out`` (parts) and ``rejected``."""
     q = params["quality"]
-    report = StageReport("filter")
+    report = StageReport(STAGE)
     with io.ParquetSink(Path(out), ARTICLE_SCHEMA, rows_per_file=q["rows_per_part"]) as sink, \
             io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink:
         for batch in io.read_batches(Path(inp), batch_size=q["batch_size"]):
