@@ -98,8 +98,8 @@ def test_a_toy_stage_runs_through_akhbar_build(toy_stage: Stage, tmp_path: Path)
     assert not kept.str.contains(MARK, literal=True).any()
     # validated (the reason's stage is known) and on the card
     assert (out / "reports" / "validation.json").is_file()
-    assert f"`{TOY}`" in (out / "README.md").read_text(encoding="utf-8") or \
-        f"| {TOY} " in (out / "README.md").read_text(encoding="utf-8")
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert f"`{TOY}` — {toy['rows_in']} → {toy['rows_out']} rows, 3 removed" in card
     assert _project_files() == before
 
 
