@@ -54,6 +54,6 @@ lint: env
 bench: env
 	python scripts/benchmark.py
 
-clean:
-	rm -rf data/ingested data/parsed data/cleaned data/filtered data/deduplicated \
-	       data/rejected data/stats dataset/data dataset/rejected dataset/explorer reports
+# what the stages write, listed by the stage registry (akhbar.pipeline)
+clean: env
+	rm -rf $$(python -m akhbar.pipeline) reports

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             layout = Layout(tmp / "work")
             out = tmp / "dataset"
             t_all = time.perf_counter()
-            for stage in [s for s, _, _ in STAGES] + ["split"]:
+            for stage in [s.name for s in STAGES if s.has_report]:
                 peaks.stage = stage
                 t = time.perf_counter()
                 cpu0 = cpu_seconds(peaks.procs)

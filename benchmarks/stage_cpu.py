@@ -29,7 +29,7 @@ def main() -> None:
     shutil.rmtree(args.work, ignore_errors=True)
     layout, p = Layout(args.work / "work"), params.load()
     out: dict[str, float] = {}
-    for name in [s for s, _, _ in STAGES] + ["split"]:
+    for name in [s.name for s in STAGES if s.has_report]:
         t0 = cpu()
         run_stage(name, layout, p, raw_paths=args.raw, dataset_dir=args.work / "dataset")
         out[name] = round(cpu() - t0, 2)

@@ -21,8 +21,9 @@ import polars as pl
 import pytest
 
 from akhbar import build as build_mod
-from akhbar import guard, publish
+from akhbar import guard, gx_session, publish
 from akhbar import params as params_mod
+from akhbar import validate as validate_mod
 from akhbar.errors import ValidationFailed
 from akhbar.schema import SPLITS
 from test_output_guard import make_raw
@@ -93,7 +94,9 @@ def test_failing_build_leaves_the_old_dataset_loadable(tmp_path: Path,
     sizes = _split_sizes(out, tmp_path / "c1")
     assert all(sizes.values()), sizes  # every split non-empty: loadable without a card
 
-    monkeypatch.setattr(build_mod, "_validate", _fail_validation)
+    monkeypatch.setattr(validate_mod, "run", _fail_validation)
+    # the patched function lives in this process: validate here, not in the GX worker
+    monkeypatch.setattr(gx_session, "run_in_worker", lambda fn, *a, **k: fn(*a, **k))
     other = params_mod.merge(params_mod.defaults(), {"split": {"salt": "another"}})
     with pytest.raises(ValidationFailed, match="is unchanged; this build is kept in"):
         build_mod.build([raw], out, other, card=False)
@@ -113,7 +116,7 @@ def test_failing_first_build_is_published_for_inspection(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     raw = make_raw(tmp_path / "raw")
     out = tmp_path / "ds"
-    monkeypatch.setattr(build_mod, "_validate", _fail_validation)
+    monkeypatch.setattr(validate_mod, "run", _fail_validation)
     with pytest.raises(ValidationFailed, match="which held no dataset that passed"):
         build_mod.build([raw], out, params_mod.load(), card=False)
     assert guard.read_marker(out)["status"] == "failed"

@@ -78,7 +78,7 @@ def build_dataset(root: Path, ids: dict[str, list[str]], rejected: int = 2,
         "rejected": by_reason, "rejected_total": rejected,
         "stages": {
             "ingest": {"rows_in": n + rejected, "rows_out": n + rejected, "rejected": {}},
-            "filter": {"rows_in": n + rejected, "rows_out": n + 1, "rejected": {
+            "quality": {"rows_in": n + rejected, "rows_out": n + 1, "rejected": {
                 k: v for k, v in by_reason.items() if k.startswith("quality")}},
             "dedup": {"rows_in": n + 1, "rows_out": n, "rejected": {
                 k: v for k, v in by_reason.items() if k.startswith("dedup")}},

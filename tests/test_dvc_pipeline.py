@@ -76,11 +76,14 @@ def test_dvc_repro_builds_the_dataset_on_a_copy(tmp_path: Path) -> None:
 
 # --- each stage's code dependencies --------------------------------------------------------
 
-#: The library modules a stage's script enters (through akhbar.stagecli).
-STAGE_ENTRY = {"ingest": ["akhbar.ingest"], "parse": ["akhbar.parse"],
-               "clean": ["akhbar.clean"], "filter": ["akhbar.quality"],
-               "dedup": ["akhbar.dedup"], "split": ["akhbar.split", "akhbar.collect"],
-               "validate": ["akhbar.validate"], "card": ["akhbar.card"]}
+def stage_entry() -> dict[str, list[str]]:
+    """The library modules a stage's script enters (through akhbar.stagecli): the stage's
+    module and the ones its registry step imports."""
+    from akhbar.pipeline import STAGES
+
+    return {s.name: [s.module, *s.uses] for s in STAGES}
+
+
 #: Modules every stage runs, of which only the module-level imports count (their
 #: function-level imports are the per-stage branches, listed above).
 COMMON = ["akhbar", "akhbar.stagecli", "akhbar.pipeline"]
@@ -122,7 +125,7 @@ def _imports(name: str, module_level_only: bool) -> set[str]:
 def stage_modules(stage: str) -> set[str]:
     """Every akhbar module the stage runs: the closure of its entry modules' imports."""
     seen: set[str] = set()
-    todo = [*COMMON, *STAGE_ENTRY[stage]]
+    todo = [*COMMON, *stage_entry()[stage]]
     while todo:
         name = todo.pop()
         if name in seen:
@@ -138,7 +141,7 @@ def test_each_stage_depends_on_every_module_it_imports() -> None:
     import yaml
 
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
-    assert set(stages) == set(STAGE_ENTRY)
+    assert set(stages) == set(stage_entry())
     missing = {}
     for stage, body in stages.items():
         deps = [str(d) for d in body.get("deps", [])]
@@ -152,7 +155,84 @@ def test_each_stage_depends_on_every_module_it_imports() -> None:
 def test_dependency_closure_follows_lazy_imports() -> None:
     """The closure is not vacuous: it sees function-level imports of a stage module and
     module-level imports of the common ones."""
-    assert "akhbar.langid" in stage_modules("filter")
+    assert "akhbar.langid" in stage_modules("quality")
     assert "akhbar.expectations_suites" in stage_modules("validate")
     assert "akhbar.params" in stage_modules("parse")
     assert "akhbar.validate" not in stage_modules("parse")
+
+
+# --- dvc.yaml against the stage registry ---------------------------------------------------
+
+def _entries(body: dict, key: str) -> list[str]:
+    """Path or parameter names of a ``deps``/``outs``/``params`` list (``{name: opts}``
+    entries count by name; a ``{file: [keys]}`` params entry by its file)."""
+    return [str(e) if not isinstance(e, dict) else str(next(iter(e)))
+            for e in body.get(key) or []]
+
+
+def dvc_problems(stages: dict[str, dict]) -> list[str]:
+    """What ``dvc.yaml`` (its ``stages`` mapping) lacks or has too many against the
+    registry, one line per problem, each naming the stage and what to add."""
+    from akhbar.pipeline import STAGES, Layout
+
+    layout, problems = Layout(Path("data")), []
+    registered = [s.name for s in STAGES]
+    for name in stages:
+        if name not in registered:
+            problems.append(f"dvc.yaml stage {name!r} is not in the registry "
+                            f"(akhbar.pipeline.STAGES)")
+    for stage in STAGES:
+        body = stages.get(stage.name)
+        if body is None:
+            problems.append(f"dvc.yaml has no block for stage {stage.name!r}: add "
+                            f"`{stage.name}:` with cmd `python {stage.script}`, its deps, "
+                            f"params {list(stage.sections)} and outs")
+            continue
+        if not str(body.get("cmd", "")).startswith(f"python {stage.script}"):
+            problems.append(f"{stage.name}: cmd should run `python {stage.script}`, "
+                            f"not {body.get('cmd')!r}")
+        script = ROOT / stage.script
+        if not script.is_file() or f'main("{stage.name}")' not in script.read_text("utf-8"):
+            problems.append(f"{stage.name}: {stage.script} should call main({stage.name!r})")
+        deps, outs = _entries(body, "deps"), _entries(body, "outs")
+        params = _entries(body, "params")
+        wanted_deps = [stage.script]
+        if stage.has_report and layout.input(stage.name) is not None:
+            wanted_deps.append(str(layout.input(stage.name)))
+        wanted_outs = [f"dataset/{w}" for w in stage.writes]
+        if stage.has_report:
+            wanted_outs.append(str(layout.report(stage.name)))
+        if stage.rejects:
+            wanted_outs += [str(layout.output(stage.name)), str(layout.rejected(stage.name))]
+        for kind, have, wanted in (("deps", deps, wanted_deps), ("outs", outs, wanted_outs),
+                                   ("params", params,
+                                    [*stage.sections, *stage.extra_params])):
+            missing = [w for w in wanted if w not in have]
+            if missing:
+                problems.append(f"{stage.name}: add to {kind}: {missing}")
+    order = [n for n in stages if n in registered]
+    if not problems and order != registered:
+        problems.append(f"dvc.yaml lists the stages as {order}, the registry as {registered}")
+    return problems
+
+
+def _dvc_stages() -> dict[str, dict]:
+    import yaml
+
+    return yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+
+
+def test_dvc_yaml_agrees_with_the_registry() -> None:
+    assert dvc_problems(_dvc_stages()) == []
+
+
+def test_dvc_problems_name_what_is_missing() -> None:
+    """The check is not vacuous: a dropped block, param and out are each named."""
+    stages = _dvc_stages()
+    stages.pop("dedup")
+    stages["clean"]["params"] = []
+    stages["parse"]["outs"] = [o for o in stages["parse"]["outs"] if o != "data/parsed"]
+    problems = dvc_problems(stages)
+    assert any(p.startswith("dvc.yaml has no block for stage 'dedup'") for p in problems)
+    assert "clean: add to params: ['clean']" in problems
+    assert "parse: add to outs: ['data/parsed']" in problems

@@ -127,7 +127,7 @@ def test_every_failed_rule_is_listed_and_first_is_reason() -> None:
     for row in rejected.iter_rows(named=True):
         assert row["reasons"] == ["quality:too-long", "quality:lang-score"]
         assert row["reason"] == "quality:too-long"
-        assert row["stage"] == "filter"
+        assert row["stage"] == "quality"
         assert "n_words=" in row["detail"]
 
 
@@ -152,7 +152,7 @@ def test_run_streams_and_every_row_lands_once(tmp_path: Path) -> None:
     rep = quality.run(tmp_path / "in", tmp_path / "out", tmp_path / "rej.parquet", p)
     out = io.read_frame(tmp_path / "out")
     rej = pl.read_parquet(tmp_path / "rej.parquet")
-    assert rep.name == "filter"
+    assert rep.name == "quality"
     assert rep.rows_in == 10 and rep.rows_out == out.height == 7
     assert sorted(out.get_column("id").to_list() + rej.get_column("id").to_list()) == sorted(
         article(i, t)["id"] for i, t in enumerate(texts))

@@ -80,7 +80,7 @@ def good_rejected() -> list[dict[str, Any]]:
          "reason": "ingest:invalid-json", "reasons": ["ingest:invalid-json"],
          "raw_excerpt": '{"title": '},
         {"id": article_id(None, short), "text": short, "raw_file": "feed.json",
-         "raw_record": 91, "stage": "filter", "reason": "quality:too-short",
+         "raw_record": 91, "stage": "quality", "reason": "quality:too-short",
          "reasons": ["quality:too-short"], "detail": "3 words < 50"},
         {"id": article_id("https://news.example.sa/x/1", "نص مكرر"), "raw_file": "feed.json",
          "raw_record": 92, "stage": "dedup", "reason": "dedup:near-duplicate",

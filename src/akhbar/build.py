@@ -1,6 +1,6 @@
 """``akhbar build``: the whole pipeline in one process, without DVC.
 
-Runs the same stage functions as ``dvc repro`` (through :mod:`akhbar.pipeline`), with a
+Runs the stages of the registry (:mod:`akhbar.pipeline`), as ``dvc repro`` does, with a
 progress display and a closing summary table. The output folder is guarded
 (:mod:`akhbar.guard`: never an input, never a folder Akhbar did not write, one build at a
 time) and published atomically (:mod:`akhbar.publish`): stages write into a staging folder
@@ -27,10 +27,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from akhbar import collect, floors, guard, gx_session, publish
+from akhbar import floors, guard, gx_session, publish
 from akhbar.errors import AkhbarError, BuildCollapsed, UsageError, ValidationFailed
 from akhbar.params import Params
-from akhbar.pipeline import STAGES, Layout, run_stage
+from akhbar.pipeline import Context, Layout, plan
 
 
 @dataclass
@@ -116,7 +116,7 @@ def build(raw_paths: Sequence[Path], out: Path, params: Params, *, work: Path | 
         with publish.temporary_files_in(stage / "tmp"):
             result, failure = _run(paths, staged, params, Layout(work or stage / "work"),
                                    validate=validate, card=card, console=console,
-                                   runner=runner or run_stage,
+                                   runner=runner,
                                    given=list(given) if given is not None else None,
                                    on_stage=on_stage)
         result.out = out
@@ -145,8 +145,10 @@ def _run(paths: list[Path], staged: Path, params: Params, layout: Layout, *,
          validate: bool, card: bool, console: Console, runner: Any,
          given: list[str] | None, on_stage: Callable[[StageMeasure], None] | None = None
          ) -> tuple[BuildResult, AkhbarError | None]:
-    """Run every stage into ``staged``; return the result and the failure, if any.
-    The validation worker sets GX up meanwhile (:mod:`akhbar.gx_session`)."""
+    """Run every stage of the registry into ``staged``; return the result and the
+    failure, if any (a failed build still runs the stages its failure does not make moot,
+    so that it can be inspected). The validation worker sets GX up meanwhile
+    (:mod:`akhbar.gx_session`)."""
     if validate:
         gx_session.warm_up()
     threads: list[Any] = []
@@ -164,41 +166,25 @@ def _run_stages(paths: list[Path], staged: Path, params: Params, layout: Layout,
                 given: list[str] | None, on_stage: Callable[[StageMeasure], None] | None,
                 threads: list[Any]) -> tuple[BuildResult, AkhbarError | None]:
     timings: dict[str, float] = {}
-    names = [s for s, _, _ in STAGES] + ["split"] + (["validate"] if validate else []) + (
-        ["card"] if card else [])
+    stages = plan(validate=validate, card=card)
     progress = Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(),
                         TextColumn("{task.completed}/{task.total} stages"),
                         TimeElapsedColumn(), console=console, transient=True)
-    validation: dict[str, Any] | None = None
+    ctx = Context(layout, params, dataset=staged, reports=staged / "reports",
+                  raw_paths=paths, given=paths if given is None else given, runner=runner,
+                  gx_worker=validate, warm_card=card, threads=threads)
     failure: AkhbarError | None = None
-    stats: dict[str, Any] = {}
     with progress:
-        task = progress.add_task("build", total=len(names))
-        for name in names:
+        task = progress.add_task("build", total=len(stages))
+        for stage in stages:
+            name = stage.name
             progress.update(task, description=name)
             t0, c0 = time.perf_counter(), cpu_seconds()
-            if name == "split":
-                run_stage("split", layout, params, dataset_dir=staged)
-                stats = collect.run(layout, staged)
-                problems = floors.check(stats, params)
-                if problems:
-                    failure = BuildCollapsed(floors.message(problems))
-            elif name == "validate":
-                if failure is None:  # a collapsed build has its verdict already
-                    if card:  # imported while this thread waits for the worker
-                        threads.append(gx_session.warm_card())
-                    try:
-                        validation = _validate(staged, params)
-                    except ValidationFailed as exc:
-                        failure = exc
-            elif name == "card":
-                if not isinstance(failure, ValidationFailed):
-                    from akhbar import card as card_stage
-
-                    card_stage.run(staged, params, validation=validation,
-                                   raw_paths=paths if given is None else given)
-            else:
-                runner(name, layout, params, raw_paths=paths)
+            if stage.runs_after(failure):
+                try:
+                    stage.step(stage, ctx)
+                except (BuildCollapsed, ValidationFailed) as exc:  # a verdict, not a crash
+                    failure = exc
             timings[name] = round(time.perf_counter() - t0, 3)
             if on_stage is not None:
                 on_stage(StageMeasure(name, time.perf_counter() - t0, cpu_seconds() - c0,
@@ -208,18 +194,8 @@ def _run_stages(paths: list[Path], staged: Path, params: Params, layout: Layout,
     _write_timings(staged, timings)
     guard.write_marker(staged, "ok" if failure is None else "failed",
                        [] if failure is None else [str(failure.args[0]).splitlines()[0]])
-    return BuildResult(out=staged, stats=stats, timings=timings, validation=validation), failure
-
-
-def _validate(out: Path, params: Params) -> dict[str, Any]:
-    from akhbar import validate as validate_stage
-
-    result = gx_session.run_in_worker(validate_stage.run, out, params,
-                                      reports_dir=out / "reports")
-    if not result.ok:
-        raise ValidationFailed(result.summary())
-    report = out / "reports" / "validation.json"
-    return json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
+    return BuildResult(out=staged, stats=ctx.stats, timings=timings,
+                       validation=ctx.validation), failure
 
 
 def _write_timings(out: Path, timings: dict[str, float]) -> None:

@@ -51,12 +51,6 @@ PLOTS_DIR = "plots"
 #: The offline explorer site (:mod:`akhbar.explore`), published next to the card.
 EXPLORER_DIR = "explorer"
 
-#: Pipeline order of the stages reported in stats.json (the card lists them so).
-PIPELINE = ("ingest", "parse", "clean", "filter", "dedup", "split")
-
-#: Stage name in stats.json → the params.yaml section it reads (when they differ).
-STAGE_SECTIONS = {"ingest": ["raw", "ingest"], "filter": ["quality"]}
-
 #: Size categories of the Hub (upper bounds, exclusive).
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
           (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"),

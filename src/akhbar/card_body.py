@@ -16,18 +16,13 @@ import polars as pl
 import yaml
 from huggingface_hub import DatasetCardData
 
-from akhbar import card_facts, citation, plots
+from akhbar import card_facts, citation, pipeline, plots
 from akhbar.params import Params, RawParams, card_fields, typed
 from akhbar.schema import SPLITS
 from akhbar.shards import split_files
 
 NOT_STATED = citation.NOT_STATED
 
-#: Pipeline order of the stages reported in stats.json (the card lists them so).
-PIPELINE = ("ingest", "parse", "clean", "filter", "dedup", "split")
-
-#: Stage name in stats.json → the parameter sections it reads (when they differ).
-STAGE_SECTIONS = {"ingest": ["raw", "ingest"], "filter": ["quality"]}
 
 
 def _composition(articles: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
@@ -50,7 +45,8 @@ def _composition(articles: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
 
 
 def _stage_params(stage: str, params: Params, raw_paths: Sequence[str]) -> str:
-    sections = STAGE_SECTIONS.get(stage, [stage])
+    known = pipeline.names()  # the sections a stage of the registry reads; else its name
+    sections = pipeline.get(stage).sections if stage in known else (stage,)
     written = params.model_dump(by_alias=True)  # the YAML spellings, as the card shows them
     chosen = {s: written[s] for s in sections if s in written}
     if "raw" in chosen:  # the paths this build was given, not the file's default
@@ -118,8 +114,8 @@ def context(dataset_dir: Path, params: Params | RawParams, validation: Mapping |
         f.stat().st_size for f in split_files(dataset_dir, row["name"]))}
         for row in comp["split_counts"] if row["name"] in sizes]
     ran = stats.get("stages") or {}
-    order = sorted(ran, key=lambda n: (PIPELINE.index(n) if n in PIPELINE else len(PIPELINE),
-                                       n))
+    known = pipeline.names()  # the card lists the stages in pipeline order
+    order = sorted(ran, key=lambda n: (known.index(n) if n in known else len(known), n))
     stages = [{"name": name, "rows_in": int(ran[name].get("rows_in", 0)),
                "rows_out": int(ran[name].get("rows_out", 0)),
                "rejected": sum(int(v) for v in (ran[name].get("rejected") or {}).values()),

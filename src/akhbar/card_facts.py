@@ -148,8 +148,10 @@ def dedup_effect(dataset_dir: Path) -> list[dict[str, Any]]:
 
 
 def _residue_block(stats: Mapping[str, Any]) -> Any:
-    clean = (stats.get("stages") or {}).get("clean") or {}
-    for holder in (clean, clean.get("stats") or {}, stats.get("clean") or {}):
+    """The ``residue`` block of a stage report (the cleaner's), found by its key rather
+    than by the stage's name; in a top-level section of older builds."""
+    stages = [b for b in (stats.get("stages") or {}).values() if isinstance(b, Mapping)]
+    for holder in [*stages, *(b.get("stats") or {} for b in stages), *stats.values()]:
         if isinstance(holder, Mapping) and holder.get("residue"):
             return holder["residue"]
     return None

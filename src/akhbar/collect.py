@@ -18,7 +18,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from akhbar.io import ParquetSink, read_batches
-from akhbar.pipeline import Layout, load_reports
+from akhbar.pipeline import STAGES, Layout, load_reports
 from akhbar.schema import REJECTED_SCHEMA, SPLITS
 from akhbar.shards import split_files
 
@@ -104,7 +104,7 @@ def write_stats(layout: Layout, dataset_dir: Path, reasons: Counter[str],
     reports = load_reports(layout)
     articles = split_counts(dataset_dir)
     stats: dict[str, Any] = {
-        "records_in": reports.get("ingest", {}).get("rows_in", 0),
+        "records_in": reports.get(STAGES[0].name, {}).get("rows_in", 0),  # raw records
         "articles": articles,
         "articles_total": sum(articles.values()),
         "rejected": dict(sorted(reasons.items())),

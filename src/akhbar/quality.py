@@ -20,6 +20,8 @@ from akhbar import config, langid, streaming
 from akhbar.params import Params, RawParams, typed
 from akhbar.stage import StageReport, rejected_frame
 
+#: The stage's one name: registry entry, params section, ``stage`` column, reason prefix.
+STAGE = "quality"
 #: Characters that end a "complete" line: Latin and Arabic sentence punctuation and
 #: closing quotes (a news line often ends in a quotation).
 LINE_END = r"""[.!?…،؛؟»"”']$"""
@@ -182,7 +184,7 @@ def decide(df: pl.DataFrame, params: Params | RawParams) -> tuple[pl.DataFrame, 
     bad = pl.col("_reasons").list.len() > 0
     kept = scored.filter(~bad).drop("_reasons")
     rejected = rejected_frame(
-        scored.filter(bad), "filter", pl.col("_reasons"),
+        scored.filter(bad), STAGE, pl.col("_reasons"),
         detail=pl.format("n_words={} mean_word_length={} arabic_ratio={} lang={}:{} "
                          "dup_line_frac={} top_ngram_frac={} punct_line_ratio={} "
                          "damaged_ratio={}",
@@ -201,6 +203,6 @@ def run(inp: Path, out: Path, rejected: Path, params: Params | RawParams) -> Sta
     def step(batch: pl.DataFrame, state: None) -> tuple[pl.DataFrame, pl.DataFrame]:
         return decide(signals(batch, q.lang_prefix_chars), p)
 
-    return streaming.run("filter", Path(inp), Path(out), Path(rejected),
+    return streaming.run(STAGE, Path(inp), Path(out), Path(rejected),
                          streaming.Passes(step), batch_size=q.batch_size,
                          rows_per_file=q.rows_per_file)

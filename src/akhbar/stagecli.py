@@ -1,9 +1,10 @@
 """Entry point shared by ``scripts/<stage>.py``: the DVC side of the pipeline.
 
 Each script is a thin wrapper (``main("clean")``) so that ``dvc.yaml`` lists one script
-per stage while the logic stays in the library. Exit codes as the CLI's: 1 a failed
-stage (validation, a ``build`` floor of :mod:`akhbar.floors` at the split), 2 bad
-parameters.
+per stage while the logic stays in the library; the stage is looked up in the registry
+(:mod:`akhbar.pipeline`) and called through its step, as ``akhbar build`` calls it. Exit
+codes as the CLI's: 1 a failed stage (validation, a ``build`` floor of :mod:`akhbar.floors`
+when the rejected rows are published), 2 bad parameters.
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from akhbar import params as params_mod
-from akhbar.errors import AkhbarError, BuildCollapsed
-from akhbar.pipeline import Layout, run_stage
-from akhbar.stage import StageReport
+from akhbar.errors import AkhbarError
+from akhbar.pipeline import Context, Layout, get
 
 
 def main(stage: str, argv: list[str] | None = None) -> int:
@@ -31,14 +29,23 @@ def main(stage: str, argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", type=Path, default=Path("dataset"))
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     args = parser.parse_args(argv)
-    args.dataset, args.reports = args.dataset.resolve(), args.reports.resolve()
-    layout = Layout(args.root)
     try:
+        spec = get(stage)
         params = params_mod.load(args.params)
         with _stage_runner(params) as runner:  # params.yaml executor.kind
-            return _run(stage, args, params, layout, runner or run_stage)
+            ctx = Context(Layout(args.root), params, dataset=args.dataset.resolve(),
+                          reports=args.reports.resolve(), runner=runner,
+                          citation=args.params.resolve().parent / "CITATION.cff")
+            spec.step(spec, ctx)
     except Exception as exc:
         return _error(exc)
+    if ctx.report is not None:
+        r = ctx.report
+        print(f"{stage}: {r.rows_in} in, {r.rows_out} out, "
+              f"{sum(r.rejected.values())} rejected ({r.seconds:.2f}s)")
+    elif ctx.message:
+        print(ctx.message)
+    return 0
 
 
 def _stage_runner(params: params_mod.Params) -> contextlib.AbstractContextManager:
@@ -58,43 +65,3 @@ def _error(exc: BaseException) -> int:
         raise exc
     print(f"error: {exc}", file=sys.stderr)
     return code if isinstance(code, int) else 1
-
-
-def _run(stage: str, args: argparse.Namespace, params: params_mod.Params, layout: Layout,
-         run: Callable[..., StageReport]) -> int:
-    try:
-        if stage == "ingest":
-            paths = [Path(p) for p in params.raw.paths]
-            missing = [str(p) for p in paths if not p.exists()]
-            if missing:
-                raise AkhbarError(f"raw path(s) not found: {', '.join(missing)}")
-            report = run("ingest", layout, params, raw_paths=paths)
-        elif stage == "split":
-            from akhbar import collect, floors
-
-            report = run_stage("split", layout, params, dataset_dir=args.dataset)
-            problems = floors.check(collect.run(layout, args.dataset), params)
-            if problems:  # outputs stay written (rejected/ included); the stage fails
-                raise BuildCollapsed(floors.message(problems))
-        elif stage == "validate":
-            from akhbar import validate
-
-            result = validate.run(args.dataset, params, reports_dir=args.reports)
-            print(result.summary())
-            return 0 if result.ok else 1
-        elif stage == "card":
-            from akhbar import card
-
-            report_path = args.reports / "validation.json"
-            validation = (json.loads(report_path.read_text(encoding="utf-8"))
-                          if report_path.exists() else None)
-            card.run(args.dataset, params, validation=validation,
-                     citation_path=args.params.resolve().parent / "CITATION.cff")
-            return 0
-        else:
-            report = run(stage, layout, params)
-    except Exception as exc:
-        return _error(exc)
-    print(f"{stage}: {report.rows_in} in, {report.rows_out} out, "
-          f"{sum(report.rejected.values())} rejected ({report.seconds:.2f}s)")
-    return 0

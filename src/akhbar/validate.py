@@ -71,7 +71,10 @@ def suite_parameters(params: Params | RawParams) -> dict[str, Any]:
         stamp = pd.Timestamp(value)
         return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
+    from akhbar.expectations_suites import known_reason
+
     return {
+        "known_reason": known_reason(),  # the stages of the registry that set rows aside
         "min_text_chars": v.min_text_chars,
         "max_text_chars": v.max_text_chars,
         "date_min": ts(v.date_min),
