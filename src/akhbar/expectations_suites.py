@@ -23,6 +23,7 @@ says everything a suite covers.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,17 @@ SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 
 
 
-def known_reason() -> str:
+def known_reason(stages: Sequence[str] | None = None) -> str:
     """The reason pattern: ``<stage>:<why>`` for a stage of the registry that sets rows
-    aside. A suite parameter (``known_reason``), filled when validation runs, so that a
-    stage added to the registry needs no change to the committed suites."""
-    from akhbar.pipeline import reason_prefixes
+    aside (``stages``: those stages' names, as the caller's registry has them; a validation
+    worker process may not hold a stage registered at run time). A suite parameter
+    (``known_reason``), filled when validation runs, so that a stage added to the registry
+    needs no change to the committed suites."""
+    if stages is None:
+        from akhbar.pipeline import reason_prefixes
 
-    return r"^(?:" + "|".join(reason_prefixes()) + r"):\S+$"
+        stages = reason_prefixes()
+    return r"^(?:" + "|".join(stages) + r"):\S+$"
 
 #: Code points that the cleaner must have removed or mapped. Regexes stay within the
 #: syntax shared by Python ``re`` and RE2 (pandas may hand them to either).

@@ -132,7 +132,8 @@ def _check(stage: Stage, ctx: Context) -> None:
         if ctx.warm_card:
             ctx.threads.append(gx_session.warm_card())
         result = gx_session.run_in_worker(stage.function(), ctx.dataset, ctx.params,
-                                          reports_dir=ctx.reports)
+                                          reports_dir=ctx.reports,
+                                          reason_stages=reason_prefixes())
     else:
         result = stage.function()(ctx.dataset, ctx.params, reports_dir=ctx.reports)
     if not result.ok:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,8 @@ def _boilerplate_regex(line_markers: list[str], anywhere: list[str]) -> str:
     return "|".join(parts) or r"[^\s\S]"
 
 
-def suite_parameters(params: Params | RawParams) -> dict[str, Any]:
+def suite_parameters(params: Params | RawParams,
+                     reason_stages: Sequence[str] | None = None) -> dict[str, Any]:
     """GX suite parameters from ``params.validate_`` and, for the filter's guarantees,
     ``params.quality`` (``quality_<key>``: the very values the filter applied)."""
     import pandas as pd
@@ -74,7 +75,7 @@ def suite_parameters(params: Params | RawParams) -> dict[str, Any]:
     from akhbar.expectations_suites import known_reason
 
     return {
-        "known_reason": known_reason(),  # the stages of the registry that set rows aside
+        "known_reason": known_reason(reason_stages),  # the registry's stages that set rows aside
         "min_text_chars": v.min_text_chars,
         "max_text_chars": v.max_text_chars,
         "date_min": ts(v.date_min),
@@ -287,16 +288,18 @@ def _validate_rejected(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_di
                 observed["rejected_total"] += item["counts"]
 
 
-def run(dataset_dir: Path, params: Params | RawParams, reports_dir: Path | None = None
-        ) -> ValidationResult:
-    """Validate a built dataset folder; write ``validation.json`` (+ Data Docs)."""
+def run(dataset_dir: Path, params: Params | RawParams, reports_dir: Path | None = None,
+        reason_stages: Sequence[str] | None = None) -> ValidationResult:
+    """Validate a built dataset folder; write ``validation.json`` (+ Data Docs).
+    ``reason_stages``: the stages whose names may prefix a reason (default: the registry's)."""
     from akhbar.expectations_suites import load_suites
 
     dataset_dir = Path(dataset_dir)
     params = typed(params)
     v = params.validate_
     batch_rows = v.batch_size
-    gx, suites, parameters, tally = _gx(), load_suites(), suite_parameters(params), Tally()
+    gx, suites, tally = _gx(), load_suites(), Tally()
+    parameters = suite_parameters(params, reason_stages)
     observed: Counter[str] = Counter({f"articles:{s}": 0 for s in SPLITS})
     observed["rejected_total"] = 0
     _validate_splits(tally, gx, suites, dataset_dir, parameters, batch_rows, observed)

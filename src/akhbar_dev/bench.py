@@ -26,6 +26,7 @@ from typing import Any
 import psutil
 
 from akhbar import build as build_mod
+from akhbar import pipeline
 from akhbar.build import StageMeasure, cpu_seconds
 from akhbar.errors import ValidationFailed
 from akhbar.params import Params
@@ -105,12 +106,11 @@ def folder_bytes(path: Path) -> int:
 
 
 def _outputs(layout: Layout, out: Path) -> dict[str, int]:
-    sizes = {s: folder_bytes(layout.output(s))
-             for s in ("ingest", "parse", "clean", "filter", "dedup")}
-    sizes["split"] = folder_bytes(out / "data") + folder_bytes(out / "rejected")
-    sizes["validate"] = folder_bytes(out / "reports")
-    sizes["card"] = sum(folder_bytes(p) for p in out.iterdir()
-                        if p.name not in ("data", "rejected", "reports"))
+    """Bytes each stage wrote: its intermediate table, or what it writes into the dataset
+    folder (the registry's ``output`` and ``writes``)."""
+    sizes = {s.name: (folder_bytes(layout.output(s.name)) if s.output is not None else
+                      sum(folder_bytes(out / w) for w in s.writes))
+             for s in pipeline.STAGES}
     sizes["rejected_intermediate"] = folder_bytes(layout.root / "rejected")
     return sizes
 
