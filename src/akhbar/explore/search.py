@@ -2,7 +2,7 @@
 
 Why prebuilt: searching the texts themselves meant loading and folding every text shard
 in the browser on the first search (18–26 s for SaudiNewsNet's 31k rows). The index holds
-each distinct folded word once (:func:`akhbar.text.fold_expr`, the fold the page applies to
+each distinct folded word once (:func:`akhbar.folding.fold_expr`, the fold the page applies to
 the query) and its posting list, so the first search loads one file (~10 MB for
 SaudiNewsNet, gzip) and later searches touch only the posting lists of matching words.
 
@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from akhbar import text as text_mod
+from akhbar.folding import fold_expr
 
 #: The index file, under the site's ``data/``.
 FILE = "search.js"
@@ -55,7 +55,7 @@ def postings(df: pl.DataFrame, chunk: int = CHUNK_ROWS) -> pl.DataFrame:
     cols = [c for c in ("title", "text") if c in df.columns]
     if not cols or df.height == 0:
         return pl.DataFrame(schema={"word": pl.String, "rows": pl.List(pl.UInt32)})
-    words = pl.concat_list([text_mod.fold_expr(pl.col(c).fill_null("")).str.split(" ")
+    words = pl.concat_list([fold_expr(pl.col(c).fill_null("")).str.split(" ")
                             for c in cols]).list.unique()
     pairs = pl.concat([
         df.slice(start, chunk).with_row_index("row", offset=start)
