@@ -14,6 +14,7 @@ from akhbar.boilerplate import (
     count_lines,
     decide,
 )
+from akhbar.params import defaults_for
 
 FOOTER = "// انتهى //"
 SUBSCRIBE = "للاشتراك في خدمة الأخبار أرسل رسالة إلى 8899"
@@ -49,7 +50,7 @@ def local(df: pl.DataFrame, p: BoilerplateParams, batch: int) -> pl.DataFrame:
 
 
 def test_map_combine_decide_on_disjoint_body_sets_equals_the_local_index() -> None:
-    p = BoilerplateParams(min_docs=5, min_fraction=0.05, max_line_words=20)
+    p = defaults_for(BoilerplateParams, min_docs=5, min_fraction=0.05, max_line_words=20)
     df = corpus(300, seed=3)
     want = local(df, p, batch=64)
     assert want.height >= 2  # the footer and the masked subscription line
@@ -64,7 +65,7 @@ def test_map_combine_decide_on_disjoint_body_sets_equals_the_local_index() -> No
 
 
 def test_decide_applies_both_thresholds() -> None:
-    p = BoilerplateParams(min_docs=3, min_fraction=0.5, max_line_words=20)
+    p = defaults_for(BoilerplateParams, min_docs=3, min_fraction=0.5, max_line_words=20)
     counts = pl.DataFrame({"source": ["a", "a", "b"], "h": [1, 2, 3], "docs": [3, 2, 3]},
                           schema={"source": pl.String, "h": pl.UInt64, "docs": pl.UInt32})
     articles = pl.DataFrame({"source": ["a", "b"], "articles": [6, 10]})
