@@ -260,3 +260,38 @@ def test_saudinewsnet_footers_found_sentences_kept() -> None:
     # the WAS footer is gone from WAS bodies
     was = df.with_columns(texts).filter(pl.col("source") == "was")["text"]
     assert not was.str.contains("// انتهى //", literal=True).any()
+
+
+@pytest.mark.parametrize("residue", [True, False])
+def test_parts_with_the_corpus_decision_merge_to_the_whole_run(tmp_path: Path,
+                                                               residue: bool) -> None:
+    """clean.run_part on pieces of the input, with the corpus's pass-1 decision, then the
+    summed reports and clean.merge_parts: the report and the rows of one clean.run."""
+    from akhbar.distributed.shards import _merge_reports
+
+    records = wire_corpus()
+    p = params(residue, min_docs=5, min_fraction=0.5)
+    p["clean"]["residue"]["samples_per_pattern"] = 1  # the merge must keep the first one
+    whole = clean.run(write_parts(tmp_path / "in", records), tmp_path / "out",
+                      tmp_path / "rej.parquet", p)
+    corpus = clean.first_pass(tmp_path / "in", p)
+    assert clean.run(tmp_path / "in", tmp_path / "out2", tmp_path / "rej2.parquet", p,
+                     corpus=corpus).to_dict()["stats"] == whole.to_dict()["stats"]
+    reports, parts, outs = [], [], []
+    for k, (lo, hi) in enumerate([(0, 1), (1, 9), (9, len(records))]):
+        inp = write_parts(tmp_path / f"p{k}" / "in", records[lo:hi])
+        report, part = clean.run_part(inp, tmp_path / f"p{k}" / "out",
+                                      tmp_path / f"p{k}" / "rej.parquet", p, corpus)
+        assert report.stats["residue"] == {} and report.stats["yeh_evidence"] == {}
+        reports.append(report)
+        parts.append(part)
+        outs.append(io.read_frame(tmp_path / f"p{k}" / "out"))
+    merged = _merge_reports("clean", reports)
+    clean.merge_parts(merged.stats, parts, corpus, p)
+    assert merged.stats["boilerplate"]["sources"]["wire"]["articles"] == 8
+    assert merged.stats["residue"]["samples"]  # frames or repeated lines were cut
+    if not residue:  # the frequency method alone cuts the footers
+        assert merged.stats["boilerplate"]["sources"]["wire"]["lines_removed"] == 12
+    assert json.dumps(merged.stats, sort_keys=True) == json.dumps(whole.stats, sort_keys=True)
+    assert (merged.rows_in, merged.rows_out) == (whole.rows_in, whole.rows_out)
+    assert pl.concat(outs).equals(io.read_frame(tmp_path / "out"))

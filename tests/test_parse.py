@@ -281,3 +281,41 @@ def test_author_holds_people_and_category_passes_through(tmp_path: Path) -> None
         (3, None, WIRE, None),
         (4, None, "جدة (رويترز) -", "اقتصاد"),  # the page's own dateline first
     ]
+
+
+def suffixed_rows() -> list[dict[str, Any]]:
+    """Folder "siteA" ends 4 of 5 titles with its name; folder "siteB" never does."""
+    heads = ["ارتفاع أسعار الذهب", "افتتاح جسر جديد", "مهرجان للكتاب", "أمطار غزيرة",
+             "فوز المنتخب - الدوري يشتعل"]
+    out = [{**raw(i, title=f"{h} - موقع ألف" if i < 4 else h, body=f"نص الخبر رقم {i}."),
+            "raw_file": f"siteA/{i}.json"} for i, h in enumerate(heads)]
+    out += [{**raw(10 + i, title=h, body=f"نص آخر رقم {i}."), "raw_file": f"siteB/{i}.json"}
+            for i, h in enumerate(heads)]
+    return out
+
+
+def test_site_suffixes_map_combine_decide_and_a_given_decision(tmp_path: Path) -> None:
+    from akhbar import titles
+    from akhbar.params import typed
+
+    records = suffixed_rows()
+    sp = typed(PARAMS).parse.site_suffix
+    inp = write_raw(tmp_path, records)
+    want = titles.scan(inp, sp)
+    assert want == {"siteA": {"موقع ألف"}}
+    table = io.read_frame(inp).select("raw_file", "title")
+    halves = [titles.count(table.slice(0, 3), sp), titles.count(table.slice(3), sp)]
+    assert titles.decide(titles.combine(*halves), sp) == want
+    scanned = parse.run(inp, tmp_path / "a" / "out", tmp_path / "a" / "rej.parquet", PARAMS)
+    given = parse.run(inp, tmp_path / "b" / "out", tmp_path / "b" / "rej.parquet", PARAMS,
+                      suffixes=want)
+    assert scanned.to_dict()["stats"] == given.to_dict()["stats"]
+    a, b = io.read_frame(tmp_path / "a" / "out"), io.read_frame(tmp_path / "b" / "out")
+    assert a.equals(b)
+    assert a.get_column("title").to_list()[:4] == ["ارتفاع أسعار الذهب", "افتتاح جسر جديد",
+                                                   "مهرجان للكتاب", "أمطار غزيرة"]
+    # the decision given is the one applied: none given, no suffix is cut
+    parse.run(inp, tmp_path / "c" / "out", tmp_path / "c" / "rej.parquet", PARAMS,
+              suffixes={})
+    kept = io.read_frame(tmp_path / "c" / "out").get_column("title").to_list()
+    assert kept[0] == "ارتفاع أسعار الذهب - موقع ألف"

@@ -18,6 +18,7 @@ yeh-evidence size.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,26 @@ STAGE = "clean"
 REASON_EMPTY = "clean:empty-after-clean"
 TEXT_COLUMNS = ("title", "text", "author", "dateline")
 LIST_COLUMNS = ("tags", "related_titles")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Pass 1's corpus-level decision, all pass 2 needs: the boilerplate lines
+    (source, h, docs, articles), the distinct articles per source (source, articles) and
+    the yeh evidence. :func:`first_pass` computes it locally; a cluster computes it with
+    :mod:`akhbar.boilerplate`'s map / combine / decide and hands it to :func:`run`."""
+
+    boilerplate: pl.DataFrame
+    articles: pl.DataFrame
+    evidence: dict[str, str]
+
+
+def first_pass(inp: Path, params: params_mod.Params | params_mod.RawParams) -> Corpus:
+    """Pass 1 over the whole of ``inp`` (see :func:`_first_pass`)."""
+    section = params_mod.typed(params).clean
+    index, evidence = _first_pass(Path(inp), section.boilerplate, section.batch_size,
+                                  section.persian_yeh_min_evidence)
+    return Corpus(index.boilerplate(), index.articles(), evidence)
 
 
 def _first_pass(inp: Path, bp: BoilerplateParams, batch_size: int,
@@ -127,6 +148,14 @@ class ResidueReport:
             if len(got) < self.p.samples_per_pattern:
                 got.append(line)
 
+    def merge(self, other: ResidueReport) -> None:
+        """Add ``other``'s counts and samples (a later part of the input) to these: the
+        samples stay the first ones in input order when parts merge in input order."""
+        self.counts.update(other.counts)
+        for key, lines in other.samples.items():
+            got = self.samples.setdefault(key, [])
+            got.extend(lines[:max(0, self.p.samples_per_pattern - len(got))])
+
     def to_dict(self) -> dict[str, Any]:
         per_source: dict[str, dict[str, int]] = {}
         for (src, pat), n in sorted(self.counts.items()):
@@ -143,9 +172,12 @@ class ResidueReport:
 class _Cleaner:
     """Pass 2's state: the evidence of pass 1 and the counts the report is made of."""
 
-    def __init__(self, index: LineIndex, evidence: dict[str, str], bp: BoilerplateParams,
-                 rp: ResidueParams, min_chars: int) -> None:
-        self.index, self.evidence, self.table = index, evidence, index.boilerplate()
+    def __init__(self, corpus: Corpus, bp: BoilerplateParams, rp: ResidueParams,
+                 min_chars: int, whole: bool = True) -> None:
+        self.corpus, self.evidence, self.table = corpus, corpus.evidence, corpus.boilerplate
+        # whole=False: one part of the input; the corpus-level parts of the report are
+        # left empty for :func:`merge_parts`
+        self.whole = whole
         self.bp, self.rp, self.min_chars = bp, rp, min_chars
         self.counts: dict[str, Counter[str]] = {c: Counter()
                                                 for c in (*TEXT_COLUMNS, *LIST_COLUMNS)}
@@ -185,9 +217,19 @@ class _Cleaner:
                    "and boilerplate removal (text shown before the line removal)")
         return framed.with_columns(texts).filter(~empty), rejects
 
+    def removed(self) -> pl.DataFrame:
+        """The removed boilerplate lines so far: (source, h, line, n)."""
+        self.removed_parts = [_merge_forms(self.removed_parts)]
+        return self.removed_parts[0]
+
     def stats(self) -> dict[str, Any]:
-        removed_all = _merge_forms(self.removed_parts)
-        evidence, positions = self.evidence, self.positions
+        positions = self.positions
+        if self.whole:
+            sources = _report_lines(self.removed(), self.table, self.corpus.articles,
+                                    self.bp.report_top)
+            residue, yeh = self.residue.to_dict(), _yeh_stats(self.evidence)
+        else:
+            sources, residue, yeh = {}, {}, {}
         return {
             "normalize": {col: {k: int(c.get(k, 0)) for k in COUNT_KINDS}
                           for col, c in sorted(self.counts.items())},
@@ -197,31 +239,81 @@ class _Cleaner:
                                               for k in ("footer", "header", "middle", "whole")},
                 "articles_changed": int(self.articles_changed),
                 "articles_with_footer_cut": int(self.footers_cut),
-                "sources": _report_lines(removed_all, self.table, self.index.articles(),
-                                         self.bp.report_top),
+                "sources": sources,
             },
-            "residue": self.residue.to_dict(),
-            "yeh_evidence": {
-                "words": len(evidence),
-                "to_alef_maqsura": sum(v.endswith(ALEF_MAQSURA) for v in evidence.values()),
-                "to_yeh": sum(not v.endswith(ALEF_MAQSURA) for v in evidence.values()),
-            },
+            "residue": residue,
+            "yeh_evidence": yeh,
         }
 
 
-def run(inp: Path, out: Path, rejected: Path,
-        params: params_mod.Params | params_mod.RawParams) -> StageReport:
-    """Clean the ARTICLE_SCHEMA parts of ``inp`` into ``out``; see the module docstring."""
+def _yeh_stats(evidence: dict[str, str]) -> dict[str, int]:
+    return {
+        "words": len(evidence),
+        "to_alef_maqsura": sum(v.endswith(ALEF_MAQSURA) for v in evidence.values()),
+        "to_yeh": sum(not v.endswith(ALEF_MAQSURA) for v in evidence.values()),
+    }
+
+
+def _run(inp: Path, out: Path, rejected: Path,
+         params: params_mod.Params | params_mod.RawParams, corpus: Corpus | None,
+         whole: bool) -> tuple[StageReport, _Cleaner | None]:
     section = params_mod.typed(params).clean
-    bp, rp = section.boilerplate, section.residue
-    batch_size, min_chars = section.batch_size, section.min_text_chars
-    min_evidence = section.persian_yeh_min_evidence
+    bp, rp, min_chars = section.boilerplate, section.residue, section.min_text_chars
+    made: list[_Cleaner] = []
 
     def prepare(inp: Path) -> _Cleaner:
-        return _Cleaner(*_first_pass(inp, bp, batch_size, min_evidence), bp, rp, min_chars)
+        made.append(_Cleaner(corpus if corpus is not None else first_pass(inp, params),
+                             bp, rp, min_chars, whole))
+        return made[0]
 
     passes = streaming.Passes(lambda batch, cleaner: cleaner.step(batch), prepare,
                               _Cleaner.stats)
-    return streaming.run(STAGE, Path(inp), Path(out), Path(rejected), passes,
-                         batch_size=batch_size,
-                         rows_per_file=section.rows_per_file)
+    report = streaming.run(STAGE, Path(inp), Path(out), Path(rejected), passes,
+                           batch_size=section.batch_size,
+                           rows_per_file=section.rows_per_file)
+    return report, (made[0] if made else None)
+
+
+def run(inp: Path, out: Path, rejected: Path,
+        params: params_mod.Params | params_mod.RawParams, *,
+        corpus: Corpus | None = None) -> StageReport:
+    """Clean the ARTICLE_SCHEMA parts of ``inp`` into ``out``; see the module docstring.
+    ``corpus``: pass 1's decision computed elsewhere (a cluster's aggregation over every
+    part); without it, pass 1 runs over ``inp``."""
+    return _run(inp, out, rejected, params, corpus, whole=True)[0]
+
+
+@dataclass(frozen=True)
+class Part:
+    """What one part's run leaves for :func:`merge_parts`: its removed boilerplate lines
+    (source, h, line, n) and its residue counts and samples."""
+
+    removed: pl.DataFrame
+    residue: ResidueReport
+
+
+def run_part(inp: Path, out: Path, rejected: Path,
+             params: params_mod.Params | params_mod.RawParams, corpus: Corpus
+             ) -> tuple[StageReport, Part]:
+    """:func:`run` on one part of a corpus with the corpus's ``corpus`` decision. Its
+    report's per-source lines, residue and yeh-evidence entries are empty: they do not
+    add up across parts, :func:`merge_parts` computes them from every :class:`Part`."""
+    report, cleaner = _run(inp, out, rejected, params, corpus, whole=False)
+    if cleaner is None:  # pragma: no cover - streaming.run always prepares
+        raise RuntimeError("clean: the streaming loop did not prepare")
+    return report, Part(cleaner.removed(), cleaner.residue)
+
+
+def merge_parts(stats: dict[str, Any], parts: list[Part], corpus: Corpus,
+                params: params_mod.Params | params_mod.RawParams) -> None:
+    """Fill the summed stats of :func:`run_part` reports (``parts`` in input order) with
+    the entries that do not add up, as one :func:`run` over the whole input has them."""
+    section = params_mod.typed(params).clean
+    residue = ResidueReport(section.residue)
+    for part in parts:
+        residue.merge(part.residue)
+    stats["boilerplate"]["sources"] = _report_lines(
+        _merge_forms([p.removed for p in parts]), corpus.boilerplate, corpus.articles,
+        section.boilerplate.report_top)
+    stats["residue"] = residue.to_dict()
+    stats["yeh_evidence"] = _yeh_stats(corpus.evidence)

@@ -330,13 +330,18 @@ def _split_empty(articles: pl.DataFrame, batch: pl.DataFrame, min_chars: int
     return articles.filter(~short), rejected
 
 
-def run(inp: Path, out: Path, rejected: Path, params: Params | RawParams) -> StageReport:
-    """Parse every raw record of ``inp`` into ``out`` (parts) and ``rejected``."""
+def run(inp: Path, out: Path, rejected: Path, params: Params | RawParams, *,
+        suffixes: dict[str, set[str]] | None = None) -> StageReport:
+    """Parse every raw record of ``inp`` into ``out`` (parts) and ``rejected``.
+    ``suffixes``: the site suffixes per folder decided elsewhere (a cluster's
+    :func:`akhbar.titles.count` / ``combine`` / ``decide`` over every part); without
+    them, :func:`akhbar.titles.scan` reads ``inp`` first."""
     section = typed(params).parse
 
     def prepare(inp: Path) -> tuple[dict[str, set[str]], _Stats]:
         # "<headline> - <Site>": the site suffixes repeating per folder (akhbar.titles)
-        return titles.scan(inp, section.site_suffix), _Stats()
+        found = titles.scan(inp, section.site_suffix) if suffixes is None else suffixes
+        return found, _Stats()
 
     def step(batch: pl.DataFrame, state: tuple[dict[str, set[str]], _Stats]
              ) -> tuple[pl.DataFrame, pl.DataFrame]:

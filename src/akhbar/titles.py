@@ -46,22 +46,45 @@ def _key(suffix: str) -> str:
     return _SPACE.sub(" ", suffix).strip().casefold()
 
 
-def scan(inp: Path, params: SuffixParams) -> dict[str, set[str]]:
-    """The site suffixes of each folder of the raw rows under ``inp``."""
+Counts = tuple[Counter[str], Counter[tuple[str, str]]]
+
+
+def count(rows: pl.DataFrame, params: SuffixParams) -> Counts:
+    """Map: titles per folder and (folder, suffix) counts of ``rows`` (``raw_file``,
+    ``title``). Counts of disjoint row sets add up (:func:`combine`)."""
     totals: Counter[str] = Counter()
     counts: Counter[tuple[str, str]] = Counter()
-    for batch in io.read_batches(Path(inp), batch_size=100_000, columns=["raw_file", "title"]):
-        for raw_file, title in batch.filter(pl.col("title").is_not_null()).iter_rows():
-            folder = _folder(raw_file)
-            totals[folder] += 1
-            parts = split(title)
-            if parts and len(parts[1].split()) <= params.max_words:
-                counts[folder, _key(parts[1])] += 1
+    for raw_file, title in rows.filter(pl.col("title").is_not_null()).iter_rows():
+        folder = _folder(raw_file)
+        totals[folder] += 1
+        parts = split(title)
+        if parts and len(parts[1].split()) <= params.max_words:
+            counts[folder, _key(parts[1])] += 1
+    return totals, counts
+
+
+def combine(a: Counts, b: Counts) -> Counts:
+    """Combine: counters add up."""
+    return a[0] + b[0], a[1] + b[1]
+
+
+def decide(got: Counts, params: SuffixParams) -> dict[str, set[str]]:
+    """Decide: the suffixes ending at least ``min_titles`` and ``min_share`` of the titles
+    of their folder."""
+    totals, counts = got
     out: dict[str, set[str]] = {}
     for (folder, suffix), n in counts.items():
         if n >= params.min_titles and n / totals[folder] >= params.min_share:
             out.setdefault(folder, set()).add(suffix)
     return out
+
+
+def scan(inp: Path, params: SuffixParams) -> dict[str, set[str]]:
+    """The site suffixes of each folder of the raw rows under ``inp``."""
+    got: Counts = (Counter(), Counter())
+    for batch in io.read_batches(Path(inp), batch_size=100_000, columns=["raw_file", "title"]):
+        got = combine(got, count(batch, params))
+    return decide(got, params)
 
 
 def apply(articles: pl.DataFrame, suffixes: dict[str, set[str]]) -> pl.DataFrame:

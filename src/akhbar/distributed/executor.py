@@ -76,7 +76,7 @@ class DaskRunner:
         from akhbar.distributed import dedup
 
         inp = layout.input("dedup")
-        ranges = shards._parquet_ranges(inp, int(params["dedup"]["batch_size"]),
+        ranges = shards._parquet_ranges(inp, typed(params).dedup.batch_size,
                                         self.shard_batches)
         work = layout.root / "_shards" / "dedup"
         if work.exists():

@@ -103,8 +103,8 @@ def parquet_shard(stage: str, file: str, offset: int, length: int, shard_dir: st
     table = read_range(file, offset, length)
     io.write_table(root / "in" / "part-00000.parquet", table, spec.in_schema)
     module = importlib.import_module(spec.module)
-    got = aggregate.decided(stage, module.run, (root / "in", root / "out",
-                                                root / "rejected.parquet", params), context)
+    got = aggregate.run_shard(stage, module.run, (root / "in", root / "out",
+                                                  root / "rejected.parquet", params), context)
     shutil.rmtree(root / "in")
     return got
 

@@ -36,6 +36,7 @@ from akhbar import stories
 from akhbar.distributed.shards import read_range
 from akhbar.distributed.shuffle import gather, key_partition, mix_partition, scatter
 from akhbar.folding import fold_expr
+from akhbar.params import Params
 
 _SETS = {"key": pl.Binary, "set": pl.List(pl.UInt64)}
 _PAIR = {"a": pl.Binary, "b": pl.Binary}
@@ -50,14 +51,14 @@ def _directed(links: pl.DataFrame) -> pl.DataFrame:
                       links.select(pl.col("b").alias("src"), pl.col("a").alias("dst"))])
 
 
-def story_bands(p: int, root: str, parts: int, params: dict[str, Any]) -> dict[str, int]:
+def story_bands(p: int, root: str, parts: int, params: Params) -> dict[str, int]:
     """Story band values of the distinct usable texts of partition ``p``."""
-    base, d = Path(root), params["dedup"]
-    sp = stories.story_params(params)
+    base, d = Path(root), params.dedup
+    sp = params.split
     nodes = gather(base / "nodes", p).unique("key", keep="first").filter(pl.col("has"))
-    sig = _sigs(nodes.get_column("sig"), d["num_perm"])
+    sig = _sigs(nodes.get_column("sig"), d.num_perm)
     keys = nodes.get_column("key")
-    per = d["num_perm"] // sp.story_bands
+    per = d.num_perm // sp.story_bands
     frames, dests = [], []
     for band in range(sp.story_bands):
         values = sig[:, band * per:(band + 1) * per]
@@ -71,18 +72,18 @@ def story_bands(p: int, root: str, parts: int, params: dict[str, Any]) -> dict[s
     return {"bytes": out}
 
 
-def story_verify(p: int, root: str, parts: int, params: dict[str, Any]) -> dict[str, int]:
+def story_verify(p: int, root: str, parts: int, params: Params) -> dict[str, int]:
     """Estimated Jaccard of the story candidates whose second key is in ``p``: sure links
     to ``sedges/``, pairs within the margin to ``maybe/`` and their keys to ``wanted/``."""
-    base, d = Path(root), params["dedup"]
-    sp = stories.story_params(params)
+    base, d = Path(root), params.dedup
+    sp = params.split
     pairs = gather(base / "spairs_b", p)
     nodes = gather(base / "nodes", p).unique("key", keep="first").select(
         pl.col("key").alias("b"), pl.col("sig").alias("sig_b"))
     joined = pairs.join(nodes, on="b", how="left")
     n = joined.height
-    both = np.vstack([_sigs(joined.get_column("sig_a"), d["num_perm"]),
-                      _sigs(joined.get_column("sig_b"), d["num_perm"])])
+    both = np.vstack([_sigs(joined.get_column("sig_a"), d.num_perm),
+                      _sigs(joined.get_column("sig_b"), d.num_perm)])
     est = local.jaccard(both, np.arange(n), np.arange(n) + n)
     lo = sp.story_threshold - sp.story_exact_margin
     hi = sp.story_threshold + sp.story_exact_margin
@@ -142,10 +143,10 @@ def exact_a(p: int, root: str, parts: int) -> dict[str, int]:
                              base / "maybe_b", p)}
 
 
-def exact_b(p: int, root: str, parts: int, params: dict[str, Any]) -> dict[str, int]:
+def exact_b(p: int, root: str, parts: int, params: Params) -> dict[str, int]:
     """Exact Jaccard of each pair within the margin; links at or above the threshold."""
     base = Path(root)
-    sp = stories.story_params(params)
+    sp = params.split
     sets = gather(base / "sets", p, _SETS).unique("key", keep="first").select(
         pl.col("key").alias("b"), pl.col("set").alias("set_b"))
     joined = gather(base / "maybe_b", p).join(sets, on="b", how="left")
@@ -163,7 +164,7 @@ def exact_b(p: int, root: str, parts: int, params: dict[str, Any]) -> dict[str, 
 
 def run_waves(wave: Callable[[str, Callable[..., Any], list[tuple[Any, ...]]], list[Any]],
               buckets: Callable[..., Any], verify_a: Callable[..., Any], root: str,
-              parts: int, params: dict[str, Any], ranges: list[tuple[str, int, int]],
+              parts: int, params: Params, ranges: list[tuple[str, int, int]],
               starts: list[int]) -> dict[str, int]:
     """The story waves on ``wave`` (the dedup driver's task runner); story link counts."""
     every = range(parts)
@@ -176,7 +177,7 @@ def run_waves(wave: Callable[[str, Callable[..., Any], list[tuple[Any, ...]]], l
     linked = 0
     if maybe:
         wave("want_rows", want_rows, [(p, root, starts) for p in every])
-        size = params["dedup"]["shingle_size"]
+        size = params.dedup.shingle_size
         wave("shingle", shingle, [(i, f, o, n, s, root, parts, size)
                                   for i, ((f, o, n), s) in enumerate(zip(ranges, starts,
                                                                          strict=True))])
