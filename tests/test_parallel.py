@@ -87,7 +87,7 @@ def test_parallel_prefix_is_byte_identical(cluster, tmp_path: Path, sample_dir: 
     params["ingest"]["rows_per_file"] = 40
     params["parse"]["rows_per_file"] = 45
     params["quality"]["rows_per_file"] = 25
-    stages = list(parallel.PARALLEL_STAGES)
+    stages = parallel.parallel_stages()
 
     local = Layout(tmp_path / "local")
     for stage in stages:

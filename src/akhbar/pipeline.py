@@ -156,6 +156,23 @@ def _document(stage: Stage, ctx: Context) -> None:
 # ------------------------------------------------------------------ the registry
 
 @dataclass(frozen=True)
+class Cluster:
+    """How ``--executor dask`` (:mod:`akhbar.distributed`) runs a stage; a stage without
+    one runs in the driver. ``how``: ``raw-shards`` (the stage ``run`` on runs of raw
+    files), ``shards`` (on row ranges of its input table), ``minhash``
+    (:mod:`akhbar.distributed.dedup`: MinHash, LSH shuffle, connected components).
+    ``prepare`` / ``shard`` / ``merge`` name functions of
+    :mod:`akhbar.distributed.aggregate`: the corpus-level decision computed on the
+    cluster before the shards, the shard run that takes it, and the merge of what the
+    shards' summed reports cannot add up."""
+
+    how: Literal["raw-shards", "shards", "minhash"]
+    prepare: str | None = None
+    shard: str | None = None
+    merge: str | None = None
+
+
+@dataclass(frozen=True)
 class Stage:
     """One stage of the pipeline, declared once."""
 
@@ -170,6 +187,7 @@ class Stage:
     writes: tuple[str, ...] = ()  # files and folders it writes under the dataset folder
     switch: str | None = None  # the ``akhbar build`` option that can leave it out
     skip_after: tuple[type[AkhbarError], ...] = ()  # build failures that make it moot
+    cluster: Cluster | None = None  # how the Dask executor runs it (None: in the driver)
 
     @property
     def rejects(self) -> bool:
@@ -199,13 +217,18 @@ class Stage:
 
 #: Every stage, in pipeline order (mutable only through :func:`register`).
 STAGES: list[Stage] = [
-    Stage("ingest", "akhbar.ingest", "map", ("raw", "ingest"), output="ingested"),
-    Stage("parse", "akhbar.parse", "corpus", ("parse",), output="parsed"),
-    Stage("clean", "akhbar.clean", "corpus", ("clean",), output="cleaned"),
-    Stage("quality", "akhbar.quality", "map", ("quality",), output="filtered"),
+    Stage("ingest", "akhbar.ingest", "map", ("raw", "ingest"), output="ingested",
+          cluster=Cluster("raw-shards")),
+    Stage("parse", "akhbar.parse", "corpus", ("parse",), output="parsed",
+          cluster=Cluster("shards", prepare="parse_prepare", shard="parse_shard")),
+    Stage("clean", "akhbar.clean", "corpus", ("clean",), output="cleaned",
+          cluster=Cluster("shards", prepare="clean_prepare", shard="clean_shard",
+                          merge="clean_merge")),
+    Stage("quality", "akhbar.quality", "map", ("quality",), output="filtered",
+          cluster=Cluster("shards")),
     Stage("dedup", "akhbar.dedup", "corpus", ("dedup",), output="deduplicated",
           extra_params=("split.story_threshold", "split.story_bands",
-                        "split.story_exact_margin")),
+                        "split.story_exact_margin"), cluster=Cluster("minhash")),
     Stage("split", "akhbar.split", "corpus", ("split",), step=_into_dataset,
           writes=("data",)),
     Stage("collect", "akhbar.collect", "publish", ("build",), step=_publish,

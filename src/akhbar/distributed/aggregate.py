@@ -4,9 +4,11 @@ Why here: ``akhbar.parse.run`` and ``akhbar.clean.run`` compute their corpus-lev
 themselves, over their whole input, before their per-batch work. On the cluster the pass
 is computed once over all shards (map per input range on the workers, a combine tree on
 the workers, a decision the driver receives), and each shard then runs the stage through
-its explicit entry point for a precomputed decision (:func:`run_shard`:
-``parse.run(..., suffixes=)``, ``clean.run_part(..., corpus)``); the clean report's
-entries that do not add up are merged by ``clean.merge_parts``.
+its explicit entry point for a precomputed decision (:func:`parse_shard`:
+``parse.run(..., suffixes=)``, :func:`clean_shard`: ``clean.run_part(..., corpus)``); the
+clean report's entries that do not add up are merged by ``clean.merge_parts``
+(:func:`clean_merge`). The stage registry names these functions
+(:class:`akhbar.pipeline.Cluster`).
 
 * parse: per-folder counts of title suffixes (:mod:`akhbar.titles`): map = counters per
   range, combine = sum, decide = the ``min_titles`` / ``min_share`` rule;
@@ -126,34 +128,30 @@ def clean_prepare(client: Any, ranges: list[tuple[str, int, int]], root: Path, p
 
 # ---------------------------------------------------------------- the shards, with the decision
 
-def prepare(stage: str, client: Any, ranges: list[tuple[str, int, int]], root: Path,
-            parts: int, params: Params) -> Any:
-    """The corpus-level decision ``stage`` needs before its shards (``None``: none)."""
-    if stage == "parse":
-        maps = [client.submit(title_counts, f, o, n, params, pure=False) for f, o, n in ranges]
-        return client.submit(title_decide, tree(client, maps, titles.combine), params,
-                             pure=False).result() if maps else {}
-    if stage == "clean":
-        return clean_prepare(client, ranges, root, parts, params) if ranges else None
-    return None
+def parse_prepare(client: Any, ranges: list[tuple[str, int, int]], root: Path, parts: int,
+                  params: Params) -> dict[str, set[str]]:
+    """Parse's corpus-level decision: the site suffixes of each folder's titles."""
+    maps = [client.submit(title_counts, f, o, n, params, pure=False) for f, o, n in ranges]
+    return client.submit(title_decide, tree(client, maps, titles.combine), params,
+                         pure=False).result() if maps else {}
 
 
-def run_shard(stage: str, run: Any, args: tuple[Any, ...], context: Any) -> tuple[Any, Any]:
-    """One shard of ``stage`` with ``context`` (the decision of :func:`prepare`) passed to
-    the stage's entry point for a precomputed corpus-level pass; returns its report and
-    what the report merge needs (clean: its ``clean.Part``)."""
-    if stage == "parse":
-        from akhbar import parse
+def parse_shard(args: tuple[Any, ...], context: dict[str, set[str]]) -> tuple[Any, None]:
+    """One parse shard with the cluster's site-suffix decision."""
+    from akhbar import parse
 
-        return parse.run(*args, suffixes=context), None
-    if stage == "clean":
-        from akhbar import clean
-
-        return clean.run_part(*args, context)
-    return run(*args), None
+    return parse.run(*args, suffixes=context), None
 
 
-def merge_clean(report: Any, extras: list[Any], context: Any, params: Params) -> None:
+def clean_shard(args: tuple[Any, ...], context: Any) -> tuple[Any, Any]:
+    """One clean shard with the cluster's per-source decision (``clean.Corpus``); returns
+    its report and its ``clean.Part`` (what :func:`clean_merge` needs)."""
+    from akhbar import clean
+
+    return clean.run_part(*args, context)
+
+
+def clean_merge(report: Any, extras: list[Any], context: Any, params: Params) -> None:
     """The parts of the summed clean report that do not add up (``clean.merge_parts``)."""
     from akhbar import clean
 

@@ -25,22 +25,23 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from akhbar import pipeline
 from akhbar.config import Executor
 from akhbar.distributed import shards
 from akhbar.params import Params, typed
 from akhbar.pipeline import Layout, run_stage
 from akhbar.stage import StageReport
 
-#: How each stage runs on the cluster: ``"shards"`` (the stage ``run`` on pieces of its
-#: input, :mod:`akhbar.distributed.shards`), ``"dedup"`` (:mod:`akhbar.distributed.dedup`);
-#: a stage not listed runs in the driver (``run_stage``).
-CLUSTER_STAGES: dict[str, str] = {"ingest": "shards", "parse": "shards", "clean": "shards",
-                                  "filter": "shards", "dedup": "dedup"}
-
 
 def route(stage: str) -> str:
-    """``"shards"``, ``"dedup"`` or ``"driver"``: where ``stage`` runs."""
-    return CLUSTER_STAGES.get(stage, "driver")
+    """``"shards"`` (the stage ``run`` on pieces of its input or of the raw files,
+    :mod:`akhbar.distributed.shards`), ``"minhash"`` (:mod:`akhbar.distributed.dedup`) or
+    ``"driver"``: where ``stage`` runs, as the registry's :class:`~akhbar.pipeline.Cluster`
+    says."""
+    cluster = pipeline.get(stage).cluster
+    if cluster is None:
+        return "driver"
+    return "minhash" if cluster.how == "minhash" else "shards"
 
 
 class DaskRunner:
@@ -66,26 +67,26 @@ class DaskRunner:
                                 partitions=self.partitions)[stage]
             self.info[stage] = {"executor": "cluster"}
             return report
-        if how == "dedup":
-            return self._dedup(layout, params)
+        if how == "minhash":
+            return self._dedup(stage, layout, params)
         self.info[stage] = {"executor": "driver"}
         return run_stage(stage, layout, params, raw_paths=raw_paths, dataset_dir=dataset_dir)
 
-    def _dedup(self, layout: Layout, params: Params) -> StageReport:
+    def _dedup(self, stage: str, layout: Layout, params: Params) -> StageReport:
         """Dedup on the cluster; its work folder (the shuffle files) is removed after."""
         from akhbar.distributed import dedup
 
-        inp = layout.input("dedup")
+        inp = layout.input(stage)
         ranges = shards._parquet_ranges(inp, typed(params).dedup.batch_size,
                                         self.shard_batches)
-        work = layout.root / "_shards" / "dedup"
+        work = layout.root / "_shards" / stage
         if work.exists():
             shutil.rmtree(work)
-        report, info = dedup.run(inp, layout.output("dedup"), layout.rejected("dedup"),
+        report, info = dedup.run(inp, layout.output(stage), layout.rejected(stage),
                                  params, self.client, work, ranges, self.partitions)
         shutil.rmtree(layout.root / "_shards", ignore_errors=True)
-        report.write(layout.report("dedup"))
-        self.info["dedup"] = {"executor": "cluster", **info}
+        report.write(layout.report(stage))
+        self.info[stage] = {"executor": "cluster", **info}
         return report
 
 

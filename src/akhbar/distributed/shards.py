@@ -24,55 +24,49 @@ same :func:`merge_shards` on the driver.
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from akhbar import io
+from akhbar import io, pipeline
 from akhbar.params import Params, typed
 from akhbar.pipeline import Layout, run_stage
 from akhbar.schema import ARTICLE_SCHEMA, RAW_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport
 
 
-@dataclass(frozen=True)
-class ParquetStage:
-    """How a Parquet-to-Parquet stage reads and writes (mirrors the stage's ``run``)."""
-
-    module: str
-    section: str  # its params section (batch_size, rows_per_file)
-    in_schema: pa.Schema
+def parallel_stages() -> list[str]:
+    """The stages the registry lets this module shard (:class:`akhbar.pipeline.Cluster`)."""
+    return [s.name for s in pipeline.STAGES
+            if s.cluster is not None and s.cluster.how in ("raw-shards", "shards")]
 
 
-PARQUET_STAGES: dict[str, ParquetStage] = {
-    "parse": ParquetStage("akhbar.parse", "parse", RAW_SCHEMA),
-    "clean": ParquetStage("akhbar.clean", "clean", ARTICLE_SCHEMA),
-    "filter": ParquetStage("akhbar.quality", "quality", ARTICLE_SCHEMA),
-}
-PARALLEL_STAGES = ("ingest", "parse", "clean", "filter")
+def _hook(name: str | None) -> Any:
+    """A function of :mod:`akhbar.distributed.aggregate` named by the registry."""
+    if name is None:
+        return None
+    from akhbar.distributed import aggregate
+
+    return getattr(aggregate, name)
 
 
 # ---------------------------------------------------------------- worker side (pure functions)
 
-def ingest_shard(paths: list[str], shard_dir: str, params: Params) -> StageReport:
-    """Run ``akhbar.ingest.run`` on one shard's raw paths into ``shard_dir``."""
-    from akhbar import ingest
-
+def ingest_shard(stage: str, paths: list[str], shard_dir: str, params: Params
+                 ) -> StageReport:
+    """Run the first stage's ``run`` on one shard's raw paths into ``shard_dir``."""
     root = Path(shard_dir)
     # The shard's files are symlinks made by the driver from a walk that already applied
     # the user's ``follow_symlinks`` rule, so they are followed here.
-    params = typed(params)
-    params = params.model_copy(update={
-        "ingest": params.ingest.model_copy(update={"follow_symlinks": True})})
-    return ingest.run([Path(p) for p in paths], root / "out", root / "rejected.parquet",
-                      params)
+    params = typed(params).model_copy(deep=True)
+    params.ingest.follow_symlinks = True
+    return pipeline.get(stage).function()([Path(p) for p in paths], root / "out",
+                                          root / "rejected.parquet", params)
 
 
 def read_range(file: str, offset: int, length: int, columns: list[str] | None = None
@@ -96,15 +90,13 @@ def parquet_shard(stage: str, file: str, offset: int, length: int, shard_dir: st
     """Run a Parquet stage's ``run`` on rows ``[offset, offset+length)`` of one input part,
     with ``context`` (the stage's corpus-level decision) in place of its own first pass;
     returns the report and what the report merge needs."""
-    from akhbar.distributed import aggregate
-
-    spec = PARQUET_STAGES[stage]
+    spec = pipeline.get(stage)
     root = Path(shard_dir)
-    table = read_range(file, offset, length)
-    io.write_table(root / "in" / "part-00000.parquet", table, spec.in_schema)
-    module = importlib.import_module(spec.module)
-    got = aggregate.run_shard(stage, module.run, (root / "in", root / "out",
-                                                  root / "rejected.parquet", params), context)
+    table = read_range(file, offset, length)  # with its file's schema, as the stage wrote it
+    io.write_table(root / "in" / "part-00000.parquet", table, table.schema)
+    args = (root / "in", root / "out", root / "rejected.parquet", params)
+    shard = _hook(spec.cluster.shard if spec.cluster else None)
+    got = shard(args, context) if shard else (spec.function()(*args), None)
     shutil.rmtree(root / "in")
     return got
 
@@ -189,7 +181,7 @@ def _parquet_ranges(inp: Path, batch: int, shard_batches: int) -> list[tuple[str
 
 
 def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
-        stages: Sequence[str] = PARALLEL_STAGES, shard_batches: int = 2,
+        stages: Sequence[str] | None = None, shard_batches: int = 2,
         files_per_shard: int = 1, partitions: int = 8) -> dict[str, StageReport]:
     """Run ``stages`` (a prefix of ingest → parse → clean → filter) with ``client`` (a
     ``distributed.Client``) and leave ``layout`` exactly as the local ``run_stage`` would.
@@ -199,36 +191,36 @@ def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
     ``partitions``: hash partitions of clean's line-index shuffle."""
     params = typed(params)
     reports: dict[str, StageReport] = {}
-    for stage in stages:
+    for stage in parallel_stages() if stages is None else stages:
+        spec = pipeline.get(stage)
+        how = spec.cluster.how if spec.cluster else None
         shard_root = layout.root / "_shards" / stage
         if shard_root.exists():
             shutil.rmtree(shard_root)
         out, rejected = layout.output(stage), layout.rejected(stage)
-        if stage == "ingest":
+        if how == "raw-shards":
             shards = _ingest_shards(raw_paths, shard_root, files_per_shard,
                                     params.ingest.follow_symlinks)
             if shards is None:
                 reports[stage] = run_stage(stage, layout, params, raw_paths=raw_paths)
                 continue
             dirs = [shard_root / f"{i:05d}" for i in range(len(shards))]
-            futures = [client.submit(ingest_shard, p, str(d), params, pure=False)
+            futures = [client.submit(ingest_shard, stage, p, str(d), params, pure=False)
                        for p, d in zip(shards, dirs, strict=True)]
             parts = client.gather(futures)
             merge_shards(dirs, out, rejected, RAW_SCHEMA,
                          params.ingest.rows_per_file)
             report = _merge_reports(stage, parts)
-        elif stage in PARQUET_STAGES:
-            from akhbar.distributed import aggregate
-
-            spec = PARQUET_STAGES[stage]
-            section = getattr(params, spec.section)
+        elif how == "shards":
+            section = getattr(params, spec.sections[0])  # its batch_size, rows_per_file
             batch = section.batch_size
             ranges = _parquet_ranges(layout.input(stage), batch, shard_batches)
             if not ranges:  # nothing to shard: the stage writes its empty outputs
                 reports[stage] = run_stage(stage, layout, params)
                 continue
-            context = aggregate.prepare(stage, client, ranges, shard_root / "_pass1",
-                                        partitions, params)
+            prepare = _hook(spec.cluster.prepare)  # type: ignore[union-attr]
+            context = (prepare(client, ranges, shard_root / "_pass1", partitions, params)
+                       if prepare else None)
             context_f = (client.scatter([context], broadcast=True)[0] if context is not None
                          else None)
             dirs = [shard_root / f"{i:05d}" for i in range(len(ranges))]
@@ -239,8 +231,9 @@ def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
             merge_shards(dirs, out, rejected, ARTICLE_SCHEMA,
                          section.rows_per_file)
             report = _merge_reports(stage, [r for r, _ in parts])
-            if stage == "clean":
-                aggregate.merge_clean(report, [x for _, x in parts], context, params)
+            merge = _hook(spec.cluster.merge)  # type: ignore[union-attr]
+            if merge:
+                merge(report, [x for _, x in parts], context, params)
         else:  # corpus-level stage (clean's per-source counts): local
             reports[stage] = run_stage(stage, layout, params, raw_paths=raw_paths)
             continue
