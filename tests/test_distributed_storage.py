@@ -19,8 +19,9 @@ import fsspec  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from akhbar.cli import app  # noqa: E402
+from akhbar.distributed.local import free_port  # noqa: E402
 from akhbar.distributed.storage import is_url, url  # noqa: E402
-from test_distributed import _free_port, _hashes, write_corpus  # noqa: E402
+from test_distributed import _hashes, write_corpus  # noqa: E402
 
 BIN = Path(sys.executable).parent
 # timings.json differs run to run; the card names the raw paths as given (a URL here, a
@@ -35,7 +36,7 @@ def _published(files: dict[str, str]) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def s3() -> dict[str, str]:
     """A moto S3 server; the environment that points s3fs (and boto) at it."""
-    port = _free_port()
+    port = free_port()
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
     env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
