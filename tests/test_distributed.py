@@ -25,6 +25,7 @@ distributed = pytest.importorskip(
     "distributed", reason='the "distributed" extra is not installed (uv sync --extra distributed)')
 
 from akhbar import params as params_mod  # noqa: E402
+from akhbar import pipeline  # noqa: E402
 from akhbar.distributed import dedup as ddedup  # noqa: E402
 from akhbar.distributed.local import BIN, dask_processes  # noqa: E402
 from akhbar.distributed.shards import _parquet_ranges  # noqa: E402
@@ -95,16 +96,16 @@ def filtered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, dict]:
     params["dedup"].update(batch_size=8, rows_per_file=40)
     params["executor"].update(partitions=3, shard_batches=1)
     layout = Layout(root / "local")
-    for stage in ("ingest", "parse", "clean", "filter"):
+    upto = pipeline.names()[: pipeline.index("dedup") + 1]  # every stage up to dedup
+    for stage in upto:
         run_stage(stage, layout, params, raw_paths=[raw])
-    run_stage("dedup", layout, params)
     return layout, params
 
 
 def _copy_filtered(src: Layout, dst: Layout) -> None:
     import shutil
 
-    shutil.copytree(src.output("filter"), dst.output("filter"))
+    shutil.copytree(src.input("dedup"), dst.input("dedup"))  # the table dedup reads
 
 
 def _dedup_on(address: str, layout: Layout, params: dict, on_wave=None) -> None:
