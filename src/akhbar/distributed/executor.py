@@ -3,15 +3,14 @@
 :class:`DaskRunner` has the signature of :func:`akhbar.pipeline.run_stage`, so ``akhbar
 build`` and the DVC scripts call it in its place and nothing else changes:
 
-* ingest, parse, clean, filter: shards of the same stage ``run``
+* ingest, parse, clean, quality: shards of the same stage ``run``
   (:mod:`akhbar.distributed.shards`), after the corpus-level passes of parse and clean as
   cluster aggregations (:mod:`akhbar.distributed.aggregate`);
 * dedup: copies and story clusters as waves of tasks joined by file shuffles
   (:mod:`akhbar.distributed.dedup`);
 * split, publication, validation and the card run in the driver, streaming, as locally.
 
-Where each stage runs is decided in one place, :func:`route` (to be read from the stage
-registry once stages declare whether they are batch-parallel or corpus-level).
+Where each stage runs is the stage registry's word (:class:`akhbar.pipeline.Cluster`).
 
 Output bytes equal the local executor's (tests/test_distributed.py). The workers must see
 the build's work folder (one machine, or a shared volume).
@@ -33,17 +32,6 @@ from akhbar.pipeline import Layout, run_stage
 from akhbar.stage import StageReport
 
 
-def route(stage: str) -> str:
-    """``"shards"`` (the stage ``run`` on pieces of its input or of the raw files,
-    :mod:`akhbar.distributed.shards`), ``"minhash"`` (:mod:`akhbar.distributed.dedup`) or
-    ``"driver"``: where ``stage`` runs, as the registry's :class:`~akhbar.pipeline.Cluster`
-    says."""
-    cluster = pipeline.get(stage).cluster
-    if cluster is None:
-        return "driver"
-    return "minhash" if cluster.how == "minhash" else "shards"
-
-
 class DaskRunner:
     """``run_stage`` on a ``distributed.Client``; keeps per-stage cluster figures in
     :attr:`info` (waves, shuffle bytes) for benchmarks."""
@@ -59,8 +47,9 @@ class DaskRunner:
     def __call__(self, stage: str, layout: Layout, params: Params,
                  raw_paths: Sequence[Path] | None = None,
                  dataset_dir: Path | None = None) -> StageReport:
-        how = route(stage)
-        if how == "shards":
+        cluster = pipeline.get(stage).cluster
+        how = cluster.how if cluster is not None else None
+        if how in ("raw-shards", "shards"):
             report = shards.run(list(raw_paths or []), layout, params, self.client,
                                 stages=[stage], shard_batches=self.shard_batches,
                                 files_per_shard=self.files_per_shard,

@@ -8,7 +8,7 @@ equal the local run's. No stage code changes.
 
 * ``ingest``: one shard per run of raw files (links under a folder of the same name, so the
   ``raw_file`` label is unchanged); rows come out in walk order (path parts, then record).
-* ``parse``, ``clean``, ``filter``: one shard per run of ``shard_batches`` whole input
+* ``parse``, ``clean``, ``quality``: one shard per run of ``shard_batches`` whole input
   batches of one input part (a stage's output row order is its input order). The
   corpus-level passes of parse (per-folder site suffixes of titles) and clean (per-source
   boilerplate lines, yeh evidence) run first as cluster aggregations, and each shard runs
@@ -183,11 +183,11 @@ def _parquet_ranges(inp: Path, batch: int, shard_batches: int) -> list[tuple[str
 def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
         stages: Sequence[str] | None = None, shard_batches: int = 2,
         files_per_shard: int = 1, partitions: int = 8) -> dict[str, StageReport]:
-    """Run ``stages`` (a prefix of ingest → parse → clean → filter) with ``client`` (a
-    ``distributed.Client``) and leave ``layout`` exactly as the local ``run_stage`` would.
+    """Run ``stages`` (default: every stage the registry lets this module shard) with
+    ``client`` (a ``distributed.Client``) and leave ``layout`` exactly as the local ``run_stage`` would.
 
     ``files_per_shard`` raw files make one ingest task; ``shard_batches`` input batches make
-    one parse/clean/filter task (more tasks: more parallelism, more per-task overhead);
+    one row-range task (more tasks: more parallelism, more per-task overhead);
     ``partitions``: hash partitions of clean's line-index shuffle."""
     params = typed(params)
     reports: dict[str, StageReport] = {}
@@ -234,7 +234,7 @@ def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
             merge = _hook(spec.cluster.merge)  # type: ignore[union-attr]
             if merge:
                 merge(report, [x for _, x in parts], context, params)
-        else:  # corpus-level stage (clean's per-source counts): local
+        else:  # the registry gives it no shards: it runs here, as locally
             reports[stage] = run_stage(stage, layout, params, raw_paths=raw_paths)
             continue
         shutil.rmtree(shard_root)
