@@ -107,8 +107,10 @@ def _rows(stage: Stage, ctx: Context) -> None:
 
 
 def _into_dataset(stage: Stage, ctx: Context) -> None:
-    """A stage that writes into the dataset folder (the split)."""
-    ctx.report = run_stage(stage.name, ctx.layout, ctx.params, dataset_dir=ctx.dataset)
+    """A stage that writes into the dataset folder (the split), through the executor's
+    runner when there is one."""
+    ctx.report = (ctx.runner or run_stage)(stage.name, ctx.layout, ctx.params,
+                                           dataset_dir=ctx.dataset)
 
 
 def _publish(stage: Stage, ctx: Context) -> None:
@@ -160,13 +162,15 @@ class Cluster:
     """How ``--executor dask`` (:mod:`akhbar.distributed`) runs a stage; a stage without
     one runs in the driver. ``how``: ``raw-shards`` (the stage ``run`` on runs of raw
     files), ``shards`` (on row ranges of its input table), ``minhash``
-    (:mod:`akhbar.distributed.dedup`: MinHash, LSH shuffle, connected components).
+    (:mod:`akhbar.distributed.dedup`: MinHash, LSH shuffle, connected components),
+    ``sort`` (:mod:`akhbar.distributed.split`: a range-partitioned sort into the
+    published files).
     ``prepare`` / ``shard`` / ``merge`` name functions of
     :mod:`akhbar.distributed.aggregate`: the corpus-level decision computed on the
     cluster before the shards, the shard run that takes it, and the merge of what the
     shards' summed reports cannot add up."""
 
-    how: Literal["raw-shards", "shards", "minhash"]
+    how: Literal["raw-shards", "shards", "minhash", "sort"]
     prepare: str | None = None
     shard: str | None = None
     merge: str | None = None
@@ -230,7 +234,7 @@ STAGES: list[Stage] = [
           extra_params=("split.story_threshold", "split.story_bands",
                         "split.story_exact_margin"), cluster=Cluster("minhash")),
     Stage("split", "akhbar.split", "corpus", ("split",), step=_into_dataset,
-          writes=("data",)),
+          writes=("data",), cluster=Cluster("sort")),
     Stage("collect", "akhbar.collect", "publish", ("build",), step=_publish,
           uses=("akhbar.floors",), writes=("rejected", "stats.json")),
     Stage("validate", "akhbar.validate", "check", ("quality", "validate"), step=_check,

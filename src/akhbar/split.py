@@ -33,7 +33,10 @@ from akhbar.params import Params, RawParams, typed
 from akhbar.schema import ARTICLE_SCHEMA, SPLITS
 from akhbar.stage import StageReport
 
-_PLAN_COLUMNS = ["id", "cluster_id", "story_id", "published", "crawled", "raw_file", "raw_record"]
+#: What the split decision and the order within a split read of each row.
+PLAN_COLUMNS = ["id", "cluster_id", "story_id", "published", "crawled", "raw_file", "raw_record"]
+#: The order of rows within a split (``row``: position in the input, the last tie-break).
+ORDER = ["id", "raw_file", "raw_record", "row"]
 _BATCH_ROWS = 5_000  # rows read at once while scattering into buckets
 _BUCKET_GROUP_ROWS = 1_000  # rows a temporary bucket buffers before writing
 _PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "year": "1y"}
@@ -58,14 +61,27 @@ def hash_split(keys: pl.Series, salt: str, ratios: dict[str, float]) -> pl.Serie
                       .otherwise(pl.lit("test")).alias("split")).to_series())
 
 
-def temporal_split(dated: pl.DataFrame, period: str) -> pl.Series:
-    """Split name of each row of ``dated`` (columns ``published``, ``crawled``)."""
+def period_expr(period: str) -> pl.Expr:
+    """Each row's period: ``published``, else ``crawled``, truncated to ``period``."""
     every = _PERIODS.get(period)
     if every is None:
         raise ValueError(f"split.temporal.period must be one of {sorted(_PERIODS)}")
-    when = pl.coalesce("published", "crawled").dt.truncate(every)
-    periods = dated.select(when.alias("p")).to_series()
-    present = periods.drop_nulls().unique().sort(descending=True)
+    return pl.coalesce("published", "crawled").dt.truncate(every)
+
+
+def latest_periods(periods: pl.Series) -> pl.Series:
+    """The two latest distinct periods of ``periods`` (test, then validation): all that
+    the temporal rule needs of the corpus, so it combines across ranges (the latest two of
+    the ranges' latest two)."""
+    return periods.drop_nulls().unique().sort(descending=True).head(2)
+
+
+def temporal_split(dated: pl.DataFrame, period: str, held_out: pl.Series | None = None
+                   ) -> pl.Series:
+    """Split name of each row of ``dated`` (columns ``published``, ``crawled``);
+    ``held_out``: the corpus's :func:`latest_periods` (default: those of ``dated``)."""
+    periods = dated.select(period_expr(period).alias("p")).to_series()
+    present = latest_periods(periods) if held_out is None else held_out
     test = present[0] if len(present) else None
     val = present[1] if len(present) > 1 else None
     return (pl.select(pl.when(periods.is_not_null() & (periods == test)).then(pl.lit("test"))
@@ -74,22 +90,30 @@ def temporal_split(dated: pl.DataFrame, period: str) -> pl.Series:
                       .otherwise(pl.lit("train")).alias("split")).to_series())
 
 
+def assign(rows: pl.DataFrame, params: Params | RawParams,
+           held_out: pl.Series | None = None) -> pl.Series:
+    """Split name of each row of ``rows`` (the :data:`PLAN_COLUMNS`): in hash mode a pure
+    function of the row; in temporal mode of the row and ``held_out`` (the corpus's
+    :func:`latest_periods`; default: those of ``rows``)."""
+    s = typed(params).split
+    if s.mode == "hash":
+        keys = rows.select(pl.coalesce("story_id", "cluster_id", "id")).to_series()
+        return hash_split(keys, s.salt, s.ratios.model_dump())
+    if s.mode == "temporal":
+        return temporal_split(rows, s.temporal.period, held_out)
+    raise ValueError(f"unknown split.mode {s.mode!r} (hash | temporal)")
+
+
 def plan(inp: Path, params: Params | RawParams) -> pl.DataFrame:
     """Per input row (in input order): ``split`` and ``rank`` (position in its split)."""
     s = typed(params).split
-    parts = list(io.read_batches(inp, batch_size=s.sort_chunk_rows, columns=_PLAN_COLUMNS))
+    parts = list(io.read_batches(inp, batch_size=s.sort_chunk_rows, columns=PLAN_COLUMNS))
     if not parts:
         return pl.DataFrame(schema={"split": pl.String, "rank": pl.Int64})
     rows = pl.concat(parts).with_row_index("row")
-    if s.mode == "hash":
-        keys = rows.select(pl.coalesce("story_id", "cluster_id", "id")).to_series()
-        split = hash_split(keys, s.salt, s.ratios.model_dump())
-    elif s.mode == "temporal":
-        split = temporal_split(rows, s.temporal.period)
-    else:
-        raise ValueError(f"unknown split.mode {s['mode']!r} (hash | temporal)")
+    split = assign(rows, params)
     ordered = (rows.with_columns(split)
-               .sort(["split", "id", "raw_file", "raw_record", "row"], nulls_last=True)
+               .sort(["split", *ORDER], nulls_last=True)
                .with_columns(pl.int_range(pl.len()).over("split").cast(pl.Int64).alias("rank")))
     return ordered.sort("row").select("split", "rank")
 

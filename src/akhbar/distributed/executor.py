@@ -8,7 +8,9 @@ build`` and the DVC scripts call it in its place and nothing else changes:
   cluster aggregations (:mod:`akhbar.distributed.aggregate`);
 * dedup: copies and story clusters as waves of tasks joined by file shuffles
   (:mod:`akhbar.distributed.dedup`);
-* split, publication, validation and the card run in the driver, streaming, as locally.
+* split: a range-partitioned sort into the published files
+  (:mod:`akhbar.distributed.split`);
+* publication, validation and the card run in the driver, streaming, as locally.
 
 Where each stage runs is the stage registry's word (:class:`akhbar.pipeline.Cluster`).
 
@@ -58,6 +60,8 @@ class DaskRunner:
             return report
         if how == "minhash":
             return self._dedup(stage, layout, params)
+        if how == "sort" and dataset_dir is not None:
+            return self._split(stage, layout, params, dataset_dir)
         self.info[stage] = {"executor": "driver"}
         return run_stage(stage, layout, params, raw_paths=raw_paths, dataset_dir=dataset_dir)
 
@@ -73,6 +77,26 @@ class DaskRunner:
             shutil.rmtree(work)
         report, info = dedup.run(inp, layout.output(stage), layout.rejected(stage),
                                  params, self.client, work, ranges, self.partitions)
+        shutil.rmtree(layout.root / "_shards", ignore_errors=True)
+        report.write(layout.report(stage))
+        self.info[stage] = {"executor": "cluster", **info}
+        return report
+
+
+    def _split(self, stage: str, layout: Layout, params: Params, dataset_dir: Path
+               ) -> StageReport:
+        """The split on the cluster (:mod:`akhbar.distributed.split`)."""
+        from akhbar.distributed import split
+
+        inp = layout.input(stage)
+        ranges = shards._parquet_ranges(inp, typed(params).split.sort_chunk_rows,
+                                        self.shard_batches)
+        if not ranges:  # nothing to sort: the stage writes its empty files
+            self.info[stage] = {"executor": "driver"}
+            return run_stage(stage, layout, params, dataset_dir=dataset_dir)
+        work = layout.root / "_shards" / stage
+        shutil.rmtree(work, ignore_errors=True)
+        report, info = split.run(inp, dataset_dir, params, self.client, work, ranges)
         shutil.rmtree(layout.root / "_shards", ignore_errors=True)
         report.write(layout.report(stage))
         self.info[stage] = {"executor": "cluster", **info}
