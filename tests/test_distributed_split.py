@@ -65,7 +65,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as lc, distributed.Client(lc) as c:
+                                  dashboard_address=":0") as lc, distributed.Client(lc) as c:
         yield c
 
 
@@ -127,3 +127,50 @@ def test_file_slices_cover_each_file_exactly(counts: list[int]) -> None:
     flat = [(path, off + i) for pieces in files for path, off, n in pieces for i in range(n)]
     assert flat == [(p, i) for p, c in zip(paths, counts, strict=True) for i in range(c)]
     assert [sum(n for _, _, n in f) for f in files[:-1]] == [5] * (len(files) - 1)
+
+
+def _rejected(layout: Layout, rows: list[dict]) -> None:
+    """Rejected tables of three stages (one missing), formats known and unknown."""
+    from akhbar.pipeline import reason_prefixes
+    from akhbar.schema import REJECTED_SCHEMA
+
+    stages = reason_prefixes()
+    for k, stage in enumerate([stages[0], stages[2], stages[-1]]):
+        why = ["too-short", "empty", "near" if stage == "dedup" else "odd"]
+        part = [{**r, "stage": stage, "reason": f"{stage}:{why[i % 3]}",
+                 "reasons": [f"{stage}:{why[i % 3]}"], "raw_format": [None, "json", "csv"][i % 3],
+                 "duplicate_of": None} for i, r in enumerate(rows[k * 40:(k + 1) * 40 + 7 * k])]
+        io.write_table(layout.rejected(stage), part, REJECTED_SCHEMA)
+
+
+def test_collect_on_the_cluster_writes_the_local_files(client, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from akhbar import collect
+    from akhbar.distributed import collect as dcollect
+
+    monkeypatch.setattr(collect, "REJECTED_ROWS_PER_SHARD", 30)  # several published files
+    p = params.defaults()
+    p["split"].update(rows_per_file=40)
+    rows = _rows(200, 5)
+    for i, r in enumerate(rows):
+        r.update(raw_format=["json", "csv", None][i % 3], host_id="h" if i % 7 == 0 else None,
+                 title=None if i % 4 == 0 else "عنوان")
+    layout = _input(tmp_path / "work", rows)
+    _rejected(layout, rows)
+    (tmp_path / "stats").mkdir()
+    for name in ("local", "dask"):
+        split.run(layout.input("split"), tmp_path / name, p)
+    want = collect.run(layout, tmp_path / "local")
+    got = dcollect.run(layout, tmp_path / "dask", client)
+    assert got == want
+    files = _hashes(tmp_path / "local" / "rejected")
+    assert len(files) >= 4
+    assert _hashes(tmp_path / "dask" / "rejected") == files
+    assert ((tmp_path / "dask" / "stats.json").read_bytes()
+            == (tmp_path / "local" / "stats.json").read_bytes())
+    stats = json.loads((tmp_path / "local" / "stats.json").read_text(encoding="utf-8"))
+    assert stats["rejected_total"] == 40 + 47 + 54
+    assert set(stats["formats"]) == {"json", "csv", "unknown"}
+    assert any(f["duplicates"] for f in stats["formats"].values())

@@ -114,11 +114,14 @@ def _into_dataset(stage: Stage, ctx: Context) -> None:
 
 
 def _publish(stage: Stage, ctx: Context) -> None:
-    """Publish the rejected rows and ``stats.json``, then hold them to the ``build``
+    """Publish the rejected rows and ``stats.json`` (on the executor's cluster when the
+    stage has a ``cluster`` and the runner a ``publish``), then hold them to the ``build``
     floors (:mod:`akhbar.floors`): the outputs stay written, the stage fails."""
     from akhbar import floors
 
-    ctx.stats = stage.function()(ctx.layout, ctx.dataset)
+    on_cluster = getattr(ctx.runner, "publish", None) if stage.cluster else None
+    ctx.stats = (on_cluster(stage.name, ctx.layout, ctx.dataset) if on_cluster
+                 else stage.function()(ctx.layout, ctx.dataset))
     problems = floors.check(ctx.stats, ctx.params)
     if problems:
         raise BuildCollapsed(floors.message(problems))
@@ -164,13 +167,14 @@ class Cluster:
     files), ``shards`` (on row ranges of its input table), ``minhash``
     (:mod:`akhbar.distributed.dedup`: MinHash, LSH shuffle, connected components),
     ``sort`` (:mod:`akhbar.distributed.split`: a range-partitioned sort into the
-    published files).
+    published files), ``publish`` (:mod:`akhbar.distributed.collect`: a task per
+    published file, counts summed in the driver).
     ``prepare`` / ``shard`` / ``merge`` name functions of
     :mod:`akhbar.distributed.aggregate`: the corpus-level decision computed on the
     cluster before the shards, the shard run that takes it, and the merge of what the
     shards' summed reports cannot add up."""
 
-    how: Literal["raw-shards", "shards", "minhash", "sort"]
+    how: Literal["raw-shards", "shards", "minhash", "sort", "publish"]
     prepare: str | None = None
     shard: str | None = None
     merge: str | None = None
@@ -236,7 +240,8 @@ STAGES: list[Stage] = [
     Stage("split", "akhbar.split", "corpus", ("split",), step=_into_dataset,
           writes=("data",), cluster=Cluster("sort")),
     Stage("collect", "akhbar.collect", "publish", ("build",), step=_publish,
-          uses=("akhbar.floors",), writes=("rejected", "stats.json")),
+          uses=("akhbar.floors",), writes=("rejected", "stats.json"),
+          cluster=Cluster("publish")),
     Stage("validate", "akhbar.validate", "check", ("quality", "validate"), step=_check,
           switch="validate", skip_after=(AkhbarError,)),  # a collapsed build has its verdict
     Stage("card", "akhbar.card", "publish",

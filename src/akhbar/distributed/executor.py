@@ -10,7 +10,9 @@ build`` and the DVC scripts call it in its place and nothing else changes:
   (:mod:`akhbar.distributed.dedup`);
 * split: a range-partitioned sort into the published files
   (:mod:`akhbar.distributed.split`);
-* publication, validation and the card run in the driver, streaming, as locally.
+* collect: one task per published rejected file and per data file's counts
+  (:mod:`akhbar.distributed.collect`);
+* validation and the card run in the driver, streaming, as locally.
 
 Where each stage runs is the stage registry's word (:class:`akhbar.pipeline.Cluster`).
 
@@ -82,6 +84,18 @@ class DaskRunner:
         self.info[stage] = {"executor": "cluster", **info}
         return report
 
+
+    def publish(self, stage: str, layout: Layout, dataset_dir: Path) -> dict[str, Any]:
+        """A ``publish`` stage (collect: rejected files and ``stats.json``) on the cluster
+        (:mod:`akhbar.distributed.collect`), or in the driver when the registry says so."""
+        cluster = pipeline.get(stage).cluster
+        if cluster is None or cluster.how != "publish":
+            self.info[stage] = {"executor": "driver"}
+            return pipeline.get(stage).function()(layout, dataset_dir)
+        from akhbar.distributed import collect
+
+        self.info[stage] = {"executor": "cluster"}
+        return collect.run(layout, dataset_dir, self.client)
 
     def _split(self, stage: str, layout: Layout, params: Params, dataset_dir: Path
                ) -> StageReport:
