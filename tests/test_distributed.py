@@ -151,11 +151,15 @@ def test_dedup_on_worker_processes_is_byte_identical(cluster, filtered, tmp_path
     assert _same(_dedup_files(dist), _dedup_files(local))
 
 
-def test_build_through_scheduler_equals_local_build(cluster, tmp_path) -> None:
+@pytest.mark.parametrize("mode", ["hash", "temporal"])
+def test_build_through_scheduler_equals_local_build(cluster, tmp_path, mode: str) -> None:
     raw = write_corpus(tmp_path, files=4, per_file=20)
     small = tmp_path / "params.yaml"
+    # several split files, buckets and ranges; temporal: the corpus spans four days
     small.write_text("dedup: {batch_size: 16}\nexecutor: {partitions: 3, shard_batches: 1}\n"
-                     "parse: {batch_size: 16}\nquality: {batch_size: 16}\n", encoding="utf-8")
+                     "parse: {batch_size: 16}\nquality: {batch_size: 16}\n"
+                     f"split: {{mode: {mode}, rows_per_file: 15, sort_chunk_rows: 10,"
+                     " temporal: {period: day}}\n", encoding="utf-8")
     akhbar = str(BIN / "akhbar")
     with distributed.Client(cluster[0]) as client:
         for name, extra in (("local", []), ("dask", ["--executor", "dask", "--scheduler",
@@ -168,15 +172,22 @@ def test_build_through_scheduler_equals_local_build(cluster, tmp_path) -> None:
                                capture_output=True)
             ran = {t["key"].split("-")[0] if isinstance(t["key"], str) else t["key"][0]
                    for t in stream.data}
-            # the workers ran ingest and filter shards and every dedup wave, stories too
-            want = {"ingest_shard", "parquet_shard", "sign", "story_verify", "keep", "apply"}
-            assert (want <= ran) == (name == "dask"), (name, sorted(ran))
+            # the workers ran ingest and filter shards, every dedup wave, stories too, the
+            # split's waves and collect's files
+            want = {"ingest_shard", "parquet_shard", "sign", "story_verify", "keep", "apply",
+                    "split_keys", "split_scatter", "split_sort", "split_write",
+                    "collect_rejected", "collect_kept"}
+            if mode == "temporal":
+                want |= {"split_periods", "combine_periods"}
+            assert (want <= ran) == (name == "dask"), (name, sorted(want - ran))
     skip = ("reports/",)  # timings.json differs run to run
     got, want = _hashes(tmp_path / "dask"), _hashes(tmp_path / "local")
     assert {k: v for k, v in got.items() if not k.startswith(skip)} == {
         k: v for k, v in want.items() if not k.startswith(skip)}
     assert {"stats.json", "README.md"} <= set(want)
-    assert len([k for k in want if k.startswith("data/")]) == 3
+    counts = json.loads((tmp_path / "local" / "stats.json").read_text(encoding="utf-8"))
+    assert all(counts["articles"][s] for s in ("train", "validation", "test")), counts
+    assert len([k for k in want if k.startswith("data/")]) > 3, "a split in several files"
     assert any(k.startswith("rejected/") for k in want)
 
 
