@@ -38,7 +38,6 @@ PLAN_COLUMNS = ["id", "cluster_id", "story_id", "published", "crawled", "raw_fil
 #: The order of rows within a split (``row``: position in the input, the last tie-break).
 ORDER = ["id", "raw_file", "raw_record", "row"]
 _BATCH_ROWS = 5_000  # rows read at once while scattering into buckets
-_BUCKET_GROUP_ROWS = 1_000  # rows a temporary bucket buffers before writing
 _PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "year": "1y"}
 
 
@@ -118,6 +117,34 @@ def plan(inp: Path, params: Params | RawParams) -> pl.DataFrame:
     return ordered.sort("row").select("split", "rank")
 
 
+class _Bucket:
+    """One temporary sort bucket: an Arrow IPC file, uncompressed. Only this stage reads
+    it back, at once, so Parquet's encoding and zstd (most of the stage's time when the
+    buckets were Parquet) buy nothing here; the published files go through ParquetSink."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: pa.ipc.RecordBatchFileWriter | None = None
+        self._schema: pa.Schema | None = None
+
+    def write(self, part: pl.DataFrame) -> None:
+        table = part.to_arrow()
+        if self._writer is None:
+            self._schema = table.schema
+            self._writer = pa.ipc.new_file(self.path, table.schema)
+        elif not table.schema.equals(self._schema):
+            table = table.cast(self._schema)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+    def read(self) -> pl.DataFrame:
+        with pa.OSFile(str(self.path)) as source:  # read into memory (the file goes)
+            return pl.from_arrow(pa.ipc.open_file(source).read_all())  # type: ignore[return-value]
+
+
 def run(inp: Path, dataset_dir: Path, params: Params | RawParams) -> StageReport:
     """Write ``dataset_dir/data/{split}-NNNNN-of-NNNNN.parquet`` from ``inp``.
 
@@ -132,9 +159,8 @@ def run(inp: Path, dataset_dir: Path, params: Params | RawParams) -> StageReport
     decided = plan(Path(inp), params)
     report.rows_in = decided.height
     sizes = {name: decided.filter(pl.col("split") == name).height for name in SPLITS}
-    ranked = pa.schema([*ARTICLE_SCHEMA, pa.field("rank", pa.int64(), nullable=False)])
     with tempfile.TemporaryDirectory(prefix="akhbar-split-") as tmp:
-        buckets: dict[tuple[str, int], io.ParquetSink] = {}
+        buckets: dict[tuple[str, int], _Bucket] = {}
         offset = 0
         for batch in io.read_batches(Path(inp), batch_size=min(chunk, _BATCH_ROWS)):
             dec = decided.slice(offset, batch.height)
@@ -145,19 +171,16 @@ def run(inp: Path, dataset_dir: Path, params: Params | RawParams) -> StageReport
                                                       as_dict=True).items():
                 key = (str(name), int(b))
                 if key not in buckets:
-                    # small row groups: every open bucket buffers at most one
-                    buckets[key] = io.ParquetSink(Path(tmp) / f"{name}-{b:06d}.parquet",
-                                                  ranked, row_group_size=_BUCKET_GROUP_ROWS)
+                    buckets[key] = _Bucket(Path(tmp) / f"{name}-{b:06d}.arrow")
                 buckets[key].write(part.drop("split", "_bucket"))
-        for sink in buckets.values():
-            sink.close()
+        for bucket_ in buckets.values():
+            bucket_.close()
         for name in SPLITS:
             with io.ParquetSink(Path(dataset_dir) / "data", ARTICLE_SCHEMA,
                                 rows_per_file=s.rows_per_file, prefix=name,
                                 of_total=True) as out:
                 for key in sorted(k for k in buckets if k[0] == name):
-                    part = pl.read_parquet(buckets[key].path).sort("rank").drop("rank")
-                    out.write(part)
+                    out.write(buckets[key].read().sort("rank").drop("rank"))
     report.rows_out = sum(sizes.values())
     report.stats = dict(sizes)
     return report.finish()
