@@ -174,3 +174,21 @@ def test_collect_on_the_cluster_writes_the_local_files(client, tmp_path: Path,
     assert stats["rejected_total"] == 40 + 47 + 54
     assert set(stats["formats"]) == {"json", "csv", "unknown"}
     assert any(f["duplicates"] for f in stats["formats"].values())
+
+
+def test_the_key_pass_returns_counts_and_a_sample_not_rows(tmp_path: Path) -> None:
+    """What a range sends the driver: per split a count and every stride-th sorted id
+    (stride = sort_chunk_rows / SAMPLES_PER_BUCKET), never the range's ids."""
+    p = params.defaults()
+    p["split"].update(sort_chunk_rows=80)
+    rows = _rows(300, 11)
+    io.write_table(tmp_path / "part-00000.parquet", rows, ARTICLE_SCHEMA)
+    got = dsplit.split_keys(str(tmp_path / "part-00000.parquet"), 0, 300, params.typed(p), None)
+    stride = 80 // dsplit.SAMPLES_PER_BUCKET
+    assert sum(n for n, _ in got.values()) == 300
+    for name, (n, sample) in got.items():
+        ids = sorted(r["id"] for r, s in zip(rows, split.assign(pl.DataFrame(rows).select(
+            split.PLAN_COLUMNS), p), strict=True) if s == name)
+        assert n == len(ids)
+        assert sample == ids[::stride]
+        assert len(sample) <= -(-n // stride)

@@ -15,7 +15,8 @@ ranges (``R``) with files between them (:mod:`akhbar.distributed.shuffle`'s shap
    ``sort_chunk_rows / SAMPLES_PER_BUCKET``-th). The driver cuts each split's merged sample
    into ``ceil(rows / sort_chunk_rows)`` id ranges (the bounds).
 3. ``split_scatter``: each range's rows, with their split and global input position, to
-   the file of their (split, id range): ``<work>/rows/<split>-<bucket>/<range>.parquet``.
+   the file of their (split, id range): ``<work>/rows/<split>-<bucket>/<range>.arrow``
+   (Arrow IPC, lz4: files between waves are read whole, once).
 4. ``split_sort``: one task per (split, id range) sorts its rows by the local order (an id
    range holds every row of its ids, so bucket order then row order is the split's order)
    and returns its row count.
@@ -51,12 +52,13 @@ from akhbar import split as local
 from akhbar.distributed.aggregate import tree
 from akhbar.distributed.shards import read_range
 from akhbar.params import Params, typed
-from akhbar.schema import ARTICLE_SCHEMA, SPLITS
+from akhbar.schema import ARTICLE_SCHEMA, SPLITS, conform
 from akhbar.stage import StageReport
 
 #: Sample ids per bucket of ``sort_chunk_rows`` rows: more evens the buckets out.
 SAMPLES_PER_BUCKET = 8
 _ROWS = pa.schema([*ARTICLE_SCHEMA, pa.field("row", pa.int64(), nullable=False)])
+_IPC = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 def _frame(table: pa.Table) -> pl.DataFrame:
@@ -67,6 +69,23 @@ def _atomic(path: Path) -> Path:
     """A temporary name next to ``path`` (renamed into place once written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+
+
+def _write_rows(data: pl.DataFrame, path: Path) -> int:
+    """Write rows between waves: an Arrow IPC file, lz4-compressed (read back whole by the
+    next wave only, so Parquet's encoding and zstd would cost CPU for nothing; lz4 keeps
+    the bytes on shared storage down). Through a temporary name; returns the bytes."""
+    table = conform(data, _ROWS)
+    tmp = _atomic(path)
+    with pa.ipc.new_file(str(tmp), _ROWS, options=_IPC) as writer:
+        writer.write_table(table)
+    os.replace(tmp, path)
+    return path.stat().st_size
+
+
+def _read_rows(path: Path) -> pa.Table:
+    with pa.OSFile(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 # ---------------------------------------------------------------- worker side
@@ -118,35 +137,31 @@ def split_scatter(i: int, file: str, offset: int, length: int, first_row: int,
         dest = buckets_of(part.get_column("id"), bounds[str(name)])
         part = part.drop("split").with_columns(pl.Series("_bucket", dest))
         for (b,), group in part.partition_by("_bucket", as_dict=True).items():
-            path = Path(work) / "rows" / f"{name}-{int(b):05d}" / f"{i:05d}.parquet"
-            tmp = _atomic(path)
-            io.write_table(tmp, group.drop("_bucket"), _ROWS)
-            os.replace(tmp, path)
-            written += path.stat().st_size
+            path = Path(work) / "rows" / f"{name}-{int(b):05d}" / f"{i:05d}.arrow"
+            written += _write_rows(group.drop("_bucket"), path)
     return written
 
 
 def split_sort(name: str, b: int, work: str) -> int:
-    """Sort one (split, id range) by the local order into ``sorted/<split>-<b>.parquet``;
+    """Sort one (split, id range) by the local order into ``sorted/<split>-<b>.arrow``;
     returns its rows."""
-    files = sorted((Path(work) / "rows" / f"{name}-{b:05d}").glob("[0-9]*.parquet"))
+    files = sorted((Path(work) / "rows" / f"{name}-{b:05d}").glob("[0-9]*.arrow"))
     if not files:
         return 0
-    rows = pl.concat([pl.read_parquet(f) for f in files], how="vertical")
-    path = Path(work) / "sorted" / f"{name}-{b:05d}.parquet"
-    tmp = _atomic(path)
-    io.write_table(tmp, rows.sort(local.ORDER, nulls_last=True), _ROWS)
-    os.replace(tmp, path)
+    rows = _frame(pa.concat_tables([_read_rows(f) for f in files]))
+    _write_rows(rows.sort(local.ORDER, nulls_last=True),
+                Path(work) / "sorted" / f"{name}-{b:05d}.arrow")
     return rows.height
 
 
 def split_write(pieces: list[tuple[str, int, int]], target: str) -> int:
-    """Write one published file from slices (file, offset, rows) of sorted buckets."""
+    """Write one published file from slices (file, offset, rows) of sorted buckets (a
+    bucket is read whole: ≈ ``sort_chunk_rows`` rows)."""
     path = Path(target)
     tmp = _atomic(path)
     with io.ParquetSink(tmp, ARTICLE_SCHEMA) as sink:
         for file, offset, n in pieces:
-            sink.write(read_range(file, offset, n).drop_columns(["row"]))
+            sink.write(_read_rows(Path(file)).slice(offset, n).drop_columns(["row"]))
     os.replace(tmp, path)
     return sink.rows
 
@@ -212,7 +227,7 @@ def run(inp: Path, dataset_dir: Path, params: Params, client: Any, work: Path,
     for name in SPLITS:
         for old in data.glob(f"{name}-*.parquet"):  # as the local sink does
             old.unlink()
-        mine = [(c, str(work / "sorted" / f"{n}-{b:05d}.parquet"))
+        mine = [(c, str(work / "sorted" / f"{n}-{b:05d}.arrow"))
                 for (n, b), c in zip(jobs, counts, strict=True) if n == name and c]
         files = file_pieces([c for c, _ in mine], [p for _, p in mine], s.rows_per_file)
         writes += [client.submit(split_write, pieces,
