@@ -3,8 +3,8 @@ processes on 127.0.0.1, synthetic articles (:mod:`akhbar_dev.synth`).
 
 Prints (and writes with ``--json``) per stage the wall seconds, the peak RSS of each worker
 process and of the driver (psutil, sampled every 100 ms), and dedup's shuffle bytes per
-wave. Stages ingest → dedup run through :class:`akhbar.distributed.executor.DaskRunner`;
-split and publication run in the driver as in ``akhbar build --executor dask``;
+wave. Stages ingest → split and collect run through
+:class:`akhbar.distributed.executor.DaskRunner` as in ``akhbar build --executor dask``;
 validation and the card (driver-side, unchanged by the executor) are left out.
 
     .venv/bin/python benchmarks/bench_distributed.py --articles 100000 --json dist-100k.json
@@ -25,11 +25,10 @@ from pathlib import Path
 
 import psutil
 
-from akhbar import collect
 from akhbar import params as params_mod
 from akhbar.distributed.executor import DaskRunner
 from akhbar.distributed.local import dask_processes
-from akhbar.pipeline import STAGES, Layout, run_stage
+from akhbar.pipeline import STAGES, Layout
 from akhbar_dev import synth
 
 
@@ -110,9 +109,9 @@ def main(argv: list[str] | None = None) -> int:
                 peaks.stage = stage
                 t = time.perf_counter()
                 cpu0 = cpu_seconds(peaks.procs)
-                if stage == "split":
-                    run_stage("split", layout, params, dataset_dir=out)
-                    collect.run(layout, out)
+                if stage == "split":  # split, then collect: on the cluster, as in a build
+                    runner(stage, layout, params, dataset_dir=out)
+                    runner.publish("collect", layout, out)
                 else:
                     report = runner(stage, layout, params, raw_paths=[raw])
                     result["stages"].setdefault(stage, {})["rows_in"] = report.rows_in
