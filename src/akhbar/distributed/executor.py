@@ -84,7 +84,6 @@ class DaskRunner:
         self.info[stage] = {"executor": "cluster", **info}
         return report
 
-
     def publish(self, stage: str, layout: Layout, dataset_dir: Path) -> dict[str, Any]:
         """A ``publish`` stage (collect: rejected files and ``stats.json``) on the cluster
         (:mod:`akhbar.distributed.collect`), or in the driver when the registry says so."""
