@@ -22,12 +22,15 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 def key_partition(keys: pl.Series, parts: int) -> np.ndarray:
-    """Destination of each 16-byte BLAKE2b key: its first 8 bytes modulo ``parts`` (the
-    digest is already uniform, so no further hashing is needed)."""
-    if len(keys) == 0:
-        return np.empty(0, dtype=np.int64)
+    """Destination of each 16-byte BLAKE2b key: the range of its first 8 bytes (read
+    big-endian) among ``parts`` equal ranges. The digest is uniform, so the ranges are
+    balanced; and partition order is key byte order, so a partition's sorted keys are a
+    slice of the global order (the dense ids of :mod:`akhbar.distributed.sigstore`)."""
+    if len(keys) == 0 or parts == 1:
+        return np.zeros(len(keys), dtype=np.int64)
     head = np.frombuffer(b"".join(k[:8] for k in keys.to_list()), dtype=">u8")
-    return (head % np.uint64(parts)).astype(np.int64)
+    step = np.uint64((2**64 - 1) // parts + 1)  # ceil(2**64 / parts): p < parts
+    return (head.astype(np.uint64) // step).astype(np.int64)
 
 
 def mix_partition(columns: list[np.ndarray], parts: int) -> np.ndarray:

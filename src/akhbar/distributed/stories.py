@@ -33,6 +33,8 @@ import polars as pl
 
 from akhbar import dedup as local
 from akhbar import stories
+from akhbar.distributed import sigstore
+from akhbar.distributed.buckets import bucket_pairs
 from akhbar.distributed.shards import read_range
 from akhbar.distributed.shuffle import gather, key_partition, mix_partition, scatter
 from akhbar.folding import fold_expr
@@ -40,10 +42,7 @@ from akhbar.params import Params
 
 _SETS = {"key": pl.Binary, "set": pl.List(pl.UInt64)}
 _PAIR = {"a": pl.Binary, "b": pl.Binary}
-
-
-def _sigs(column: pl.Series, num_perm: int) -> np.ndarray:
-    return column.to_numpy().reshape(-1, num_perm).astype(np.uint32, copy=False)
+_IDS = {"a": pl.UInt64, "b": pl.UInt64}
 
 
 def _directed(links: pl.DataFrame) -> pl.DataFrame:
@@ -51,55 +50,73 @@ def _directed(links: pl.DataFrame) -> pl.DataFrame:
                       links.select(pl.col("b").alias("src"), pl.col("a").alias("dst"))])
 
 
-def story_bands(p: int, root: str, parts: int, params: Params) -> dict[str, int]:
-    """Story band values of the distinct usable texts of partition ``p``."""
+def story_bands(p: int, root: str, parts: int, params: Params, offsets: list[int]
+                ) -> dict[str, int]:
+    """Story band values of the distinct usable texts of partition ``p`` (read from the
+    signature store), each with its node id (8 bytes, not its 16-byte key)."""
     base, d = Path(root), params.dedup
     sp = params.split
-    nodes = gather(base / "nodes", p).unique("key", keep="first").filter(pl.col("has"))
-    sig = _sigs(nodes.get_column("sig"), d.num_perm)
-    keys = nodes.get_column("key")
+    store = sigstore.Store(base, offsets)
+    usable = np.flatnonzero(store.local("has", p))
+    sig = store.local("sigs", p)[usable]
+    ids = (offsets[p] + usable).astype(np.uint64)
     per = d.num_perm // sp.story_bands
     frames, dests = [], []
     for band in range(sp.story_bands):
         values = sig[:, band * per:(band + 1) * per]
-        cols = [np.full(len(keys), band, dtype=np.uint64)] + [values[:, j] for j in range(per)]
+        cols = [np.full(len(ids), band, dtype=np.uint64)] + [values[:, j] for j in range(per)]
         dests.append(mix_partition(cols, parts))
         frames.append(pl.DataFrame(
-            {"band": pl.Series(np.full(len(keys), band), dtype=pl.UInt16),
+            {"band": pl.Series(np.full(len(ids), band), dtype=pl.UInt16),
              **{f"h{j}": pl.Series(values[:, j], dtype=pl.UInt32) for j in range(per)},
-             "key": keys}))
+             "id": pl.Series(ids, dtype=pl.UInt64)}))
     out = scatter(pl.concat(frames), np.concatenate(dests), parts, base / "sbands", p)
     return {"bytes": out}
 
 
-def story_verify(p: int, root: str, parts: int, params: Params) -> dict[str, int]:
-    """Estimated Jaccard of the story candidates whose second key is in ``p``: sure links
-    to ``sedges/``, pairs within the margin to ``maybe/`` and their keys to ``wanted/``."""
-    base, d = Path(root), params.dedup
+def story_buckets(p: int, root: str, parts: int, offsets: list[int]) -> dict[str, int]:
+    """The story band buckets of partition ``p`` → candidate pairs of node ids (the local
+    bucket rule: ids are ranks in key byte order), to the store partition of the first."""
+    base = Path(root)
+    a, b = bucket_pairs(gather(base / "sbands", p).unique(), "id")
+    pairs = pl.DataFrame({"a": a, "b": b}, schema=_IDS)
+    dest = sigstore.Store(base, offsets).partition_of(pairs.get_column("a").to_numpy())
+    return {"bytes": scatter(pairs, dest, parts, base / "spairs", p)}
+
+
+def story_verify(p: int, root: str, parts: int, params: Params, offsets: list[int]
+                 ) -> dict[str, int]:
+    """Estimated Jaccard of the distinct story candidates whose first node is in ``p``
+    (signatures from the store, a chunk at a time): sure links to ``sedges/``, pairs
+    within the margin to ``maybe/`` and their keys to ``wanted/``."""
+    base = Path(root)
     sp = params.split
-    pairs = gather(base / "spairs_b", p)
-    nodes = gather(base / "nodes", p).unique("key", keep="first").select(
-        pl.col("key").alias("b"), pl.col("sig").alias("sig_b"))
-    joined = pairs.join(nodes, on="b", how="left")
-    n = joined.height
-    both = np.vstack([_sigs(joined.get_column("sig_a"), d.num_perm),
-                      _sigs(joined.get_column("sig_b"), d.num_perm)])
-    est = local.jaccard(both, np.arange(n), np.arange(n) + n)
+    store = sigstore.Store(base, offsets)
+    pairs = gather(base / "spairs", p, _IDS).unique().sort("a", "b")
+    a = pairs.get_column("a").to_numpy().astype(np.int64)
+    b = pairs.get_column("b").to_numpy().astype(np.int64)
+    est = store.estimate(a, b)
     lo = sp.story_threshold - sp.story_exact_margin
     hi = sp.story_threshold + sp.story_exact_margin
     sure = est >= hi
     maybe = (est >= lo) & ~sure
-    links = joined.filter(pl.Series(sure)).select("a", "b")
-    out = scatter(_directed(links), key_partition(_directed(links).get_column("src"), parts),
-                  parts, base / "sedges", p)
-    check = joined.filter(pl.Series(maybe)).select("a", "b")
+
+    def keyed(mask: np.ndarray) -> pl.DataFrame:
+        return pl.DataFrame([store.keys(a[mask], "a"), store.keys(b[mask], "b")],
+                            schema=_PAIR)
+
+    links = _directed(keyed(sure))
+    out = scatter(links, key_partition(links.get_column("src"), parts), parts,
+                  base / "sedges", p)
+    check = keyed(maybe)
     out += scatter(check, key_partition(check.get_column("a"), parts), parts,
                    base / "maybe", p)
     wanted = pl.concat([check.select(pl.col("a").alias("key")),
-                        check.select(pl.col("b").alias("key"))]).unique()
+                        check.select(pl.col("b").alias("key"))]).unique().sort("key")
     out += scatter(wanted, key_partition(wanted.get_column("key"), parts), parts,
                    base / "wanted", p)
-    return {"sure": links.height, "maybe": check.height, "bytes": out}
+    return {"candidates": pairs.height, "sure": int(sure.sum()), "maybe": int(maybe.sum()),
+            "bytes": out}
 
 
 def want_rows(p: int, root: str, range_starts: list[int]) -> dict[str, int]:
@@ -163,16 +180,14 @@ def exact_b(p: int, root: str, parts: int, params: Params) -> dict[str, int]:
 
 
 def run_waves(wave: Callable[[str, Callable[..., Any], list[tuple[Any, ...]]], list[Any]],
-              buckets: Callable[..., Any], verify_a: Callable[..., Any], root: str,
-              parts: int, params: Params, ranges: list[tuple[str, int, int]],
-              starts: list[int]) -> dict[str, int]:
+              root: str, parts: int, params: Params, ranges: list[tuple[str, int, int]],
+              starts: list[int], offsets: list[int]) -> dict[str, int]:
     """The story waves on ``wave`` (the dedup driver's task runner); story link counts."""
     every = range(parts)
-    wave("story_bands", story_bands, [(p, root, parts, params) for p in every])
-    wave("story_buckets", buckets, [(p, root, parts, "sbands", "spairs") for p in every])
-    cand = wave("story_verify_a", verify_a, [(p, root, parts, "spairs", "spairs_b")
-                                             for p in every])
-    ver = wave("story_verify", story_verify, [(p, root, parts, params) for p in every])
+    wave("story_bands", story_bands, [(p, root, parts, params, offsets) for p in every])
+    wave("story_buckets", story_buckets, [(p, root, parts, offsets) for p in every])
+    ver = wave("story_verify", story_verify, [(p, root, parts, params, offsets)
+                                              for p in every])
     maybe = sum(v["maybe"] for v in ver)
     linked = 0
     if maybe:
@@ -184,6 +199,6 @@ def run_waves(wave: Callable[[str, Callable[..., Any], list[tuple[Any, ...]]], l
         wave("exact_a", exact_a, [(p, root, parts) for p in every])
         linked = sum(x["linked"] for x in wave("exact_b", exact_b,
                                                [(p, root, parts, params) for p in every]))
-    return {"story_candidate_pairs": sum(c["candidates"] for c in cand),
+    return {"story_candidate_pairs": sum(v["candidates"] for v in ver),
             "story_pairs_checked_exactly": maybe,
             "story_pairs_linked": sum(v["sure"] for v in ver) + linked}
