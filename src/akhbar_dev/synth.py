@@ -277,14 +277,22 @@ class _Writer:
             zf.writestr(info, data, compresslevel=6)
 
 
-def _roles(n: int, rng: random.Random) -> list[str]:
+#: role codes of :func:`_roles` (one byte per article)
+_ROLE_NAMES = ("original", *RATES)
+
+
+def _roles(n: int, rng: random.Random) -> bytearray:
     """Exact role counts, shuffled over positions 1..n-1 (record 0 is always an original,
-    so every duplicate has an earlier original to copy)."""
+    so every duplicate has an earlier original to copy); one byte per article (index into
+    :data:`_ROLE_NAMES`), so 1M articles cost 1 MB, not a list of 1M references.
+    ``random.shuffle`` depends only on the length: same seed, same roles as a list."""
     counts = {k: round(v * n) for k, v in RATES.items()}
-    roles = [r for r, c in counts.items() for _ in range(c)]
-    roles += ["original"] * (n - 1 - len(roles))
+    roles = bytearray()
+    for r, c in counts.items():
+        roles += bytes([_ROLE_NAMES.index(r)]) * c
+    roles += b"\x00" * (n - 1 - len(roles))
     rng.shuffle(roles)
-    return ["original", *roles] if n else []
+    return bytearray(b"\x00") + roles if n else bytearray()
 
 
 def generate(dest: Path, n_articles: int, seed: int = 0, seed_corpus: Path | None = None,
@@ -307,7 +315,8 @@ def generate(dest: Path, n_articles: int, seed: int = 0, seed_corpus: Path | Non
     writer = _Writer(Path(dest), zipped)
     serial = rng.randrange(10**6, 10**7)
     day_records: list[dict] = []
-    for i, role in enumerate(roles):
+    for i, code in enumerate(roles):
+        role = _ROLE_NAMES[code]
         day = START + dt.timedelta(days=i // per_day)
         src = rng.choices(outlets, weights)[0]
         rec = {
