@@ -71,12 +71,12 @@ class Peaks(threading.Thread):
 
 
 def print_waves(info: dict) -> None:
-    """Dedup per wave: wall s, CPU s of its tasks, bytes written, worker peak RSS after."""
+    """Dedup per wave: wall s, CPU s of its tasks, bytes written, worker peak RSS in a task."""
     print(f"{'wave':16s} {'wall s':>8s} {'cpu s':>8s} {'MB out':>9s} {'worker MB':>9s}")
     for name, wall in info.get("wave_seconds", {}).items():
         print(f"{name:16s} {wall:8.2f} {info.get('wave_cpu_s', {}).get(name, 0):8.2f} "
               f"{info['shuffle_bytes'].get(name, 0) / 2**20:9.2f} "
-              f"{info.get('wave_worker_maxrss_mb', {}).get(name, 0):9d}", flush=True)
+              f"{info.get('wave_worker_peak_rss_mb', {}).get(name, 0):9d}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

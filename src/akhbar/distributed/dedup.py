@@ -34,7 +34,7 @@ one partition (≈ rows/P index rows; ~0.6 KB per distinct text for the signatur
 
 from __future__ import annotations
 
-import resource
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -244,11 +244,26 @@ def apply(i: int, file: str, offset: int, length: int, root: str, shard: str,
 
 def _measured(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, int]:
     """``fn(*args)`` on a worker, with the CPU seconds it took and the worker's peak RSS
-    so far (MB, ``ru_maxrss``): the benchmark's per-wave figures."""
+    during it (MB, sampled every 20 ms): the benchmark's per-wave figures."""
+    import psutil  # a dependency of distributed
+
+    proc, stop, peak = psutil.Process(), threading.Event(), [0]
+
+    def sample() -> None:
+        while True:
+            peak[0] = max(peak[0], proc.memory_info().rss)
+            if stop.wait(0.02):
+                return
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
     t0 = time.process_time()
-    got = fn(*args)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    return got, time.process_time() - t0, int(peak)
+    try:
+        got = fn(*args)
+    finally:
+        stop.set()
+        watcher.join()
+    return got, time.process_time() - t0, peak[0] // 2**20
 
 
 def run(inp: Path, out: Path, rejected: Path, params: Params, client: Any,
@@ -262,7 +277,7 @@ def run(inp: Path, out: Path, rejected: Path, params: Params, client: Any,
     shuffled: dict[str, int] = {}
     seconds: dict[str, float] = {}  # wall seconds per wave (for benchmarks)
     cpu: dict[str, float] = {}  # CPU seconds of the wave's tasks, summed
-    maxrss: dict[str, int] = {}  # largest worker ru_maxrss (MB) after the wave
+    maxrss: dict[str, int] = {}  # largest worker RSS (MB) during one of the wave's tasks
 
     def wave(name: str, fn: Callable[..., Any], args: list[tuple[Any, ...]]) -> list[Any]:
         if on_wave:
@@ -333,6 +348,6 @@ def run(inp: Path, out: Path, rejected: Path, params: Params, client: Any,
     info = {"shuffle_bytes": {**shuffled, "total": sum(shuffled.values())},
             "work_bytes": wave_bytes(Path(root)), "label_rounds": rnd,
             "story_label_rounds": srnd, "wave_seconds": seconds, "wave_cpu_s": cpu,
-            "wave_worker_maxrss_mb": maxrss, "distinct_texts": offsets[-1],
+            "wave_worker_peak_rss_mb": maxrss, "distinct_texts": offsets[-1],
             "ranges": len(ranges), "partitions": parts}
     return report.finish(), info

@@ -46,25 +46,30 @@ def mix_partition(columns: list[np.ndarray], parts: int) -> np.ndarray:
     return (acc % np.uint64(parts)).astype(np.int64)
 
 
-def write_atomic(df: pl.DataFrame, path: Path) -> int:
-    """Write ``df`` to ``path`` through a temporary name; returns the bytes written."""
+def write_atomic(df: pl.DataFrame, path: Path, row_group: int | None = None) -> int:
+    """Write ``df`` to ``path`` through a temporary name; returns the bytes written.
+    ``row_group``: rows per row group, written with min/max statistics so that a reader
+    filtering on a sorted column skips the other row groups."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    df.write_parquet(tmp, compression="zstd", statistics=False)
+    df.write_parquet(tmp, compression="zstd", statistics=row_group is not None,
+                     row_group_size=row_group)
     os.replace(tmp, path)
     return path.stat().st_size
 
 
-def scatter(df: pl.DataFrame, dest: np.ndarray, parts: int, wave: Path, src: int) -> int:
+def scatter(df: pl.DataFrame, dest: np.ndarray, parts: int, wave: Path, src: int,
+            row_group: int | None = None) -> int:
     """Write the rows of ``df`` to ``wave/<dest>/<src>.parquet`` (one file per
-    destination, empty ones included so a reduce always finds the schema)."""
+    destination, empty ones included so a reduce always finds the schema; rows keep
+    their order; ``row_group`` as :func:`write_atomic`)."""
     tagged = df.with_columns(pl.Series("__dest", dest, dtype=pl.Int64))
     groups = {int(k[0]): g.drop("__dest")
               for k, g in tagged.partition_by("__dest", as_dict=True).items()}
     written = 0
     for p in range(parts):
         frame = groups.get(p, df.clear())
-        written += write_atomic(frame, wave / f"{p:05d}" / f"{src:05d}.parquet")
+        written += write_atomic(frame, wave / f"{p:05d}" / f"{src:05d}.parquet", row_group)
     return written
 
 
@@ -74,6 +79,18 @@ def gather(wave: Path, dest: int, schema: pl.Schema | None = None) -> pl.DataFra
     if not files:
         return pl.DataFrame(schema=schema)
     return pl.concat([pl.read_parquet(f) for f in files], how="vertical")
+
+
+def gather_range(wave: Path, dest: int, column: str, lo: int, hi: int,
+                 schema: pl.Schema) -> pl.DataFrame:
+    """The rows of partition ``dest`` with ``lo <= column < hi``: row groups whose
+    statistics exclude the range are not read (files written sorted on ``column`` with
+    ``row_group``), so a task can take its partition one slice at a time."""
+    files = sorted((wave / f"{dest:05d}").glob("[0-9]*.parquet"))
+    if not files:
+        return pl.DataFrame(schema=schema)
+    return pl.scan_parquet(files).filter(
+        (pl.col(column) >= lo) & (pl.col(column) < hi)).collect()
 
 
 def wave_bytes(wave: Path) -> int:

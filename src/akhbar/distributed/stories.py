@@ -36,13 +36,24 @@ from akhbar import stories
 from akhbar.distributed import sigstore
 from akhbar.distributed.buckets import bucket_pairs
 from akhbar.distributed.shards import read_range
-from akhbar.distributed.shuffle import gather, key_partition, mix_partition, scatter
+from akhbar.distributed.shuffle import (
+    gather,
+    gather_range,
+    key_partition,
+    mix_partition,
+    scatter,
+)
 from akhbar.folding import fold_expr
 from akhbar.params import Params
 
 _SETS = {"key": pl.Binary, "set": pl.List(pl.UInt64)}
 _PAIR = {"a": pl.Binary, "b": pl.Binary}
 _IDS = {"a": pl.UInt64, "b": pl.UInt64}
+#: story pairs written per row group (with statistics: a slice reads only its groups)
+ROW_GROUP = 65_536
+#: story candidate pairs (duplicates included) a ``story_verify`` slice takes at most:
+#: 16 B each, ~64 MB of ids, a few times that while de-duplicating
+SLICE_PAIRS = 4_000_000
 
 
 def _directed(links: pl.DataFrame) -> pl.DataFrame:
@@ -79,44 +90,54 @@ def story_buckets(p: int, root: str, parts: int, offsets: list[int]) -> dict[str
     bucket rule: ids are ranks in key byte order), to the store partition of the first."""
     base = Path(root)
     a, b = bucket_pairs(gather(base / "sbands", p).unique(), "id")
-    pairs = pl.DataFrame({"a": a, "b": b}, schema=_IDS)
+    pairs = pl.DataFrame({"a": a, "b": b}, schema=_IDS)  # sorted on a
     dest = sigstore.Store(base, offsets).partition_of(pairs.get_column("a").to_numpy())
-    return {"bytes": scatter(pairs, dest, parts, base / "spairs", p)}
+    sent = np.bincount(dest, minlength=parts).tolist()
+    return {"bytes": scatter(pairs, dest, parts, base / "spairs", p, row_group=ROW_GROUP),
+            "sent": sent}
 
 
-def story_verify(p: int, root: str, parts: int, params: Params, offsets: list[int]
-                 ) -> dict[str, int]:
+def story_verify(p: int, root: str, parts: int, params: Params, offsets: list[int],
+                 received: int = 0) -> dict[str, int]:
     """Estimated Jaccard of the distinct story candidates whose first node is in ``p``
     (signatures from the store, a chunk at a time): sure links to ``sedges/``, pairs
-    within the margin to ``maybe/`` and their keys to ``wanted/``."""
+    within the margin to ``maybe/`` and their keys to ``wanted/``. ``received``: the pairs
+    sent to ``p`` (duplicates included); the partition's id range is read in
+    ``ceil(received / SLICE_PAIRS)`` slices, so the task holds one slice of pairs (a pair
+    lies in the slice of its first id, so each slice de-duplicates on its own)."""
     base = Path(root)
     sp = params.split
     store = sigstore.Store(base, offsets)
-    pairs = gather(base / "spairs", p, _IDS).unique().sort("a", "b")
-    a = pairs.get_column("a").to_numpy().astype(np.int64)
-    b = pairs.get_column("b").to_numpy().astype(np.int64)
-    est = store.estimate(a, b)
-    lo = sp.story_threshold - sp.story_exact_margin
-    hi = sp.story_threshold + sp.story_exact_margin
-    sure = est >= hi
-    maybe = (est >= lo) & ~sure
-
-    def keyed(mask: np.ndarray) -> pl.DataFrame:
-        return pl.DataFrame([store.keys(a[mask], "a"), store.keys(b[mask], "b")],
-                            schema=_PAIR)
-
-    links = _directed(keyed(sure))
-    out = scatter(links, key_partition(links.get_column("src"), parts), parts,
+    lo, hi = sp.story_threshold - sp.story_exact_margin, sp.story_threshold + sp.story_exact_margin
+    slices = max(1, -(-received // SLICE_PAIRS))
+    edges = np.linspace(offsets[p], offsets[p + 1], slices + 1).round().astype(np.int64)
+    links, check, candidates, n_sure, n_maybe = [], [], 0, 0, 0
+    for s0, s1 in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+        pairs = gather_range(base / "spairs", p, "a", s0, s1, _IDS).unique().sort("a", "b")
+        a = pairs.get_column("a").to_numpy().astype(np.int64)
+        b = pairs.get_column("b").to_numpy().astype(np.int64)
+        est = store.estimate(a, b)
+        sure = est >= hi
+        maybe = (est >= lo) & ~sure
+        candidates, n_sure, n_maybe = (candidates + len(a), n_sure + int(sure.sum()),
+                                       n_maybe + int(maybe.sum()))
+        links.append(pl.DataFrame([store.keys(a[sure], "a"), store.keys(b[sure], "b")],
+                                  schema=_PAIR))
+        check.append(pl.DataFrame([store.keys(a[maybe], "a"), store.keys(b[maybe], "b")],
+                                  schema=_PAIR))
+        del pairs, a, b, est
+    directed = _directed(pl.concat(links))
+    out = scatter(directed, key_partition(directed.get_column("src"), parts), parts,
                   base / "sedges", p)
-    check = keyed(maybe)
-    out += scatter(check, key_partition(check.get_column("a"), parts), parts,
+    maybe_pairs = pl.concat(check)
+    out += scatter(maybe_pairs, key_partition(maybe_pairs.get_column("a"), parts), parts,
                    base / "maybe", p)
-    wanted = pl.concat([check.select(pl.col("a").alias("key")),
-                        check.select(pl.col("b").alias("key"))]).unique().sort("key")
+    wanted = pl.concat([maybe_pairs.select(pl.col("a").alias("key")),
+                        maybe_pairs.select(pl.col("b").alias("key"))]).unique().sort("key")
     out += scatter(wanted, key_partition(wanted.get_column("key"), parts), parts,
                    base / "wanted", p)
-    return {"candidates": pairs.height, "sure": int(sure.sum()), "maybe": int(maybe.sum()),
-            "bytes": out}
+    return {"candidates": candidates, "sure": n_sure, "maybe": n_maybe, "bytes": out,
+            "slices": slices}
 
 
 def want_rows(p: int, root: str, range_starts: list[int]) -> dict[str, int]:
@@ -185,8 +206,9 @@ def run_waves(wave: Callable[[str, Callable[..., Any], list[tuple[Any, ...]]], l
     """The story waves on ``wave`` (the dedup driver's task runner); story link counts."""
     every = range(parts)
     wave("story_bands", story_bands, [(p, root, parts, params, offsets) for p in every])
-    wave("story_buckets", story_buckets, [(p, root, parts, offsets) for p in every])
-    ver = wave("story_verify", story_verify, [(p, root, parts, params, offsets)
+    sent = wave("story_buckets", story_buckets, [(p, root, parts, offsets) for p in every])
+    received = np.sum([x["sent"] for x in sent], axis=0).tolist()  # P ints
+    ver = wave("story_verify", story_verify, [(p, root, parts, params, offsets, received[p])
                                               for p in every])
     maybe = sum(v["maybe"] for v in ver)
     linked = 0
