@@ -277,19 +277,16 @@ class _Writer:
             zf.writestr(info, data, compresslevel=6)
 
 
-#: role codes of :func:`_roles` (one byte per article)
-_ROLE_NAMES = ("original", *RATES)
+_ROLE_NAMES = ("original", *RATES)  # role codes of _roles
 
 
 def _roles(n: int, rng: random.Random) -> bytearray:
-    """Exact role counts, shuffled over positions 1..n-1 (record 0 is always an original,
-    so every duplicate has an earlier original to copy); one byte per article (index into
-    :data:`_ROLE_NAMES`), so 1M articles cost 1 MB, not a list of 1M references.
-    ``random.shuffle`` depends only on the length: same seed, same roles as a list."""
+    """Exact role counts, shuffled over positions 1..n-1 (record 0 is an original, so each
+    duplicate has an earlier original to copy); one byte per article (an index into
+    :data:`_ROLE_NAMES`: 1 MB at 1M articles; ``shuffle`` sees only the length, so a seed
+    gives the roles it gave as a list of names)."""
     counts = {k: round(v * n) for k, v in RATES.items()}
-    roles = bytearray()
-    for r, c in counts.items():
-        roles += bytes([_ROLE_NAMES.index(r)]) * c
+    roles = bytearray(b"".join(bytes([_ROLE_NAMES.index(r)]) * c for r, c in counts.items()))
     roles += b"\x00" * (n - 1 - len(roles))
     rng.shuffle(roles)
     return bytearray(b"\x00") + roles if n else bytearray()
@@ -315,8 +312,7 @@ def generate(dest: Path, n_articles: int, seed: int = 0, seed_corpus: Path | Non
     writer = _Writer(Path(dest), zipped)
     serial = rng.randrange(10**6, 10**7)
     day_records: list[dict] = []
-    for i, code in enumerate(roles):
-        role = _ROLE_NAMES[code]
+    for i, role in enumerate(map(_ROLE_NAMES.__getitem__, roles)):
         day = START + dt.timedelta(days=i // per_day)
         src = rng.choices(outlets, weights)[0]
         rec = {
