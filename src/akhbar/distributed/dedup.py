@@ -2,34 +2,41 @@
 :func:`akhbar.dedup.plan`.
 
 NeMo Curator's fuzzy-dedup shape, as waves of tasks joined by file shuffles
-(:mod:`akhbar.distributed.shuffle`), ``P`` = ``executor.partitions``:
+(:mod:`akhbar.distributed.shuffle`), ``P`` = ``executor.partitions``; keys are
+partitioned by range, so partition order is key byte order:
 
 1. ``sign`` (one task per input range): exact keys and MinHash signatures with the local
    stage's own functions (:func:`akhbar.dedup.exact_keys`, :func:`~akhbar.dedup.signatures`);
    rows and signatures go to the partition of their exact key, LSH band values to the
    partition of (band, values): the banding shuffle.
-2. ``buckets``: band buckets → candidate pairs by the local rule
-   (:func:`akhbar.dedup._bucket_pairs` on keys ranked in byte order, as the local stage
-   numbers its nodes), sent to the partition of the first key.
-3. ``verify_a`` / ``verify_b``: each side's signature joined in its own partition; pairs at
-   or above ``threshold`` become edges.
-4. ``propagate`` / ``relabel`` rounds (:mod:`akhbar.distributed.components`): min-label
+2. ``buckets``: band buckets → candidate key pairs by the local rule
+   (:mod:`akhbar.distributed.buckets`, on keys in byte order, as the local stage numbers
+   its nodes), sent to the partition of the first key.
+3. ``index``: each partition's distinct keys and signatures written once to the
+   signature store (:mod:`akhbar.distributed.sigstore`); the driver turns the P counts
+   into id offsets (a text's id is its rank in key byte order).
+4. ``verify``: the distinct pairs of a partition, both signatures read from the store
+   (a pair never carries one); pairs at or above ``threshold`` become edges.
+5. ``propagate`` / ``relabel`` rounds (:mod:`akhbar.distributed.components`): min-label
    propagation over the edges (a node's label is the smallest key of its component) until
    no label changes; rounds ≤ the largest component's diameter + 1.
-5. story clusters (:mod:`akhbar.distributed.stories`): a second banding, its links, and a
-   second labelling over copies ∪ story links.
-6. ``label_rows`` / ``keep``: rows joined with both labels, sent to their story's partition
+6. story clusters (:mod:`akhbar.distributed.stories`): a second banding on node ids, its
+   links, and a second labelling over copies ∪ story links.
+7. ``label_rows`` / ``keep``: rows joined with both labels, sent to their story's partition
    (a component lies inside one story), one kept row per component by the local rule
    (earliest ``published``, ``crawled``, smallest ``id``, ``raw_file``, ``raw_record``;
    input position last) and the ``story_id`` of each story (its first row in that order).
-7. ``sim_a`` / ``sim_b``: estimated Jaccard of each near duplicate and its kept row.
-8. ``apply`` (one task per input range): the range's rows routed as ``akhbar.dedup.run``
+8. ``sim``: estimated Jaccard of each near duplicate and its kept row (store lookups).
+9. ``apply`` (one task per input range): the range's rows routed as ``akhbar.dedup.run``
    does; the driver concatenates the ranges in order
    (:func:`akhbar.distributed.shards.merge_shards`).
 
 Driver memory: the driver holds one future and one small dict of counts per task,
-O(ranges + P × rounds), never a row, key, signature or edge. A worker holds one range or
-one partition (≈ rows/P index rows; ~0.6 KB per distinct text for the signature).
+O(ranges + P × rounds) plus the P + 1 id offsets, never a row, key, signature or edge.
+Worker memory: one range, or one partition: ≈ rows/P index rows and distinct texts/P
+signatures (512 B each) in ``index``; in ``verify``/``sim`` the partition's pairs (32 B
+each) and 16,384 pairs' signatures at a time (``sigstore.CHUNK``: 16 MB); story tasks as
+:mod:`akhbar.distributed.stories` says.
 """
 
 from __future__ import annotations

@@ -3,14 +3,19 @@
 The local stage bands the same MinHash signatures a second time (``split.story_bands``
 bands), keeps candidate pairs whose estimated Jaccard is at least ``story_threshold +
 story_exact_margin``, checks those within the margin exactly on their shingle sets, and
-joins copies and story links into stories. Here, with ``P`` hash partitions:
+joins copies and story links into stories. Here, with ``P`` partitions and the signature
+store of :mod:`akhbar.distributed.sigstore` (dense node ids, rank in key byte order):
 
-1. ``story_bands`` (per partition of distinct texts): story band values → the partition of
-   (band, values);
-2. ``buckets`` / ``verify_a`` of :mod:`akhbar.distributed.dedup` on those bands (the local
-   bucket rule on keys ranked in byte order);
-3. ``story_verify``: the estimate; sure links → ``sedges/``; pairs within the margin →
-   ``maybe/`` (by first key) and their keys → ``wanted/``;
+1. ``story_bands`` (per store partition): band values of the usable texts, each with its
+   8-byte node id → the partition of (band, values);
+2. ``story_buckets``: buckets → candidate pairs of ids by the local rule
+   (:mod:`akhbar.distributed.buckets`), sorted, → the store partition of the first id
+   (16 B a pair: no signature travels; this was ~95 % of dedup's shuffle when the first
+   side's 512-byte signature went with each pair);
+3. ``story_verify``: the distinct pairs of a partition, in id slices of at most
+   ``SLICE_PAIRS`` received pairs (row groups with statistics, so a slice reads only its
+   own), the estimate from store lookups; sure links → ``sedges/``; pairs within the
+   margin → ``maybe/`` (by first key) and their keys → ``wanted/``;
 4. ``want_rows``: one input row per wanted key → the partition of its input range;
    ``shingle`` (per input range): the shingle set of those rows' texts only (the local
    stage re-reads the texts for the same pairs only) → the partition of the key;
@@ -19,7 +24,12 @@ joins copies and story links into stories. Here, with ``P`` hash partitions:
 
 The stories are then the components of ``edges/`` ∪ ``sedges/``
 (:mod:`akhbar.distributed.components`, tag ``"s"``), and ``story_id`` is decided with the
-kept rows in :func:`akhbar.distributed.dedup.keep`. Driver memory: counts per task only.
+kept rows in :func:`akhbar.distributed.dedup.keep`. Driver memory: counts per task and P
+received-pair counts. Worker memory: ``story_bands`` one store partition (distinct
+texts/P × 512 B) and its band entries (× ``story_bands`` × ~18 B); ``story_buckets`` its
+band entries and the pairs they make (bounded by the bucket rule: ≤ 2,016 pairs per
+bucket of ≤ 64, 2 per member beyond); ``story_verify`` one slice (≤ ``SLICE_PAIRS`` × 16
+B, a few times that while de-duplicating) and 16 MB of signatures at a time.
 """
 
 from __future__ import annotations
