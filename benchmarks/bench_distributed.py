@@ -69,6 +69,15 @@ class Peaks(threading.Thread):
             time.sleep(0.1)
 
 
+def print_waves(info: dict) -> None:
+    """Dedup per wave: wall s, CPU s of its tasks, bytes written, worker peak RSS in a task."""
+    print(f"{'wave':16s} {'wall s':>8s} {'cpu s':>8s} {'MB out':>9s} {'worker MB':>9s}")
+    for name, wall in info.get("wave_seconds", {}).items():
+        print(f"{name:16s} {wall:8.2f} {info.get('wave_cpu_s', {}).get(name, 0):8.2f} "
+              f"{info['shuffle_bytes'].get(name, 0) / 2**20:9.2f} "
+              f"{info.get('wave_worker_peak_rss_mb', {}).get(name, 0):9d}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=100_000)
@@ -115,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     report = runner(stage, layout, params, raw_paths=[raw])
                     result["stages"].setdefault(stage, {})["rows_in"] = report.rows_in
+                    if stage == "dedup":  # candidate and link counts (story pairs included)
+                        result["dedup_stats"] = report.stats
                 row = result["stages"].setdefault(stage, {})
                 row["wall_s"] = round(time.perf_counter() - t, 2)
                 row["cpu_s"] = {k: round(v - cpu0.get(k, 0.0), 2)
@@ -143,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                 "dedup_work_bytes": round(dedup.get("work_bytes", 0) / n, 1),
                 "raw_bytes": round(raw_bytes / n, 1)}
 
+            print_waves(dedup)
             result["published_bytes"] = sum(f.stat().st_size for f in out.rglob("*.parquet"))
     finally:
         if args.work is None:

@@ -227,3 +227,48 @@ def test_sigkill_of_a_worker_during_dedup_changes_nothing(filtered, tmp_path) ->
         with distributed.Client(address) as client:
             assert len(client.scheduler_info()["workers"]) == 1, "one worker survived"
     assert _same(_dedup_files(dist), _dedup_files(local))
+
+
+class _Inline:
+    """A client that runs each task at once in this process (so a test can change a
+    module constant the tasks read)."""
+
+    def submit(self, fn, *args, pure=False, key=None):
+        return fn(*args)
+
+    def gather(self, futures):
+        return list(futures)
+
+
+def test_story_pairs_verified_in_slices_change_nothing(filtered, tmp_path, monkeypatch
+                                                       ) -> None:
+    """story_verify reads its partition's pairs one id slice at a time when they exceed
+    SLICE_PAIRS: many slices give the local bytes, and pairs never carry a signature."""
+    from akhbar.distributed import stories as dstories
+
+    local, params = filtered
+    monkeypatch.setattr(dstories, "SLICE_PAIRS", 5)
+    monkeypatch.setattr(dstories, "ROW_GROUP", 4)
+    slices: list[int] = []
+    real = dstories.story_verify
+
+    def counted(*args):
+        got = real(*args)
+        slices.append(got["slices"])
+        return got
+
+    monkeypatch.setattr(dstories, "story_verify", counted)
+    dist = Layout(tmp_path / "inline")
+    _copy_filtered(local, dist)
+    ranges = _parquet_ranges(dist.input("dedup"), params["dedup"]["batch_size"], 1)
+    report, info = ddedup.run(dist.input("dedup"), dist.output("dedup"),
+                              dist.rejected("dedup"), params, _Inline(),
+                              dist.root / "_work", ranges, 3)
+    report.write(dist.report("dedup"))
+    assert max(slices) > 1
+    assert _same(_dedup_files(dist), _dedup_files(local))
+    import polars as pl
+
+    spairs = pl.read_parquet(next((dist.root / "_work" / "spairs").rglob("*.parquet")))
+    assert spairs.schema == pl.Schema({"a": pl.UInt64, "b": pl.UInt64})
+    assert info["distinct_texts"] > 0

@@ -2,39 +2,48 @@
 :func:`akhbar.dedup.plan`.
 
 NeMo Curator's fuzzy-dedup shape, as waves of tasks joined by file shuffles
-(:mod:`akhbar.distributed.shuffle`), ``P`` = ``executor.partitions``:
+(:mod:`akhbar.distributed.shuffle`), ``P`` = ``executor.partitions``; keys are
+partitioned by range, so partition order is key byte order:
 
 1. ``sign`` (one task per input range): exact keys and MinHash signatures with the local
    stage's own functions (:func:`akhbar.dedup.exact_keys`, :func:`~akhbar.dedup.signatures`);
    rows and signatures go to the partition of their exact key, LSH band values to the
    partition of (band, values): the banding shuffle.
-2. ``buckets``: band buckets → candidate pairs by the local rule
-   (:func:`akhbar.dedup._bucket_pairs` on keys ranked in byte order, as the local stage
-   numbers its nodes), sent to the partition of the first key.
-3. ``verify_a`` / ``verify_b``: each side's signature joined in its own partition; pairs at
-   or above ``threshold`` become edges.
-4. ``propagate`` / ``relabel`` rounds (:mod:`akhbar.distributed.components`): min-label
+2. ``buckets``: band buckets → candidate key pairs by the local rule
+   (:mod:`akhbar.distributed.buckets`, on keys in byte order, as the local stage numbers
+   its nodes), sent to the partition of the first key.
+3. ``index``: each partition's distinct keys and signatures written once to the
+   signature store (:mod:`akhbar.distributed.sigstore`); the driver turns the P counts
+   into id offsets (a text's id is its rank in key byte order).
+4. ``verify``: the distinct pairs of a partition, both signatures read from the store
+   (a pair never carries one); pairs at or above ``threshold`` become edges.
+5. ``propagate`` / ``relabel`` rounds (:mod:`akhbar.distributed.components`): min-label
    propagation over the edges (a node's label is the smallest key of its component) until
    no label changes; rounds ≤ the largest component's diameter + 1.
-5. story clusters (:mod:`akhbar.distributed.stories`): a second banding, its links, and a
-   second labelling over copies ∪ story links.
-6. ``label_rows`` / ``keep``: rows joined with both labels, sent to their story's partition
+6. story clusters (:mod:`akhbar.distributed.stories`): a second banding on node ids, its
+   links, and a second labelling over copies ∪ story links.
+7. ``label_rows`` / ``keep``: rows joined with both labels, sent to their story's partition
    (a component lies inside one story), one kept row per component by the local rule
    (earliest ``published``, ``crawled``, smallest ``id``, ``raw_file``, ``raw_record``;
    input position last) and the ``story_id`` of each story (its first row in that order).
-7. ``sim_a`` / ``sim_b``: estimated Jaccard of each near duplicate and its kept row.
-8. ``apply`` (one task per input range): the range's rows routed as ``akhbar.dedup.run``
+8. ``sim``: estimated Jaccard of each near duplicate and its kept row (store lookups).
+9. ``apply`` (one task per input range): the range's rows routed as ``akhbar.dedup.run``
    does; the driver concatenates the ranges in order
    (:func:`akhbar.distributed.shards.merge_shards`).
 
 Driver memory: the driver holds one future and one small dict of counts per task,
-O(ranges + P × rounds), never a row, key, signature or edge. A worker holds one range or
-one partition (≈ rows/P index rows; ~0.6 KB per distinct text for the signature).
+O(ranges + P × rounds) plus the P + 1 id offsets, never a row, key, signature or edge.
+Worker memory: one range, or one partition: ≈ rows/P index rows and distinct texts/P
+signatures (512 B each) in ``index``; in ``verify``/``sim`` the partition's pairs (32 B
+each) and 16,384 pairs' signatures at a time (``sigstore.CHUNK``: 16 MB); story tasks as
+:mod:`akhbar.distributed.stories` says.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,15 +54,10 @@ import pyarrow as pa
 
 from akhbar import dedup as local
 from akhbar import io
-from akhbar.distributed import components, stories
+from akhbar.distributed import components, sigstore, stories
+from akhbar.distributed.buckets import bucket_pairs
 from akhbar.distributed.shards import merge_shards, read_range
-from akhbar.distributed.shuffle import (
-    gather,
-    key_partition,
-    mix_partition,
-    scatter,
-    wave_bytes,
-)
+from akhbar.distributed.shuffle import gather, key_partition, mix_partition, scatter, wave_bytes
 from akhbar.folding import fold_expr
 from akhbar.params import Params, typed
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
@@ -63,21 +67,11 @@ _ROW_COLUMNS = ["row", "key", "id", "published", "crawled", "raw_file", "raw_rec
 _RANK = ["published", "crawled", "id", "raw_file", "raw_record", "row"]
 _DEC = {"row": pl.Int64, "keep_id": pl.String, "reason": pl.String, "similarity": pl.Float64,
         "story_id": pl.String}
-
-
-def _sigs(column: pl.Series, num_perm: int) -> np.ndarray:
-    """A signature column (``Array(UInt32, num_perm)``) as a rows × num_perm matrix."""
-    return column.to_numpy().reshape(-1, num_perm).astype(np.uint32, copy=False)
+_PAIR = {"a": pl.Binary, "b": pl.Binary}
 
 
 def _frame(table: pa.Table) -> pl.DataFrame:
     return pl.from_arrow(table)  # type: ignore[return-value]
-
-
-def _nodes(root: Path, p: int) -> pl.DataFrame:
-    """Distinct keys of partition ``p`` with their signature (several ranges may have
-    sent the same text; its signature is the same)."""
-    return gather(root / "nodes", p).unique("key", keep="first")
 
 
 # ---------------------------------------------------------------- worker side (one task each)
@@ -115,60 +109,41 @@ def sign(i: int, file: str, offset: int, length: int, row0: int, root: str,
     return {"rows": batch.height, "bytes": out}
 
 
-def buckets(p: int, root: str, parts: int, src: str = "bands", dst: str = "pairs"
-            ) -> dict[str, int]:
-    """Wave 2: the band buckets of partition ``p`` → candidate pairs (by first key);
-    ``src``/``dst`` name the waves (the story banding reuses it)."""
+def buckets(p: int, root: str, parts: int) -> dict[str, int]:
+    """Wave 2: the band buckets of partition ``p`` → candidate key pairs, to the
+    partition of the first key."""
     base = Path(root)
-    entries = gather(base / src, p).unique()
-    band_key = [c for c in entries.columns if c != "key"]  # band, h0, h1, ...
-    ranked = entries.get_column("key").unique().sort()
-    node = pl.DataFrame({"key": ranked}).with_row_index("node")
-    members = (entries.join(node, on="key").group_by(band_key).agg("node")
-               .filter(pl.col("node").list.len() > 1).sort(band_key)
-               .with_row_index("bucket")
-               .with_columns(pl.col("node").list.len().alias("size"))
-               .explode("node").select("bucket", "node", "size"))
-    pairs = local._bucket_pairs(members) if members.height else pl.DataFrame(
-        schema={"a": pl.UInt32, "b": pl.UInt32})
-    pairs = pairs.unique()
-    keyed = pl.DataFrame({"a": ranked.gather(pairs.get_column("a")),
-                          "b": ranked.gather(pairs.get_column("b"))},
-                         schema={"a": pl.Binary, "b": pl.Binary})
+    a, b = bucket_pairs(gather(base / "bands", p).unique(), "key")
+    keyed = pl.DataFrame({"a": a, "b": b}, schema=_PAIR)
     out = scatter(keyed, key_partition(keyed.get_column("a"), parts), parts,
-                  base / dst, p)
+                  base / "pairs", p)
     return {"bytes": out}
 
 
-def verify_a(p: int, root: str, parts: int, src: str = "pairs", dst: str = "pairs_b"
-             ) -> dict[str, int]:
-    """Wave 3: distinct candidate pairs whose first key is in ``p``, with its signature."""
-    base = Path(root)
-    pairs = gather(base / src, p).unique(["a", "b"])
-    nodes = _nodes(base, p).select(pl.col("key").alias("a"), pl.col("sig").alias("sig_a"))
-    joined = pairs.join(nodes, on="a", how="left")
-    out = scatter(joined, key_partition(joined.get_column("b"), parts), parts,
-                  base / dst, p)
-    return {"candidates": pairs.height, "bytes": out}
+def index(p: int, root: str, num_perm: int) -> dict[str, int]:
+    """Wave 3: partition ``p``'s distinct keys and signatures into the signature store
+    (:mod:`akhbar.distributed.sigstore`); its count gives the driver the id offsets."""
+    nodes, written = sigstore.write(Path(root), p, num_perm)
+    return {"nodes": nodes, "bytes": written}
 
 
-def verify_b(p: int, root: str, parts: int, params: Params) -> dict[str, int]:
-    """Wave 4: the estimated Jaccard of each pair; edges at or above ``threshold`` (both
-    directions, by source key) and each edge end's initial label (itself)."""
+def verify(p: int, root: str, parts: int, params: Params, offsets: list[int]
+           ) -> dict[str, int]:
+    """Wave 4: the estimated Jaccard of the distinct candidate pairs whose first key is in
+    ``p``, both signatures read from the store (pairs never carry one); edges at or above
+    ``threshold`` (both directions, by source key)."""
     d, base = params.dedup, Path(root)
-    pairs = gather(base / "pairs_b", p)
-    nodes = _nodes(base, p).select(pl.col("key").alias("b"), pl.col("sig").alias("sig_b"))
-    joined = pairs.join(nodes, on="b", how="left")
-    n = joined.height
-    both = np.vstack([_sigs(joined.get_column("sig_a"), d.num_perm),
-                      _sigs(joined.get_column("sig_b"), d.num_perm)])
-    near = local.jaccard(both, np.arange(n), np.arange(n) + n) >= d.threshold
-    edges = joined.filter(pl.Series(near)).select("a", "b")
+    store = sigstore.Store(base, offsets)
+    pairs = gather(base / "pairs", p, _PAIR).unique().sort("a", "b")
+    a = store.ids(pairs.get_column("a"), np.full(pairs.height, p))
+    b = store.ids(pairs.get_column("b"), key_partition(pairs.get_column("b"), parts))
+    near = store.estimate(a, b) >= d.threshold
+    edges = pairs.filter(pl.Series(near, dtype=pl.Boolean))
     directed = pl.concat([edges.select(pl.col("a").alias("src"), pl.col("b").alias("dst")),
                           edges.select(pl.col("b").alias("src"), pl.col("a").alias("dst"))])
     out = scatter(directed, key_partition(directed.get_column("src"), parts), parts,
                   base / "edges", p)
-    return {"verified": edges.height, "bytes": out}
+    return {"candidates": pairs.height, "verified": edges.height, "bytes": out}
 
 
 def label_rows(p: int, rnd: int, srnd: int, root: str, parts: int) -> dict[str, int]:
@@ -231,35 +206,21 @@ def _range_of(df: pl.DataFrame, starts: np.ndarray) -> np.ndarray:
     return np.searchsorted(starts, df.get_column("row").to_numpy(), side="right") - 1
 
 
-def sim_a(p: int, root: str, parts: int) -> dict[str, int]:
-    """Near duplicates of key partition ``p`` with their signature, to their keeper's."""
+def sim(p: int, root: str, parts: int, offsets: list[int], range_starts: list[int]
+        ) -> dict[str, int]:
+    """The similarity of each near duplicate of key partition ``p`` and its kept row
+    (rounded as locally in :func:`apply`), both signatures read from the store."""
     base = Path(root)
+    store = sigstore.Store(base, offsets)
     near = gather(base / "near", p)
-    nodes = _nodes(base, p).select("key", pl.col("sig").alias("sig_a"))
-    joined = near.join(nodes, on="key", how="left")
-    out = scatter(joined, key_partition(joined.get_column("keep_key"), parts), parts,
-                  base / "near_b", p)
-    return {"bytes": out}
-
-
-def sim_b(p: int, root: str, parts: int, params: Params, range_starts: list[int]
-          ) -> dict[str, int]:
-    """The similarity of each near duplicate and its kept row (rounded as locally)."""
-    d, base = params.dedup, Path(root)
-    near = gather(base / "near_b", p)
-    nodes = _nodes(base, p).select(pl.col("key").alias("keep_key"),
-                                   pl.col("sig").alias("sig_b"))
-    joined = near.join(nodes, on="keep_key", how="left")
-    n = joined.height
-    both = np.vstack([_sigs(joined.get_column("sig_a"), d.num_perm),
-                      _sigs(joined.get_column("sig_b"), d.num_perm)])
-    sims = local.jaccard(both, np.arange(n), np.arange(n) + n)
-    decided = joined.with_columns(pl.Series("similarity", sims, dtype=pl.Float64)
-                                  ).select(list(_DEC))
+    a = store.ids(near.get_column("key"), np.full(near.height, p))
+    b = store.ids(near.get_column("keep_key"), key_partition(near.get_column("keep_key"),
+                                                             parts))
+    decided = near.with_columns(pl.Series("similarity", store.estimate(a, b),
+                                          dtype=pl.Float64)).select(list(_DEC))
     starts = np.asarray(range_starts, dtype=np.int64)
-    out = scatter(decided, _range_of(decided, starts), len(starts), base / "decisions",
-                  parts + p)
-    return {"bytes": out}
+    return {"bytes": scatter(decided, _range_of(decided, starts), len(starts),
+                             base / "decisions", parts + p)}
 
 
 def apply(i: int, file: str, offset: int, length: int, root: str, shard: str,
@@ -288,6 +249,30 @@ def apply(i: int, file: str, offset: int, length: int, root: str, shard: str,
 
 # ---------------------------------------------------------------- driver side
 
+def _measured(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, int]:
+    """``fn(*args)`` on a worker, with the CPU seconds it took and the worker's peak RSS
+    during it (MB, sampled every 20 ms): the benchmark's per-wave figures."""
+    import psutil  # a dependency of distributed
+
+    proc, stop, peak = psutil.Process(), threading.Event(), [0]
+
+    def sample() -> None:
+        while True:
+            peak[0] = max(peak[0], proc.memory_info().rss)
+            if stop.wait(0.02):
+                return
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    t0 = time.process_time()
+    try:
+        got = fn(*args)
+    finally:
+        stop.set()
+        watcher.join()
+    return got, time.process_time() - t0, peak[0] // 2**20
+
+
 def run(inp: Path, out: Path, rejected: Path, params: Params, client: Any,
         work: Path, ranges: list[tuple[str, int, int]], parts: int,
         on_wave: Callable[[str], None] | None = None) -> tuple[StageReport, dict[str, Any]]:
@@ -298,15 +283,22 @@ def run(inp: Path, out: Path, rejected: Path, params: Params, client: Any,
     starts = list(np.cumsum([0] + [n for _, _, n in ranges[:-1]]).tolist()) if ranges else []
     shuffled: dict[str, int] = {}
     seconds: dict[str, float] = {}  # wall seconds per wave (for benchmarks)
+    cpu: dict[str, float] = {}  # CPU seconds of the wave's tasks, summed
+    maxrss: dict[str, int] = {}  # largest worker RSS (MB) during one of the wave's tasks
 
     def wave(name: str, fn: Callable[..., Any], args: list[tuple[Any, ...]]) -> list[Any]:
         if on_wave:
             on_wave(name)
         t0 = time.perf_counter()
-        got = client.gather([client.submit(fn, *a, pure=False) for a in args])
-        shuffled[name] = sum(g.get("bytes", 0) for g in got if isinstance(g, dict))
+        got = client.gather([client.submit(_measured, fn, *a, pure=False,
+                                           key=f"{fn.__name__}-{uuid.uuid4().hex}")
+                             for a in args])
+        results = [g[0] for g in got]
+        shuffled[name] = sum(g.get("bytes", 0) for g in results if isinstance(g, dict))
         seconds[name] = round(time.perf_counter() - t0, 2)
-        return got
+        cpu[name] = round(sum(g[1] for g in got), 3)
+        maxrss[name] = max((g[2] for g in got), default=0)
+        return results
 
     report = StageReport("dedup")
     if not ranges:
@@ -314,8 +306,9 @@ def run(inp: Path, out: Path, rejected: Path, params: Params, client: Any,
     wave("sign", sign, [(i, f, o, n, s, root, params, parts)
                         for i, ((f, o, n), s) in enumerate(zip(ranges, starts, strict=True))])
     wave("buckets", buckets, [(p, root, parts) for p in range(parts)])
-    cand = wave("verify_a", verify_a, [(p, root, parts) for p in range(parts)])
-    ver = wave("verify_b", verify_b, [(p, root, parts, params) for p in range(parts)])
+    sizes = wave("index", index, [(p, root, params.dedup.num_perm) for p in range(parts)])
+    offsets = np.cumsum([0] + [x["nodes"] for x in sizes]).tolist()  # P + 1 ints
+    ver = wave("verify", verify, [(p, root, parts, params, offsets) for p in range(parts)])
 
     def labelling(tag: str, changed: int) -> int:
         """Propagation rounds until no label changes (no edge: nothing to do)."""
@@ -331,14 +324,12 @@ def run(inp: Path, out: Path, rejected: Path, params: Params, client: Any,
 
     near_edges = sum(v["verified"] for v in ver)
     rnd = labelling("", near_edges)
-    story_stats = stories.run_waves(wave, buckets, verify_a, root, parts, params, ranges,
-                                    starts)
+    story_stats = stories.run_waves(wave, root, parts, params, ranges, starts, offsets)
     srnd = labelling("s", near_edges + story_stats["story_pairs_linked"])
     groups = wave("label_rows", label_rows, [(p, rnd, srnd, root, parts)
                                              for p in range(parts)])
     kept = wave("keep", keep, [(p, root, parts, starts) for p in range(parts)])
-    wave("sim_a", sim_a, [(p, root, parts) for p in range(parts)])
-    wave("sim_b", sim_b, [(p, root, parts, params, starts) for p in range(parts)])
+    wave("sim", sim, [(p, root, parts, offsets, starts) for p in range(parts)])
     shards = [Path(root) / "apply" / f"{i:05d}" for i in range(len(ranges))]
     reports = wave("apply", apply, [(i, f, o, n, root, str(s), params)
                                     for i, ((f, o, n), s) in enumerate(zip(ranges, shards,
@@ -355,7 +346,7 @@ def run(inp: Path, out: Path, rejected: Path, params: Params, client: Any,
         "exact_copies": sum(g["exact_copies"] for g in groups),
         "duplicate_clusters": sum(k["duplicate_clusters"] for k in kept),
         "near_pairs_verified": sum(v["verified"] for v in ver),
-        "candidate_pairs": sum(c["candidates"] for c in cand),
+        "candidate_pairs": sum(v["candidates"] for v in ver),
         **story_stats,
         **{k: sum(x[k] for x in kept) for k in (
             "stories", "stories_of_several_articles", "articles_in_stories_of_several")},
@@ -363,6 +354,7 @@ def run(inp: Path, out: Path, rejected: Path, params: Params, client: Any,
     }
     info = {"shuffle_bytes": {**shuffled, "total": sum(shuffled.values())},
             "work_bytes": wave_bytes(Path(root)), "label_rounds": rnd,
-            "story_label_rounds": srnd, "wave_seconds": seconds,
+            "story_label_rounds": srnd, "wave_seconds": seconds, "wave_cpu_s": cpu,
+            "wave_worker_peak_rss_mb": maxrss, "distinct_texts": offsets[-1],
             "ranges": len(ranges), "partitions": parts}
     return report.finish(), info

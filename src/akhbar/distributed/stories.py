@@ -3,14 +3,19 @@
 The local stage bands the same MinHash signatures a second time (``split.story_bands``
 bands), keeps candidate pairs whose estimated Jaccard is at least ``story_threshold +
 story_exact_margin``, checks those within the margin exactly on their shingle sets, and
-joins copies and story links into stories. Here, with ``P`` hash partitions:
+joins copies and story links into stories. Here, with ``P`` partitions and the signature
+store of :mod:`akhbar.distributed.sigstore` (dense node ids, rank in key byte order):
 
-1. ``story_bands`` (per partition of distinct texts): story band values → the partition of
-   (band, values);
-2. ``buckets`` / ``verify_a`` of :mod:`akhbar.distributed.dedup` on those bands (the local
-   bucket rule on keys ranked in byte order);
-3. ``story_verify``: the estimate; sure links → ``sedges/``; pairs within the margin →
-   ``maybe/`` (by first key) and their keys → ``wanted/``;
+1. ``story_bands`` (per store partition): band values of the usable texts, each with its
+   8-byte node id → the partition of (band, values);
+2. ``story_buckets``: buckets → candidate pairs of ids by the local rule
+   (:mod:`akhbar.distributed.buckets`), sorted, → the store partition of the first id
+   (16 B a pair: no signature travels; this was ~95 % of dedup's shuffle when the first
+   side's 512-byte signature went with each pair);
+3. ``story_verify``: the distinct pairs of a partition, in id slices of at most
+   ``SLICE_PAIRS`` received pairs (row groups with statistics, so a slice reads only its
+   own), the estimate from store lookups; sure links → ``sedges/``; pairs within the
+   margin → ``maybe/`` (by first key) and their keys → ``wanted/``;
 4. ``want_rows``: one input row per wanted key → the partition of its input range;
    ``shingle`` (per input range): the shingle set of those rows' texts only (the local
    stage re-reads the texts for the same pairs only) → the partition of the key;
@@ -19,7 +24,12 @@ joins copies and story links into stories. Here, with ``P`` hash partitions:
 
 The stories are then the components of ``edges/`` ∪ ``sedges/``
 (:mod:`akhbar.distributed.components`, tag ``"s"``), and ``story_id`` is decided with the
-kept rows in :func:`akhbar.distributed.dedup.keep`. Driver memory: counts per task only.
+kept rows in :func:`akhbar.distributed.dedup.keep`. Driver memory: counts per task and P
+received-pair counts. Worker memory: ``story_bands`` one store partition (distinct
+texts/P × 512 B) and its band entries (× ``story_bands`` × ~18 B); ``story_buckets`` its
+band entries and the pairs they make (bounded by the bucket rule: ≤ 2,016 pairs per
+bucket of ≤ 64, 2 per member beyond); ``story_verify`` one slice (≤ ``SLICE_PAIRS`` × 16
+B, a few times that while de-duplicating) and 16 MB of signatures at a time.
 """
 
 from __future__ import annotations
@@ -33,17 +43,27 @@ import polars as pl
 
 from akhbar import dedup as local
 from akhbar import stories
+from akhbar.distributed import sigstore
+from akhbar.distributed.buckets import bucket_pairs
 from akhbar.distributed.shards import read_range
-from akhbar.distributed.shuffle import gather, key_partition, mix_partition, scatter
+from akhbar.distributed.shuffle import (
+    gather,
+    gather_range,
+    key_partition,
+    mix_partition,
+    scatter,
+)
 from akhbar.folding import fold_expr
 from akhbar.params import Params
 
 _SETS = {"key": pl.Binary, "set": pl.List(pl.UInt64)}
 _PAIR = {"a": pl.Binary, "b": pl.Binary}
-
-
-def _sigs(column: pl.Series, num_perm: int) -> np.ndarray:
-    return column.to_numpy().reshape(-1, num_perm).astype(np.uint32, copy=False)
+_IDS = {"a": pl.UInt64, "b": pl.UInt64}
+#: story pairs written per row group (with statistics: a slice reads only its groups)
+ROW_GROUP = 65_536
+#: story candidate pairs (duplicates included) a ``story_verify`` slice takes at most:
+#: 16 B each, ~64 MB of ids, a few times that while de-duplicating
+SLICE_PAIRS = 4_000_000
 
 
 def _directed(links: pl.DataFrame) -> pl.DataFrame:
@@ -51,55 +71,83 @@ def _directed(links: pl.DataFrame) -> pl.DataFrame:
                       links.select(pl.col("b").alias("src"), pl.col("a").alias("dst"))])
 
 
-def story_bands(p: int, root: str, parts: int, params: Params) -> dict[str, int]:
-    """Story band values of the distinct usable texts of partition ``p``."""
+def story_bands(p: int, root: str, parts: int, params: Params, offsets: list[int]
+                ) -> dict[str, int]:
+    """Story band values of the distinct usable texts of partition ``p`` (read from the
+    signature store), each with its node id (8 bytes, not its 16-byte key)."""
     base, d = Path(root), params.dedup
     sp = params.split
-    nodes = gather(base / "nodes", p).unique("key", keep="first").filter(pl.col("has"))
-    sig = _sigs(nodes.get_column("sig"), d.num_perm)
-    keys = nodes.get_column("key")
+    store = sigstore.Store(base, offsets)
+    usable = np.flatnonzero(store.local("has", p))
+    sig = store.local("sigs", p)[usable]
+    ids = (offsets[p] + usable).astype(np.uint64)
     per = d.num_perm // sp.story_bands
     frames, dests = [], []
     for band in range(sp.story_bands):
         values = sig[:, band * per:(band + 1) * per]
-        cols = [np.full(len(keys), band, dtype=np.uint64)] + [values[:, j] for j in range(per)]
+        cols = [np.full(len(ids), band, dtype=np.uint64)] + [values[:, j] for j in range(per)]
         dests.append(mix_partition(cols, parts))
         frames.append(pl.DataFrame(
-            {"band": pl.Series(np.full(len(keys), band), dtype=pl.UInt16),
+            {"band": pl.Series(np.full(len(ids), band), dtype=pl.UInt16),
              **{f"h{j}": pl.Series(values[:, j], dtype=pl.UInt32) for j in range(per)},
-             "key": keys}))
+             "id": pl.Series(ids, dtype=pl.UInt64)}))
     out = scatter(pl.concat(frames), np.concatenate(dests), parts, base / "sbands", p)
     return {"bytes": out}
 
 
-def story_verify(p: int, root: str, parts: int, params: Params) -> dict[str, int]:
-    """Estimated Jaccard of the story candidates whose second key is in ``p``: sure links
-    to ``sedges/``, pairs within the margin to ``maybe/`` and their keys to ``wanted/``."""
-    base, d = Path(root), params.dedup
+def story_buckets(p: int, root: str, parts: int, offsets: list[int]) -> dict[str, int]:
+    """The story band buckets of partition ``p`` → candidate pairs of node ids (the local
+    bucket rule: ids are ranks in key byte order), to the store partition of the first."""
+    base = Path(root)
+    a, b = bucket_pairs(gather(base / "sbands", p).unique(), "id")
+    pairs = pl.DataFrame({"a": a, "b": b}, schema=_IDS)  # sorted on a
+    dest = sigstore.Store(base, offsets).partition_of(pairs.get_column("a").to_numpy())
+    sent = np.bincount(dest, minlength=parts).tolist()
+    return {"bytes": scatter(pairs, dest, parts, base / "spairs", p, row_group=ROW_GROUP),
+            "sent": sent}
+
+
+def story_verify(p: int, root: str, parts: int, params: Params, offsets: list[int],
+                 received: int = 0) -> dict[str, int]:
+    """Estimated Jaccard of the distinct story candidates whose first node is in ``p``
+    (signatures from the store, a chunk at a time): sure links to ``sedges/``, pairs
+    within the margin to ``maybe/`` and their keys to ``wanted/``. ``received``: the pairs
+    sent to ``p`` (duplicates included); the partition's id range is read in
+    ``ceil(received / SLICE_PAIRS)`` slices, so the task holds one slice of pairs (a pair
+    lies in the slice of its first id, so each slice de-duplicates on its own)."""
+    base = Path(root)
     sp = params.split
-    pairs = gather(base / "spairs_b", p)
-    nodes = gather(base / "nodes", p).unique("key", keep="first").select(
-        pl.col("key").alias("b"), pl.col("sig").alias("sig_b"))
-    joined = pairs.join(nodes, on="b", how="left")
-    n = joined.height
-    both = np.vstack([_sigs(joined.get_column("sig_a"), d.num_perm),
-                      _sigs(joined.get_column("sig_b"), d.num_perm)])
-    est = local.jaccard(both, np.arange(n), np.arange(n) + n)
-    lo = sp.story_threshold - sp.story_exact_margin
-    hi = sp.story_threshold + sp.story_exact_margin
-    sure = est >= hi
-    maybe = (est >= lo) & ~sure
-    links = joined.filter(pl.Series(sure)).select("a", "b")
-    out = scatter(_directed(links), key_partition(_directed(links).get_column("src"), parts),
-                  parts, base / "sedges", p)
-    check = joined.filter(pl.Series(maybe)).select("a", "b")
-    out += scatter(check, key_partition(check.get_column("a"), parts), parts,
+    store = sigstore.Store(base, offsets)
+    lo, hi = sp.story_threshold - sp.story_exact_margin, sp.story_threshold + sp.story_exact_margin
+    slices = max(1, -(-received // SLICE_PAIRS))
+    edges = np.linspace(offsets[p], offsets[p + 1], slices + 1).round().astype(np.int64)
+    links, check, candidates, n_sure, n_maybe = [], [], 0, 0, 0
+    for s0, s1 in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+        pairs = gather_range(base / "spairs", p, "a", s0, s1, _IDS).unique().sort("a", "b")
+        a = pairs.get_column("a").to_numpy().astype(np.int64)
+        b = pairs.get_column("b").to_numpy().astype(np.int64)
+        est = store.estimate(a, b)
+        sure = est >= hi
+        maybe = (est >= lo) & ~sure
+        candidates, n_sure, n_maybe = (candidates + len(a), n_sure + int(sure.sum()),
+                                       n_maybe + int(maybe.sum()))
+        links.append(pl.DataFrame([store.keys(a[sure], "a"), store.keys(b[sure], "b")],
+                                  schema=_PAIR))
+        check.append(pl.DataFrame([store.keys(a[maybe], "a"), store.keys(b[maybe], "b")],
+                                  schema=_PAIR))
+        del pairs, a, b, est
+    directed = _directed(pl.concat(links))
+    out = scatter(directed, key_partition(directed.get_column("src"), parts), parts,
+                  base / "sedges", p)
+    maybe_pairs = pl.concat(check)
+    out += scatter(maybe_pairs, key_partition(maybe_pairs.get_column("a"), parts), parts,
                    base / "maybe", p)
-    wanted = pl.concat([check.select(pl.col("a").alias("key")),
-                        check.select(pl.col("b").alias("key"))]).unique()
+    wanted = pl.concat([maybe_pairs.select(pl.col("a").alias("key")),
+                        maybe_pairs.select(pl.col("b").alias("key"))]).unique().sort("key")
     out += scatter(wanted, key_partition(wanted.get_column("key"), parts), parts,
                    base / "wanted", p)
-    return {"sure": links.height, "maybe": check.height, "bytes": out}
+    return {"candidates": candidates, "sure": n_sure, "maybe": n_maybe, "bytes": out,
+            "slices": slices}
 
 
 def want_rows(p: int, root: str, range_starts: list[int]) -> dict[str, int]:
@@ -163,16 +211,15 @@ def exact_b(p: int, root: str, parts: int, params: Params) -> dict[str, int]:
 
 
 def run_waves(wave: Callable[[str, Callable[..., Any], list[tuple[Any, ...]]], list[Any]],
-              buckets: Callable[..., Any], verify_a: Callable[..., Any], root: str,
-              parts: int, params: Params, ranges: list[tuple[str, int, int]],
-              starts: list[int]) -> dict[str, int]:
+              root: str, parts: int, params: Params, ranges: list[tuple[str, int, int]],
+              starts: list[int], offsets: list[int]) -> dict[str, int]:
     """The story waves on ``wave`` (the dedup driver's task runner); story link counts."""
     every = range(parts)
-    wave("story_bands", story_bands, [(p, root, parts, params) for p in every])
-    wave("story_buckets", buckets, [(p, root, parts, "sbands", "spairs") for p in every])
-    cand = wave("story_verify_a", verify_a, [(p, root, parts, "spairs", "spairs_b")
-                                             for p in every])
-    ver = wave("story_verify", story_verify, [(p, root, parts, params) for p in every])
+    wave("story_bands", story_bands, [(p, root, parts, params, offsets) for p in every])
+    sent = wave("story_buckets", story_buckets, [(p, root, parts, offsets) for p in every])
+    received = np.sum([x["sent"] for x in sent], axis=0).tolist()  # P ints
+    ver = wave("story_verify", story_verify, [(p, root, parts, params, offsets, received[p])
+                                              for p in every])
     maybe = sum(v["maybe"] for v in ver)
     linked = 0
     if maybe:
@@ -184,6 +231,6 @@ def run_waves(wave: Callable[[str, Callable[..., Any], list[tuple[Any, ...]]], l
         wave("exact_a", exact_a, [(p, root, parts) for p in every])
         linked = sum(x["linked"] for x in wave("exact_b", exact_b,
                                                [(p, root, parts, params) for p in every]))
-    return {"story_candidate_pairs": sum(c["candidates"] for c in cand),
+    return {"story_candidate_pairs": sum(v["candidates"] for v in ver),
             "story_pairs_checked_exactly": maybe,
             "story_pairs_linked": sum(v["sure"] for v in ver) + linked}
