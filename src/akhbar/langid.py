@@ -18,12 +18,16 @@ would change. The exact batched walk removes the cost instead.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 _LETTER = re.compile(r"[^\W\d_]")
+#: The identifier holds one chunk's walk (``visits``) and a scratch buffer: one caller at
+#: a time (the quality stage runs the language id in a thread beside polars).
+_LOCK = threading.Lock()
 #: Texts walked at once: bounds the (texts × bytes) feature matrix to ~10 MB for 300-char
 #: Arabic prefixes (~600 bytes each, int32).
 CHUNK = 4096
@@ -146,8 +150,9 @@ def classify_one(text: str) -> tuple[str, float]:
     if not _LETTER.search(text):
         return ("und", 0.0)
     ident = _identifier()
-    ident.visits = {}
-    lang, score = ident.classify(text)
+    with _LOCK:
+        ident.visits = {}
+        lang, score = ident.classify(text)
     return lang, float(score)
 
 
@@ -160,14 +165,16 @@ def classify(texts: list[str]) -> list[tuple[str, float]]:
         chunk = texts[start:start + CHUNK]
         has_letter = [bool(_LETTER.search(t)) for t in chunk]
         encoded = [ident._encode(t) for t, ok in zip(chunk, has_letter, strict=True) if ok]
-        ident.visits = _walk(ident, list(dict.fromkeys(encoded)))
-        try:
-            for text, ok in zip(chunk, has_letter, strict=True):
-                if ok:
-                    lang, score = ident.classify(text)
-                    out.append((lang, float(score)))
-                else:
-                    out.append(("und", 0.0))
-        finally:
-            ident.visits = {}
+        walked = _walk(ident, list(dict.fromkeys(encoded)))
+        with _LOCK:
+            ident.visits = walked
+            try:
+                for text, ok in zip(chunk, has_letter, strict=True):
+                    if ok:
+                        lang, score = ident.classify(text)
+                        out.append((lang, float(score)))
+                    else:
+                        out.append(("und", 0.0))
+            finally:
+                ident.visits = {}
     return out
