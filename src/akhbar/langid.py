@@ -28,9 +28,10 @@ _LETTER = re.compile(r"[^\W\d_]")
 #: The identifier holds one chunk's walk (``visits``) and a scratch buffer: one caller at
 #: a time (the quality stage runs the language id in a thread beside polars).
 _LOCK = threading.Lock()
-#: Texts walked at once: bounds the (texts × bytes) feature matrix to ~10 MB for 300-char
-#: Arabic prefixes (~600 bytes each, int32).
-CHUNK = 4096
+#: Texts walked at once: bounds the (texts × bytes) feature matrix to ~5 MB (the packed
+#: sort of :func:`_first_occurrences` to ~30 MB) for 300-char Arabic prefixes (~600
+#: bytes each, int32).
+CHUNK = 2048
 
 
 @lru_cache(maxsize=1)
@@ -116,15 +117,25 @@ def _first_occurrences(feats: np.ndarray, keys: list[bytes]) -> dict[bytes, Visi
     row with their first occurrence in front; ``np.sort`` of plain integers is ~10x faster
     than a stable ``argsort``, which is kept only for chunks too large to pack.
     """
-    rows, cols = np.nonzero(feats >= 0)  # row-major: by row, then byte position
-    f = feats[rows, cols].astype(np.int64)
+    width = feats.shape[1]
+    flat = feats.ravel()
+    pos = np.flatnonzero(flat >= 0)  # row-major: by row, then byte position
+    f = flat[pos]
+    rows = (pos // max(width, 1)).astype(np.int32)
+    del pos
     m = f.size
-    n_feat = int(f.max(initial=0)) + 1
-    group = rows.astype(np.int64) * n_feat + f
+    if not m:
+        return dict.fromkeys(keys)
+    n_feat = int(f.max()) + 1
     if len(keys) * n_feat * max(m, 1) < 2**62:
-        packed = np.sort(group * m + np.arange(m, dtype=np.int64))
-        sgroup, entry = np.divmod(packed, m)
+        sgroup = rows.astype(np.int64) * n_feat + f
+        sgroup *= m
+        sgroup += np.arange(m, dtype=np.int64)
+        sgroup.sort()
+        entry = sgroup % m
+        sgroup //= m
     else:  # pragma: no cover - only for chunks far beyond CHUNK x 300-char prefixes
+        group = rows.astype(np.int64) * n_feat + f
         entry = np.argsort(group, kind="stable")
         sgroup = group[entry]
     new = np.empty(m, dtype=bool)
