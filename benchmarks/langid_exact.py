@@ -25,7 +25,7 @@ def main() -> None:
     ap.add_argument("--prefix", type=int, default=300)
     args = ap.parse_args()
     text = pl.read_parquet(args.cleaned / "*.parquet", columns=["text"]).get_column("text")
-    prose = pl.select(quality.prose_expr(pl.lit(text).fill_null(""))).to_series()
+    prose = quality.prose(text)
     prefixes = prose.str.slice(0, args.prefix).to_list()
     langid.classify(prefixes[:10])  # load the model outside the timings
     t0 = time.process_time()

@@ -94,3 +94,14 @@ def test_language_columns_are_the_model_only_columns() -> None:
 @pytest.mark.parametrize("texts", [[], ["", "123"]])
 def test_batches_without_letters(texts: list[str]) -> None:
     assert langid.classify(texts) == [("und", 0.0)] * len(texts)
+
+
+def test_threads_classifying_at_once_get_their_own_answers() -> None:
+    """The quality stage runs the language id in a thread; concurrent callers share the
+    identifier's walk state, which must not leak between them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [MIXED[i:] + MIXED[:i] for i in range(6)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        got = list(pool.map(langid.classify, batches))
+    assert got == [reference(b) for b in batches]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from akhbar import io, streaming
 from akhbar.schema import ARTICLE_SCHEMA
@@ -63,3 +64,18 @@ def test_loop_without_prepare_on_empty_input_writes_empty_tables(tmp_path: Path)
     assert (report.rows_in, report.rows_out, dict(report.rejected), report.stats) == (0, 0, {}, {})
     assert io.read_frame(tmp_path / "out").height == 0
     assert io.read_frame(tmp_path / "rej.parquet").height == 0
+
+
+def test_a_failed_write_in_the_writer_thread_fails_the_run(tmp_path: Path) -> None:
+    """Batches are written in a writer thread; its error must not be lost."""
+    _write(tmp_path / "in", TEXTS)
+    calls: list[int] = []
+
+    def bad(batch: pl.DataFrame, state: None) -> tuple[pl.DataFrame, pl.DataFrame]:
+        calls.append(batch.height)
+        return batch.drop("id"), rejected_frame(batch.head(0), "toy", "toy:x")  # no id
+
+    with pytest.raises(Exception, match="id"):
+        streaming.run("toy", tmp_path / "in", tmp_path / "out", tmp_path / "r.parquet",
+                      streaming.Passes(bad), batch_size=2, rows_per_file=10)
+    assert calls and len(calls) < 4  # it stopped at the failed batch, not at the end

@@ -18,15 +18,20 @@ would change. The exact batched walk removes the cost instead.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 _LETTER = re.compile(r"[^\W\d_]")
-#: Texts walked at once: bounds the (texts × bytes) feature matrix to ~10 MB for 300-char
-#: Arabic prefixes (~600 bytes each, int32).
-CHUNK = 4096
+#: The identifier holds one chunk's walk (``visits``) and a scratch buffer: one caller at
+#: a time (the quality stage runs the language id in a thread beside polars).
+_LOCK = threading.Lock()
+#: Texts walked at once: bounds the (texts × bytes) feature matrix to ~5 MB (the packed
+#: sort of :func:`_first_occurrences` to ~30 MB) for 300-char Arabic prefixes (~600
+#: bytes each, int32).
+CHUNK = 2048
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +53,7 @@ def _identifier() -> Any:
             self.np_next = np.asarray(self.tk_nextmove, dtype=np.int32)
             self.np_row = np.asarray(self.tk_row, dtype=np.int32) << 8
             self.np_out = np.asarray(self.tk_output, dtype=np.int32)
+            self.rows_buf = np.empty((0, self.ptc32.shape[1]), dtype=np.float32)
 
         def _raw_score(self, text: bytes) -> Any:
             # LanguageIdentifier._raw_score and _sparse_score, with the walk precomputed
@@ -56,7 +62,14 @@ def _identifier() -> Any:
             found = self.visits[text]
             if found is not None:
                 idx, counts = found
-                return np.log1p(counts) @ self.ptc32[idx] + self.nb_pc
+                # the gathered rows go to a reused buffer: a fresh ~200 KB array per text
+                # cost an mmap and its page faults (same values, same matmul)
+                if self.rows_buf.shape[0] < idx.size:
+                    self.rows_buf = np.empty((2 * idx.size, self.ptc32.shape[1]),
+                                             dtype=np.float32)
+                rows = self.rows_buf[:idx.size]
+                np.take(self.ptc32, idx, axis=0, out=rows, mode="clip")  # unbuffered
+                return np.log1p(counts) @ rows + self.nb_pc
             return np.full(len(self.nb_classes), 0.0, dtype=np.float32)
 
     return Walked.from_model_file(MODEL_FILE, norm_probs=True)
@@ -92,17 +105,53 @@ def _walk(ident: Any, encoded: list[bytes]) -> dict[bytes, Visits]:
         s = nxt[row[state[:n]] + flat[starts[:n] + j]]
         state[:n] = s
         feats[:n, j] = out[s]
+    return _first_occurrences(feats, [encoded[k] for k in order.tolist()])
+
+
+def _first_occurrences(feats: np.ndarray, keys: list[bytes]) -> dict[bytes, Visits]:
+    """Per row of ``feats`` (-1 = no feature): its distinct features in order of first
+    occurrence with their counts, for all rows at once instead of one ``np.unique`` per
+    text (which cost more than the walk itself).
+
+    One sort of packed integers (row, feature, entry index) groups equal features of a
+    row with their first occurrence in front; ``np.sort`` of plain integers is ~10x faster
+    than a stable ``argsort``, which is kept only for chunks too large to pack.
+    """
+    width = feats.shape[1]
+    flat = feats.ravel()
+    pos = np.flatnonzero(flat >= 0)  # row-major: by row, then byte position
+    f = flat[pos]
+    rows = (pos // max(width, 1)).astype(np.int32)
+    del pos
+    m = f.size
+    if not m:
+        return dict.fromkeys(keys)
+    n_feat = int(f.max()) + 1
+    if len(keys) * n_feat * max(m, 1) < 2**62:
+        sgroup = rows.astype(np.int64) * n_feat + f
+        sgroup *= m
+        sgroup += np.arange(m, dtype=np.int64)
+        sgroup.sort()
+        entry = sgroup % m
+        sgroup //= m
+    else:  # pragma: no cover - only for chunks far beyond CHUNK x 300-char prefixes
+        group = rows.astype(np.int64) * n_feat + f
+        entry = np.argsort(group, kind="stable")
+        sgroup = group[entry]
+    new = np.empty(m, dtype=bool)
+    new[:1] = True
+    np.not_equal(sgroup[1:], sgroup[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    count_at = np.zeros(m, dtype=np.float32)
+    count_at[entry[starts]] = np.diff(np.append(starts, m))  # at each first occurrence
+    is_first = count_at > 0
+    feat = f[is_first].astype(np.intp)  # row-major: each row's first occurrences in order
+    counts = count_at[is_first]
+    bounds = np.searchsorted(rows[is_first], np.arange(len(keys) + 1))
     result: dict[bytes, Visits] = {}
-    for i, k in enumerate(order.tolist()):
-        f = feats[i, :lengths[i]]
-        f = f[f >= 0]
-        if not f.size:
-            result[encoded[k]] = None
-            continue
-        uniq, first, counts = np.unique(f, return_index=True, return_counts=True)
-        by_first = np.argsort(first)
-        result[encoded[k]] = (uniq[by_first].astype(np.intp),
-                              counts[by_first].astype(np.float32))
+    for i, key in enumerate(keys):
+        lo, hi = int(bounds[i]), int(bounds[i + 1])
+        result[key] = (feat[lo:hi], counts[lo:hi]) if hi > lo else None
     return result
 
 
@@ -112,8 +161,9 @@ def classify_one(text: str) -> tuple[str, float]:
     if not _LETTER.search(text):
         return ("und", 0.0)
     ident = _identifier()
-    ident.visits = {}
-    lang, score = ident.classify(text)
+    with _LOCK:
+        ident.visits = {}
+        lang, score = ident.classify(text)
     return lang, float(score)
 
 
@@ -126,14 +176,16 @@ def classify(texts: list[str]) -> list[tuple[str, float]]:
         chunk = texts[start:start + CHUNK]
         has_letter = [bool(_LETTER.search(t)) for t in chunk]
         encoded = [ident._encode(t) for t, ok in zip(chunk, has_letter, strict=True) if ok]
-        ident.visits = _walk(ident, list(dict.fromkeys(encoded)))
-        try:
-            for text, ok in zip(chunk, has_letter, strict=True):
-                if ok:
-                    lang, score = ident.classify(text)
-                    out.append((lang, float(score)))
-                else:
-                    out.append(("und", 0.0))
-        finally:
-            ident.visits = {}
+        walked = _walk(ident, list(dict.fromkeys(encoded)))
+        with _LOCK:
+            ident.visits = walked
+            try:
+                for text, ok in zip(chunk, has_letter, strict=True):
+                    if ok:
+                        lang, score = ident.classify(text)
+                        out.append((lang, float(score)))
+                    else:
+                        out.append(("und", 0.0))
+            finally:
+                ident.visits = {}
     return out

@@ -12,6 +12,7 @@ least one letter or digit (Gopher's non-symbol words).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -51,9 +52,26 @@ def _lines(text: pl.Expr) -> pl.Expr:
             .list.filter(pl.element().str.contains(_WORD)))
 
 
+#: A literal every match of :data:`URL` or :data:`CODE_LINE` holds (case-folded: a
+#: superset). Rows without one are their own prose, so the two costly regexes run only on
+#: the ~2% of rows that may hold a URL or code (same result, a tenth of the cost).
+MAYBE_NOT_PROSE = r"(?i)function|var|document\.|window\.|jquery|\$\(|[<{};@]|://|www\."
+
+
 def prose_expr(text: pl.Expr) -> pl.Expr:
     """``text`` without URLs, e-mail addresses and code lines (see :data:`URL`)."""
     return text.str.replace_all(CODE_LINE, "").str.replace_all(URL, " ")
+
+
+def prose(text: pl.Series) -> pl.Series:
+    """:func:`prose_expr` of ``text`` (nulls as ""), run only on rows that may need it
+    (:data:`MAYBE_NOT_PROSE`); when/then would evaluate it on every row."""
+    text = text.fill_null("")
+    rows = text.str.contains(MAYBE_NOT_PROSE).arg_true()
+    if not len(rows):
+        return text
+    fixed = pl.select(prose_expr(pl.lit(text.gather(rows)))).to_series()
+    return text.scatter(rows, fixed)
 
 
 def damaged_expr(text: pl.Expr) -> pl.Expr:
@@ -90,8 +108,13 @@ def _top_bigram_frac(df: pl.DataFrame) -> pl.Series:
                        ^ pl.col("_row").cast(pl.UInt64) * pl.lit(0xC2B2AE3D27D4EB4F,
                                                                   dtype=pl.UInt64))
                       .alias("_key"))
+        .select("_key", "_glen", "_row")
+        # a 2-gram seen once is no repetition: after one sort, only keys equal to a
+        # neighbour reach the (hash) group-by, a fraction of all 2-grams
+        .sort("_key")
+        .filter((pl.col("_key") == pl.col("_key").shift(1))
+                | (pl.col("_key") == pl.col("_key").shift(-1)))
         .group_by("_key").agg(pl.len().alias("_n"), pl.first("_glen"), pl.first("_row"))
-        .filter(pl.col("_n") > 1)
         .filter(pl.col("_n") == pl.col("_n").max().over("_row"))
         .group_by("_row").agg((pl.col("_glen") * pl.col("_n")).max().alias("_c")))
     full = pl.DataFrame({"_row": range(df.height)}, schema={"_row": pl.Int64})
@@ -113,24 +136,60 @@ def language(texts: pl.Series, prefix_chars: int = 300) -> pl.DataFrame:
                         schema={"lang": pl.String, "lang_score": pl.Float64})
 
 
+#: A word (see the module docstring) as one match: a whitespace token holding a letter or
+#: a digit. Counting its matches is ``extract_all(r"\S+")`` filtered by :data:`_WORD`
+#: without building the list of words.
+WORD_TOKEN = r"\S*[\p{L}\p{N}]\S*"
+
+
+def _chars_besides(text: pl.Expr, drop: str) -> pl.Expr:
+    r"""Characters of ``text`` outside the class ``drop`` (a negated class, e.g. ``\P{L}``):
+    one match per run of dropped characters instead of one per counted character."""
+    return text.str.replace_all(drop + "+", "").str.len_chars().cast(pl.Float64)
+
+
+def _word_signals(prose: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(n_words, mean_word_length) of ``prose`` without a list of its words: the length of
+    the words is the non-space, non-mark characters of the text minus those of its
+    non-word tokens (diacritics, i.e. harakat, shadda, dagger alef, do not lengthen a
+    word). Same values as the mean of the per-word lengths (integer sums, one division).
+    """
+    n = prose.str.count_matches(WORD_TOKEN)
+    visible = r"[\s\p{M}]"
+    length = (_chars_besides(prose, visible)
+              - _chars_besides(prose.str.replace_all(WORD_TOKEN, ""), visible))
+    mean = pl.when(n > 0).then(length / n.cast(pl.Float64)).otherwise(0.0)
+    return n.cast(pl.Int64), mean.cast(pl.Float64)
+
+
 def signals(df: pl.DataFrame, lang_prefix_chars: int = 300) -> pl.DataFrame:
-    """``df`` with the ``QUALITY_FIELDS`` columns (re)computed from ``text``."""
+    """``df`` with the ``QUALITY_FIELDS`` columns (re)computed from ``text``.
+
+    The language id (Python and numpy, holding the GIL) runs in a thread of its own while
+    polars computes the other signals (its kernels release the GIL): both cores work.
+    """
     text = pl.col("text").fill_null("")
-    prose = pl.col("__prose")
-    words = prose.str.extract_all(r"\S+").list.filter(pl.element().str.contains(_WORD))
+    prose_text = prose(df.get_column("text"))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        lang_job = pool.submit(language, prose_text, lang_prefix_chars)
+        out = _polars_signals(df.with_columns(prose_text.alias("__prose")), text)
+        lang = lang_job.result()
+    return out.with_columns(lang.get_column("lang"), lang.get_column("lang_score"))
+
+
+def _polars_signals(df: pl.DataFrame, text: pl.Expr) -> pl.DataFrame:
+    """Every signal but the language id, from ``text`` and its prose (``__prose``)."""
+    prose_col = pl.col("__prose")
     lines = _lines(text)
-    letters = prose.str.count_matches(r"\p{L}").cast(pl.Float64)
-    arabic = prose.str.count_matches(r"[\p{Arabic}&&\p{L}]").cast(pl.Float64)
+    letters = _chars_besides(prose_col, r"\P{L}")
+    arabic = _chars_besides(prose_col, r"[^\p{Arabic}&&\p{L}]")
     n_lines = lines.list.len().cast(pl.Float64)
     ratio = pl.when(letters > 0)
-    df = df.with_columns(prose_expr(text).alias("__prose"))
+    n_words, mean_word_length = _word_signals(prose_col)
     out = df.with_columns(
         text.str.len_chars().cast(pl.Int64).alias("n_chars"),
-        words.list.len().cast(pl.Int64).alias("n_words"),
-        # diacritics (harakat, shadda, dagger alef: marks) do not lengthen a word
-        words.list.eval(pl.element().str.len_chars()
-                        - pl.element().str.count_matches(r"\p{M}")).list.mean()
-        .fill_null(0.0).cast(pl.Float64).alias("mean_word_length"),
+        n_words.alias("n_words"),
+        mean_word_length.alias("mean_word_length"),
         damaged_expr(text).alias("damaged_ratio"),
         ratio.then(arabic / letters).otherwise(0.0).alias("arabic_ratio"),
         ratio.then((letters - arabic) / letters).otherwise(0.0)
@@ -142,9 +201,7 @@ def signals(df: pl.DataFrame, lang_prefix_chars: int = 300) -> pl.DataFrame:
         .then((lines.list.len() - lines.list.n_unique()).cast(pl.Float64) / n_lines)
         .otherwise(0.0).alias("dup_line_frac"),
     )
-    lang = language(df.get_column("__prose"), lang_prefix_chars)
-    return out.with_columns(_top_bigram_frac(df), lang.get_column("lang"),
-                            lang.get_column("lang_score")).drop("__prose")
+    return out.with_columns(_top_bigram_frac(df)).drop("__prose")
 
 
 def _rules(q: config.Quality) -> list[tuple[str, pl.Expr]]:

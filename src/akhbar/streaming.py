@@ -14,12 +14,14 @@ stage now says only what is its own:
 
 The loop owns the rest: the output sink (numbered parts) and the rejected sink, batching,
 ``rows_in``/``rows_out`` (counted from what the sinks received), the reason counts and the
-:class:`akhbar.stage.StageReport`. Its time includes the prepare passes.
+:class:`akhbar.stage.StageReport`. Its time includes the prepare passes. Batch ``i`` is
+written (in a writer thread) while batch ``i + 1`` is stepped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -33,6 +35,16 @@ from akhbar.stage import StageReport, count_reasons
 
 S = TypeVar("S")
 Step = Callable[[pl.DataFrame, S], tuple[pl.DataFrame, pl.DataFrame]]
+
+
+def _write(sink: io.ParquetSink, rsink: io.ParquetSink, kept: pl.DataFrame,
+           rejects: pl.DataFrame) -> None:
+    """One batch's rows to the sinks, in a writer thread: conforming and compressing
+    (pyarrow, mostly without the GIL) overlap the next batch's step. One writer, waited
+    for before the next batch is handed over, so the bytes and their order are those of a
+    sequential loop and at most one finished batch is held."""
+    sink.write(kept)
+    rsink.write(rejects)  # as we go: kept rows never pin a whole batch
 
 
 def _nothing(inp: Path) -> Any:
@@ -63,13 +75,18 @@ def run(name: str, inp: Path, out: Path, rejected: Path, passes: Passes[S], *,
     report = StageReport(name)
     state = passes.prepare(Path(inp))
     with io.ParquetSink(Path(out), schema, rows_per_file=rows_per_file) as sink, \
-            io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink:
+            io.ParquetSink(Path(rejected), REJECTED_SCHEMA) as rsink, \
+            ThreadPoolExecutor(max_workers=1) as writer:
+        writing: Future[None] | None = None
         for batch in io.read_batches(Path(inp), batch_size=batch_size):
             report.rows_in += batch.height
             kept, rejects = passes.step(batch, state)
-            sink.write(kept)
-            rsink.write(rejects)  # as we go: kept rows never pin a whole batch
             report.rejected.update(count_reasons(rejects))
+            if writing is not None:
+                writing.result()  # in order, and at most one batch waiting to be written
+            writing = writer.submit(_write, sink, rsink, kept, rejects)
+        if writing is not None:
+            writing.result()
     report.rows_out = sink.rows
     report.stats = passes.finish(state)
     return report.finish()

@@ -1,0 +1,75 @@
+"""The shortcuts of the quality signals give exactly the straightforward definitions:
+prose regexes run only where a URL or code may be, words are counted without a list,
+letters per run, and the bigram group-by sees only repeated 2-grams."""
+
+from __future__ import annotations
+
+import random
+
+import polars as pl
+
+from akhbar import quality
+
+# Own sentences: plain Arabic, a URL, an e-mail, a code line, upper-case WWW, a ';' line,
+# diacritics, a dash and an Arabic comma as their own tokens, digits, symbols, empty, null.
+TEXTS: list[str | None] = [
+    "أعلنت الوزارة اليوم عن مشروع جديد في المدينة.",
+    "التفاصيل على الموقع https://example.com/a?b=1 مساء اليوم",
+    "للتواصل: desk@example.org أو الهاتف 123",
+    "خبر أول\nvar x = 1;\nخبر ثان",
+    "زوروا WWW.EXAMPLE.COM الآن",
+    "سطر ينتهي بفاصلة منقوطة;\nوسطر آخر",
+    "وقّعَ الطرفانِ الاتفاقيةَ - بعد مفاوضاتٍ ، طويلة",
+    "2024 15/3 ... !!! • • •",
+    "function(){ document.write('x') }",
+    "", None, "   \n\t ", "ّ ً",
+]
+
+
+def _fixtures() -> list[str | None]:
+    rng = random.Random(5)
+    tokens = [t for s in TEXTS if s for t in s.split()] + ["-", "،", "ـ", "\u200c", "ّ"]
+    made = [" ".join(rng.choice(tokens) for _ in range(rng.randint(0, 40)))
+            for _ in range(200)]
+    return [*TEXTS, *made]
+
+
+def test_prose_runs_the_regexes_only_where_needed_with_the_same_result() -> None:
+    text = pl.Series("text", _fixtures(), dtype=pl.String)
+    want = pl.select(quality.prose_expr(pl.lit(text).fill_null(""))).to_series()
+    got = quality.prose(text)
+    assert got.to_list() == want.to_list()
+    assert "https" not in got[1] and "@" not in got[2] and "var" not in got[3]
+    assert text[1] is not None and "https" in text[1]  # the input is not changed
+
+
+def test_word_signals_equal_the_list_of_words_definition() -> None:
+    df = pl.DataFrame({"p": [t or "" for t in _fixtures()]})
+    words = pl.col("p").str.extract_all(r"\S+").list.filter(
+        pl.element().str.contains(r"[\p{L}\p{N}]"))
+    want = df.select(
+        words.list.len().cast(pl.Int64).alias("n"),
+        words.list.eval(pl.element().str.len_chars()
+                        - pl.element().str.count_matches(r"\p{M}")).list.mean()
+        .fill_null(0.0).cast(pl.Float64).alias("m"))
+    n, mean = quality._word_signals(pl.col("p"))
+    got = df.select(n.alias("n"), mean.alias("m"))
+    assert got.equals(want)
+    assert got.get_column("n").sum() > 0
+
+
+def test_letter_counts_per_run_equal_counts_per_character() -> None:
+    df = pl.DataFrame({"p": [t or "" for t in _fixtures()]})
+    for cls, negated in [(r"\p{L}", r"\P{L}"),
+                         (r"[\p{Arabic}&&\p{L}]", r"[^\p{Arabic}&&\p{L}]")]:
+        want = df.select(pl.col("p").str.count_matches(cls).cast(pl.Float64)).to_series()
+        got = df.select(quality._chars_besides(pl.col("p"), negated)).to_series()
+        assert got.to_list() == want.to_list()
+
+
+def test_top_bigram_is_found_among_unrepeated_ones() -> None:
+    texts = ["أ ب أ ب أ ب ج", "أ ب ج د", "س ص س ص ع ع ع", "", "كلمة"]
+    frac = quality._top_bigram_frac(pl.DataFrame({"text": texts}))
+    n = [len(t) for t in texts]
+    # "أ ب" three times over 13 chars; none repeated; "ع ع" twice vs "س ص" twice (both 3)
+    assert frac.to_list() == [3 * 3 / n[0], 0.0, 2 * 3 / n[2], 0.0, 0.0]
