@@ -184,7 +184,8 @@ def run(raw_paths: Sequence[Path], layout: Layout, params: Params, client: Any,
         stages: Sequence[str] | None = None, shard_batches: int = 2,
         files_per_shard: int = 1, partitions: int = 8) -> dict[str, StageReport]:
     """Run ``stages`` (default: every stage the registry lets this module shard) with
-    ``client`` (a ``distributed.Client``) and leave ``layout`` exactly as the local ``run_stage`` would.
+    ``client`` (a ``distributed.Client``) and leave ``layout`` exactly as the local
+    ``run_stage`` would.
 
     ``files_per_shard`` raw files make one ingest task; ``shard_batches`` input batches make
     one row-range task (more tasks: more parallelism, more per-task overhead);
