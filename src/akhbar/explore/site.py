@@ -18,7 +18,8 @@ import datetime as dt
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -106,17 +107,37 @@ def _name(dataset_dir: Path) -> str:
     return ""
 
 
-def _rows(dataset_dir: Path) -> pl.DataFrame:
-    """Kept rows (split order) then removed rows, with ``kind`` (split or ``removed``)."""
+def _rows(dataset_dir: Path, columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """Kept rows (split order) then removed rows, with ``kind`` (split or ``removed``);
+    only ``columns`` (those a file has) when given."""
+    def read(f: Path) -> pl.DataFrame:
+        if columns is None:
+            return pl.read_parquet(f)
+        have = set(pl.read_parquet_schema(f))
+        return pl.read_parquet(f, columns=[c for c in columns if c in have])
+
     frames = []
     for split in SPLITS:
         for f in split_files(dataset_dir, split):
-            frames.append(pl.read_parquet(f).with_columns(pl.lit(split).alias("kind")))
+            frames.append(read(f).with_columns(pl.lit(split).alias("kind")))
     for f in rejected_files(dataset_dir):
-        frames.append(pl.read_parquet(f).with_columns(pl.lit("removed").alias("kind")))
+        frames.append(read(f).with_columns(pl.lit("removed").alias("kind")))
     if not frames:
         raise FileNotFoundError(f"{dataset_dir}: no data/ or rejected/ Parquet files")
     return pl.concat(frames, how="diagonal_relaxed")
+
+
+def start_search(dataset_dir: Path) -> Future[tuple[str, int]]:
+    """Build the search index (:func:`akhbar.explore.search.script`) in a background
+    thread; :func:`generate` takes the future. Why a thread: the index is polars and zlib
+    work that releases the GIL, so it runs on the second core while the main thread does
+    GIL-bound work (the card's plots, the text shards' JSON): the card stage's wall time
+    drops by about the index's, for the cost of reading titles and texts twice."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="akhbar-search")
+    try:
+        return pool.submit(lambda: search.script(_rows(Path(dataset_dir), ("title", "text"))))
+    finally:
+        pool.shutdown(wait=False)  # the thread ends when its one job does
 
 
 def _vocab(values: list[Any]) -> tuple[list[Any], list[int]]:
@@ -172,11 +193,20 @@ def _index(df: pl.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
     return idx, vocabs
 
 
+def _texts(df: pl.DataFrame, batch: int = 4096) -> Iterator[str | None]:
+    """The texts as Python strings, ``batch`` rows at a time (all at once doubled the
+    card's memory: Python holds Arabic text as 2 bytes a character)."""
+    if "text" not in df.columns:
+        yield from (None for _ in range(df.height))
+        return
+    for start in range(0, df.height, batch):
+        yield from df.get_column("text").slice(start, batch).to_list()
+
+
 def _write_shards(df: pl.DataFrame, data_dir: Path) -> list[int]:
     """Text (and per-row extras) in shards of about SHARD_BYTES; returns each shard's
     first row number."""
     starts: list[int] = []
-    texts = df.get_column("text").to_list() if "text" in df.columns else [None] * df.height
     shard: list[Any] = []
     size = 0
 
@@ -189,7 +219,7 @@ def _write_shards(df: pl.DataFrame, data_dir: Path) -> list[int]:
                                                        encoding="utf-8")
         shard, size = [], 0
 
-    for i, (text, extra) in enumerate(zip(texts, _extras(df), strict=True)):
+    for i, (text, extra) in enumerate(zip(_texts(df), _extras(df), strict=True)):
         if not shard:
             starts.append(i)
         shard.append([text or "", extra])
@@ -217,12 +247,17 @@ def _plots(dataset_dir: Path) -> list[str]:
 
 
 def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
-             params_path: Path | None = None) -> Path:
+             params_path: Path | None = None,
+             search_job: Future[tuple[str, int]] | None = None) -> Path:
     """Write ``dataset_dir/explorer/`` (index.html, assets, data) and return its path.
 
-    ``compare`` is an :func:`akhbar.diff.compare` report shown on the "Changes" page.
+    ``compare`` is an :func:`akhbar.diff.compare` report shown on the "Changes" page;
+    ``search_job``: the index from :func:`start_search` when the caller started it
+    earlier (the card does, before its plots); else it is started here.
     """
     dataset_dir = Path(dataset_dir)
+    if search_job is None:
+        search_job = start_search(dataset_dir)
     site = dataset_dir / "explorer"
     if site.exists():
         shutil.rmtree(site)
@@ -245,7 +280,7 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
         "plots": _plots(dataset_dir),
         "fold": {"drop": folding.FOLD_DROP, "map": folding.FOLD_MAP},
         "shards": _write_shards(df, data_dir), "rows": df.height,
-        "search": search.write(df, data_dir),
+        "search": search.save(search_job.result(), data_dir),
         "compare": compare is not None,
     }
     (data_dir / "index.js").write_text(_js("AKHBAR.load", {"meta": meta, "index": index}),
