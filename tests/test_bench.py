@@ -37,6 +37,9 @@ def test_benchmark_reports_every_stage_with_figures(tmp_path: Path, sample_dir: 
         figures = report["stages"][name]
         assert figures["seconds"] > 0 and figures["peak_rss_mb"] > 0
         assert figures["cpu_seconds"] >= 0
+        # main and children apart; the tree's peak is at least each part's
+        assert 0 < figures["peak_rss_main_mb"] <= figures["peak_rss_mb"]
+        assert 0 <= figures["peak_rss_children_mb"] <= figures["peak_rss_mb"]
         if name in stats["stages"]:  # the stages that count rows
             assert figures["rows_in"] == stats["stages"][name]["rows_in"]
     total = report["total"]
@@ -46,6 +49,8 @@ def test_benchmark_reports_every_stage_with_figures(tmp_path: Path, sample_dir: 
         total["process_cpu_seconds"] - total["startup_cpu_seconds"] + 0.5)
     printed = capsys.readouterr().out
     assert "ingest" in printed and "rows/s" in printed and "whole process" in printed
+    assert "main + children" in printed and total["peak_rss_sampled_mb"] >= max(
+        v["peak_rss_main_mb"] for v in report["stages"].values())
 
 
 def test_build_calls_on_stage_after_each_stage(tmp_path: Path, sample_dir: Path) -> None:

@@ -210,9 +210,12 @@ def run(dataset_dir: Path, params: Params | RawParams, validation: dict | None =
     CLI's arguments); ``raw.paths`` of the parameters when None (the DVC pipeline).
     Returns the card's path."""
     from akhbar import card_body
+    from akhbar.explore import site
 
     dataset_dir = Path(dataset_dir)
     params = typed(params)
+    # the explorer's search index is GIL-free work: built on the second core meanwhile
+    search_job = site.start_search(dataset_dir)
     data = card_data(dataset_dir, params)
     version = build_version(dataset_dir, params)
     (dataset_dir / versions.VERSION_FILE).write_text(
@@ -230,7 +233,7 @@ def run(dataset_dir: Path, params: Params | RawParams, validation: dict | None =
     render(data, ctx, _template(params)).save(out)
     from akhbar import explore  # after the card: the site reads its thresholds back
 
-    explore.generate(dataset_dir)
+    explore.generate(dataset_dir, search_job=search_job)
     if citation_path is not None:
         write_citation(citation_path, params, version)
     return out

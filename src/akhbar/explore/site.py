@@ -18,7 +18,8 @@ import datetime as dt
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -106,17 +107,37 @@ def _name(dataset_dir: Path) -> str:
     return ""
 
 
-def _rows(dataset_dir: Path) -> pl.DataFrame:
-    """Kept rows (split order) then removed rows, with ``kind`` (split or ``removed``)."""
+def _rows(dataset_dir: Path, columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """Kept rows (split order) then removed rows, with ``kind`` (split or ``removed``);
+    only ``columns`` (those a file has) when given."""
+    def read(f: Path) -> pl.DataFrame:
+        if columns is None:
+            return pl.read_parquet(f)
+        have = set(pl.read_parquet_schema(f))
+        return pl.read_parquet(f, columns=[c for c in columns if c in have])
+
     frames = []
     for split in SPLITS:
         for f in split_files(dataset_dir, split):
-            frames.append(pl.read_parquet(f).with_columns(pl.lit(split).alias("kind")))
+            frames.append(read(f).with_columns(pl.lit(split).alias("kind")))
     for f in rejected_files(dataset_dir):
-        frames.append(pl.read_parquet(f).with_columns(pl.lit("removed").alias("kind")))
+        frames.append(read(f).with_columns(pl.lit("removed").alias("kind")))
     if not frames:
         raise FileNotFoundError(f"{dataset_dir}: no data/ or rejected/ Parquet files")
     return pl.concat(frames, how="diagonal_relaxed")
+
+
+def start_search(dataset_dir: Path) -> Future[tuple[str, int]]:
+    """Build the search index (:func:`akhbar.explore.search.script`) in a background
+    thread; :func:`generate` takes the future. Why a thread: the index is polars and zlib
+    work that releases the GIL, so it runs on the second core while the main thread does
+    GIL-bound work (the card's plots, the text shards' JSON): the card stage's wall time
+    drops by about the index's, for the cost of reading titles and texts twice."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="akhbar-search")
+    try:
+        return pool.submit(lambda: search.script(_rows(Path(dataset_dir), ("title", "text"))))
+    finally:
+        pool.shutdown(wait=False)  # the thread ends when its one job does
 
 
 def _vocab(values: list[Any]) -> tuple[list[Any], list[int]]:
@@ -136,14 +157,28 @@ def _num(values: list[Any]) -> list[Any]:
 
 
 def _extras(df: pl.DataFrame) -> Iterator[dict[str, Any]]:
+    """Each row's :data:`EXTRA` fields that hold something (read column by column: a
+    third of the cost of ``iter_rows``)."""
     cols = [c for c in EXTRA if c in df.columns]
-    for row in df.select(cols).iter_rows(named=True):
+    if not cols:
+        yield from ({} for _ in range(df.height))
+        return
+    for values in zip(*(df.get_column(c).to_list() for c in cols), strict=True):
         out = {}
-        for k, v in row.items():
+        for k, v in zip(cols, values, strict=True):
             if v is None or v == []:
                 continue
             out[k] = v.isoformat() if isinstance(v, dt.datetime) else v
         yield out
+
+
+#: What ``json.dumps(..., ensure_ascii=False)`` escapes in a string: the backslash, the
+#: quote and the C0 controls (short forms where JSON has them). Applied by polars to the
+#: text column so that the texts never become Python strings (that, and ``json.dumps``
+#: over 95 MB of SaudiNewsNet text, was half of the explorer's time).
+_JSON_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\f": "\\f",
+                 "\n": "\\n", "\r": "\\r", "\t": "\\t",
+                 **{chr(c): f"\\u{c:04x}" for c in range(0x20) if chr(c) not in "\b\f\n\r\t"}}
 
 
 def _index(df: pl.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -174,30 +209,32 @@ def _index(df: pl.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _write_shards(df: pl.DataFrame, data_dir: Path) -> list[int]:
     """Text (and per-row extras) in shards of about SHARD_BYTES; returns each shard's
-    first row number."""
-    starts: list[int] = []
-    texts = df.get_column("text").to_list() if "text" in df.columns else [None] * df.height
-    shard: list[Any] = []
-    size = 0
-
-    def flush() -> None:
-        nonlocal shard, size
-        if shard:
-            n = len(starts) - 1
-            payload = json.dumps(shard, ensure_ascii=False, separators=(",", ":"))
-            (data_dir / f"text-{n:04d}.js").write_text(f"AKHBAR.shard({n},{payload});\n",
-                                                       encoding="utf-8")
-        shard, size = [], 0
-
-    for i, (text, extra) in enumerate(zip(texts, _extras(df), strict=True)):
-        if not shard:
-            starts.append(i)
-        shard.append([text or "", extra])
-        size += len((text or "").encode("utf-8")) + 64
+    first row number. A shard is ``AKHBAR.shard(n,[[text,extras],...]);``, byte for byte
+    what ``json.dumps(shard, ensure_ascii=False, separators=(",", ":"))`` writes: each
+    row's JSON is put together by polars (the text escaped by :data:`_JSON_ESCAPES`, the
+    small extras dumped by Python) and a shard is one ``str.join`` of its rows."""
+    text = (pl.col("text").fill_null("") if "text" in df.columns
+            else pl.repeat("", df.height, dtype=pl.String))
+    sizes = df.select(text.str.len_bytes()).to_series().to_list()
+    bounds: list[tuple[int, int]] = []
+    size, start = 0, 0
+    for i, n in enumerate(sizes):
+        size += n + 64
         if size >= SHARD_BYTES:
-            flush()
-    flush()
-    return starts
+            bounds.append((start, i + 1))
+            size, start = 0, i + 1
+    if start < len(sizes):
+        bounds.append((start, len(sizes)))
+    extras = pl.Series([json.dumps(e, ensure_ascii=False, separators=(",", ":"))
+                        for e in _extras(df)], dtype=pl.String)
+    row = pl.concat_str(pl.lit('["'), text.str.replace_many(_JSON_ESCAPES), pl.lit('",'),
+                        pl.col("_extras"), pl.lit("]"))
+    for n, (a, b) in enumerate(bounds):  # one shard's rows at a time: bounded memory
+        part = df.slice(a, b - a).with_columns(extras.slice(a, b - a).alias("_extras"))
+        payload = part.select(row.str.join(",")).item()
+        (data_dir / f"text-{n:04d}.js").write_text(f"AKHBAR.shard({n},[{payload}]);\n",
+                                                   encoding="utf-8")
+    return [a for a, _ in bounds]
 
 
 def _copy_assets(site: Path) -> None:
@@ -217,12 +254,17 @@ def _plots(dataset_dir: Path) -> list[str]:
 
 
 def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
-             params_path: Path | None = None) -> Path:
+             params_path: Path | None = None,
+             search_job: Future[tuple[str, int]] | None = None) -> Path:
     """Write ``dataset_dir/explorer/`` (index.html, assets, data) and return its path.
 
-    ``compare`` is an :func:`akhbar.diff.compare` report shown on the "Changes" page.
+    ``compare`` is an :func:`akhbar.diff.compare` report shown on the "Changes" page;
+    ``search_job``: the index from :func:`start_search` when the caller started it
+    earlier (the card does, before its plots); else it is started here.
     """
     dataset_dir = Path(dataset_dir)
+    if search_job is None:
+        search_job = start_search(dataset_dir)
     site = dataset_dir / "explorer"
     if site.exists():
         shutil.rmtree(site)
@@ -245,7 +287,7 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
         "plots": _plots(dataset_dir),
         "fold": {"drop": folding.FOLD_DROP, "map": folding.FOLD_MAP},
         "shards": _write_shards(df, data_dir), "rows": df.height,
-        "search": search.write(df, data_dir),
+        "search": search.save(search_job.result(), data_dir),
         "compare": compare is not None,
     }
     (data_dir / "index.js").write_text(_js("AKHBAR.load", {"meta": meta, "index": index}),

@@ -1,0 +1,113 @@
+"""The explorer's fast paths write exactly what the straightforward code wrote.
+
+The search index folds distinct space-separated tokens instead of whole texts, and the
+text shards are JSON put together by polars instead of ``json.dumps``: both are checked
+against the plain computation on texts chosen to break them (punctuation and newlines
+inside tokens, runs of spaces, marks, tatweel, invisible characters, quotes, backslashes,
+control characters, empty and missing texts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from akhbar import folding
+from akhbar.explore import search as search_mod
+from akhbar.explore import site as site_mod
+
+TEXTS = [
+    "قال الوزير: «إن الاقتصاد ينمو»،وأضاف أن النمو مستمر.",
+    "كتـــاب  جديد\nفي المكتبة\tاليوم؛ مؤتمر ومسؤول",
+    "الأخبارُ العاجلةُ‌ من‏ الرياض — Breaking NEWS!",
+    "سطر فيه \"اقتباس\" و\\شرطة\\ و\x07جرس\x1f وفاصل\u2028سطر",
+    "",
+    None,
+    "   مسافات   في البداية والنهاية   ",
+    "إئتلاف ئ ؤ ة ى ی ک ١٢٣ ۴۵۶ آمال",
+]
+TITLES = ["عنوان: الأول", None, "ÉCONOMIE اقتصاد", "", "خبر", "عنوان", None, "أخير"]
+
+
+def _frame() -> pl.DataFrame:
+    return pl.DataFrame({"title": TITLES, "text": TEXTS},
+                        schema={"title": pl.String, "text": pl.String})
+
+
+def _postings_by_folding_texts(df: pl.DataFrame) -> dict[str, list[int]]:
+    """The index computed the plain way: fold each title and text, split on spaces."""
+    out: dict[str, set[int]] = {}
+    for i, (title, text) in enumerate(zip(df["title"], df["text"], strict=True)):
+        for part in (title, text):
+            for w in folding.fold(part or "").split(" "):
+                if w:
+                    out.setdefault(w, set()).add(i)
+    return {w: sorted(rows) for w, rows in sorted(out.items())}
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 4096])
+def test_postings_equal_folding_every_text(chunk: int) -> None:
+    df = _frame()
+    index = search_mod.postings(df, chunk=chunk)
+    got = dict(zip(index["word"].to_list(), index["rows"].to_list(), strict=True))
+    expected = _postings_by_folding_texts(df)
+    assert got == expected
+    # tokens that fold into several words, or into a word another token also folds to
+    assert expected["الاقتصاد"] == [0] and expected["اقتصاد"] == [2]  # «الاقتصاد ينمو»،وأضاف
+    assert expected["واضاف"] == [0] and expected["ينمو"] == [0] and expected["ان"] == [0]
+    assert expected["كتاب"] == [1] and expected["وجرس"] == [3] and expected["breaking"] == [2]
+
+
+def test_search_script_is_the_encoded_index(tmp_path: Path) -> None:
+    df = _frame()
+    meta = search_mod.save(search_mod.script(df), tmp_path)
+    assert meta == {"file": "data/search.js", "words": len(_postings_by_folding_texts(df))}
+    assert search_mod.read(tmp_path) == _postings_by_folding_texts(df)
+
+
+def _shards_with_json_dumps(df: pl.DataFrame) -> dict[str, str]:
+    """The shards as the plain code wrote them: rows as Python lists, ``json.dumps``."""
+    files, shard, size, n = {}, [], 0, 0
+    texts = df["text"].to_list() if "text" in df.columns else [None] * df.height
+    for text, extra in zip(texts, site_mod._extras(df), strict=True):
+        shard.append([text or "", extra])
+        size += len((text or "").encode("utf-8")) + 64
+        if size >= site_mod.SHARD_BYTES:
+            files[f"text-{n:04d}.js"] = shard
+            shard, size, n = [], 0, n + 1
+    if shard:
+        files[f"text-{n:04d}.js"] = shard
+    return {name: f"AKHBAR.shard({int(name[5:9])},"
+            f"{json.dumps(rows, ensure_ascii=False, separators=(',', ':'))});\n"
+            for name, rows in files.items()}
+
+
+@pytest.mark.parametrize("shard_bytes", [1, 150, 2_000_000])
+def test_text_shards_are_what_json_dumps_writes(tmp_path: Path, shard_bytes: int,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(site_mod, "SHARD_BYTES", shard_bytes)
+    df = _frame().with_columns(
+        pl.Series("url", [f"https://example.org/{i}?q=\"x\"" for i in range(len(TEXTS))]),
+        pl.Series("tags", [["سياسة", "اقتصاد"], [], None, ["a\\b"], [], ["ج"], None, []],
+                  dtype=pl.List(pl.String)),
+        pl.Series("published", [dt.datetime(2015, 7, 23, 10, 5, tzinfo=dt.UTC), None] * 4,
+                  dtype=pl.Datetime("us", "UTC")),
+        pl.Series("cluster_id", [3, None, 5, 5, None, 1, 2, 2], dtype=pl.Int64))
+    starts = site_mod._write_shards(df, tmp_path)
+    written = {p.name: p.read_text(encoding="utf-8") for p in sorted(tmp_path.glob("*.js"))}
+    expected = _shards_with_json_dumps(df)
+    assert written == expected
+    assert len(starts) == len(expected) and starts[0] == 0
+    assert (len(starts) == len(TEXTS)) == (shard_bytes == 1)
+
+
+def test_text_shards_of_rows_without_text_columns(tmp_path: Path) -> None:
+    df = pl.DataFrame({"id": ["a", "b"]})
+    assert site_mod._write_shards(df, tmp_path) == [0]
+    assert (tmp_path / "text-0000.js").read_text(encoding="utf-8") == \
+        'AKHBAR.shard(0,[["",{}],["",{}]]);\n'
+    assert site_mod._write_shards(df.clear(), tmp_path / "none") == []
