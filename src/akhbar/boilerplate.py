@@ -55,25 +55,34 @@ def lines_frame(df: pl.DataFrame, text: str = "text", max_words: int | None = No
         .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over("__row").alias("line_no"))
         .filter(pl.col("line").str.len_bytes() > 0)
     )
-    short = (pl.lit(True) if max_words is None
-             else pl.col("line").str.count_matches(" ") < 2 * max_words)
-    # template-aware: a frame's slots (URL, e-mail, number) are masked, so "للتواصل أرسل
-    # sms إلى 88 ... بالرمز 12" and "... بالرمز 45" are one line; a line naming a month
-    # keeps its numbers (a dateline is data, not a frame)
-    folded = fold_expr(mask_expr(pl.col("line")))
-    key = pl.when(short).then(pl.when(has_month(pl.col("line"))).then(folded)
-                              .otherwise(folded.str.replace_all(r"\d+", "0")))
+    spaces = pl.col("line").str.count_matches(" ")
+    short = pl.lit(True) if max_words is None else spaces < 2 * max_words
+    lines = lines.with_columns(short.alias("__short"))
+    # only the short lines are folded (a when/then would fold every line, then mask it)
+    key = lines.filter(pl.col("__short")).select(_key_expr(pl.col("line")).alias("key"))
+    key = key.get_column("key")
+    if key.len() != lines.height:
+        key = (pl.repeat(None, lines.height, dtype=pl.String, eager=True).alias("key")
+               .scatter(lines.get_column("__short").arg_true(), key))
     return (
-        lines.with_columns(key.alias("key"), short.alias("__short"))
+        lines.with_columns(key)
         .with_columns(
-            pl.when(~pl.col("__short")).then(pl.col("line").str.count_matches(" ") + 1)
+            pl.when(~pl.col("__short")).then(spaces + 1)
             .when(pl.col("key") == "").then(0)
             .otherwise(pl.col("key").str.count_matches(" ") + 1).alias("words"),
-            pl.col("key").hash().alias("h"),
+            pl.when(pl.col("__short")).then(pl.col("key").hash()).alias("h"),
         )
-        .with_columns(pl.when(pl.col("__short")).then(pl.col("h")).alias("h"))
         .drop("__short")
     )
+
+
+def _key_expr(line: pl.Expr) -> pl.Expr:
+    """The folded key of a line: template-aware, a frame's slots (URL, e-mail, number) are
+    masked, so "للتواصل أرسل sms إلى 88 ... بالرمز 12" and "... بالرمز 45" are one line; a
+    line naming a month keeps its numbers (a dateline is data, not a frame)."""
+    folded = fold_expr(mask_expr(line))
+    return (pl.when(has_month(line)).then(folded)
+            .otherwise(folded.str.replace_all(r"\d+", "0")))
 
 
 COUNTS_SCHEMA = {"source": pl.String, "h": pl.UInt64, "docs": pl.UInt32}
