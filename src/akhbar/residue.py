@@ -134,14 +134,19 @@ def _strip_frames(df: pl.DataFrame, p: ResidueParams, text: str
     )
     last = pl.col("n") - 1 - pl.col("no")
     where = {"any": pl.lit(True), "edge": (pl.col("no") <= 1) | (last <= 1), "tail": last <= 2}
+    # every pattern needs a hint word on its line: the patterns run on those lines only
+    # (positions were counted on all lines above) and their results are scattered back
+    hinted = lines.get_column("line").str.contains(_HINT).fill_null(False)
+    at = hinted.arg_true()
+    cand = lines.filter(hinted).with_columns(at.alias("__at"))
     pattern = pl.lit(None, pl.String)
-    for name, (regex, at) in reversed(list(LINE_FRAMES.items())):
-        pattern = pl.when(where[at] & pl.col("line").str.contains(regex)).then(pl.lit(name)) \
+    for name, (regex, at_) in reversed(list(LINE_FRAMES.items())):
+        pattern = pl.when(where[at_] & pl.col("line").str.contains(regex)).then(pl.lit(name)) \
             .otherwise(pattern)
-    lines = lines.with_columns(pattern.alias("pattern"))
-    removed = [lines.filter(pl.col("pattern").is_not_null())
+    cand = cand.with_columns(pattern.alias("pattern"))
+    removed = [cand.filter(pl.col("pattern").is_not_null())
                .select("__row", "source", "pattern", "line")]
-    kept = lines.filter(pl.col("pattern").is_null())
+    kept = cand.filter(pl.col("pattern").is_null())
     for name, regex in INLINE_FRAMES.items():
         hit = pl.col("line").str.contains(regex)
         removed.append(kept.filter(hit).select("__row", "source", pl.lit(name).alias("pattern"),
@@ -152,6 +157,11 @@ def _strip_frames(df: pl.DataFrame, p: ResidueParams, text: str
         kept = kept.with_columns(pl.when(hit & (cut == "")).then(pl.lit("\u0000"))
                                  .when(hit).then(cut)
                                  .otherwise(pl.col("line")).alias("line"))
+    framed = (pl.repeat(False, lines.height, dtype=pl.Boolean, eager=True)
+              .scatter(at, cand.get_column("pattern").is_not_null()))
+    lines = lines.with_columns(lines.get_column("line").scatter(kept.get_column("__at"),
+                                                                kept.get_column("line")))
+    kept = lines.filter(~framed)
     removed_df = pl.concat(removed)
     tags = (removed_df.filter(pl.col("pattern") == "tag-list")
             .select("__row", pl.col("line").str.replace(TAG_MARKER, "")
