@@ -17,16 +17,24 @@ yeh-evidence size.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
 from akhbar import io, streaming
 from akhbar import params as params_mod
-from akhbar.boilerplate import BoilerplateParams, LineIndex, remove_lines
+from akhbar.boilerplate import (
+    BoilerplateParams,
+    LineIndex,
+    body_keys,
+    body_lines,
+    remove_lines,
+)
 from akhbar.chars import ALEF_MAQSURA
 from akhbar.residue import ResidueParams, strip_frames
 from akhbar.stage import StageReport, rejected_frame
@@ -69,18 +77,47 @@ def _first_pass(inp: Path, bp: BoilerplateParams, batch_size: int,
     """Pass 1: the line index and the yeh evidence of the whole input. The index sees the
     text with its frames (akhbar.residue runs in pass 2 only, halving its cost): a frame
     line it counts is gone before pass 2 looks it up, and a line an inline cut changes
-    (the sentence after a share widget) is content, never a repeated line."""
+    (the sentence after a share widget) is content, never a repeated line.
+
+    The costly per-batch work (normalize, split and fold the lines, yeh words) is
+    independent from batch to batch and runs in worker threads (polars releases the GIL);
+    the index takes the results in input order, so which copy of a body counts first is
+    the same as in one thread."""
     index = LineIndex(bp)
     word_counts: list[pl.DataFrame] = []
-    for batch in io.read_batches(inp, batch_size, columns=["source", "text"]):
+
+    def work(batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         batch = batch.with_columns(normalize_expr(pl.col("text"), keep_final_yeh=True))
-        index.add(batch)
-        word_counts.append(yeh_word_counts(batch.get_column("text"), normalized=True))
+        bodies = body_keys(batch)
+        return (bodies.select("source", "body"), body_lines(bodies, bp),
+                yeh_word_counts(batch.get_column("text"), normalized=True))
+
+    batches = io.read_batches(inp, batch_size, columns=["source", "text"])
+    for bodies, lines, words in ordered_map(work, batches):
+        index.add_lines(bodies, lines)
+        word_counts.append(words)
         if len(word_counts) > 8:  # keep the partial counts compact
             word_counts = [pl.concat(word_counts).group_by("word").agg(pl.col("n").sum())]
     counts = (pl.concat(word_counts).group_by("word").agg(pl.col("n").sum()) if word_counts
               else pl.DataFrame(schema={"word": pl.String, "n": pl.Int64}))
     return index, yeh_evidence_from_counts(counts, min_evidence)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 2) -> Iterator[R]:
+    """``map(fn, items)`` on ``workers`` threads, results in input order, at most
+    ``workers`` items in flight (memory: a few batches, never the input)."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _normalize_lists(df: pl.DataFrame, column: str, evidence: dict[str, str]
