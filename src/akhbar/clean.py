@@ -36,7 +36,7 @@ from akhbar.boilerplate import (
     remove_lines,
 )
 from akhbar.chars import ALEF_MAQSURA
-from akhbar.residue import ResidueParams, strip_frames
+from akhbar.residue import ResidueParams, ResidueReport, strip_frames
 from akhbar.stage import StageReport, rejected_frame
 from akhbar.text import (
     COUNT_KINDS,
@@ -162,48 +162,20 @@ def _report_lines(removed: pl.DataFrame, table: pl.DataFrame, articles: pl.DataF
     return sources
 
 
-class ResidueReport:
-    """Removals per source and pattern (frames of :mod:`akhbar.residue` and the per-source
-    ``repeated-line`` boilerplate), with a bounded sample: the first
-    ``samples_per_pattern`` removed lines of each (source, pattern) in input order, at
-    most ``max_samples`` in all (deterministic: input order only)."""
+@dataclass(frozen=True)
+class _Done:
+    """One batch of pass 2, computed: its output rows and what the report counts of it."""
 
-    def __init__(self, p: ResidueParams) -> None:
-        self.p = p
-        self.counts: Counter[tuple[str, str]] = Counter()
-        self.samples: dict[tuple[str, str], list[str]] = {}
-
-    def add(self, removed: pl.DataFrame) -> None:
-        if removed.is_empty():
-            return
-        for src, pat, n in removed.group_by("source", "pattern").len().iter_rows():
-            self.counts[(src, pat)] += int(n)
-        heads = (removed.group_by("source", "pattern", maintain_order=True)
-                 .head(self.p.samples_per_pattern))
-        for src, pat, line in heads.select("source", "pattern", "line").iter_rows():
-            got = self.samples.setdefault((src, pat), [])
-            if len(got) < self.p.samples_per_pattern:
-                got.append(line)
-
-    def merge(self, other: ResidueReport) -> None:
-        """Add ``other``'s counts and samples (a later part of the input) to these: the
-        samples stay the first ones in input order when parts merge in input order."""
-        self.counts.update(other.counts)
-        for key, lines in other.samples.items():
-            got = self.samples.setdefault(key, [])
-            got.extend(lines[:max(0, self.p.samples_per_pattern - len(got))])
-
-    def to_dict(self) -> dict[str, Any]:
-        per_source: dict[str, dict[str, int]] = {}
-        for (src, pat), n in sorted(self.counts.items()):
-            per_source.setdefault(src, {})[pat] = n
-        # round robin: every (source, pattern)'s first line before any second one
-        ranked = sorted((k, (s, p), line) for (s, p), lines in self.samples.items()
-                        for k, line in enumerate(lines))
-        samples = [{"source": s, "pattern": p, "line": line[:300]}
-                   for _, (s, p), line in ranked[:self.p.max_samples]]
-        samples.sort(key=lambda d: (d["source"], d["pattern"]))
-        return {"per_source": per_source, "samples": samples}
+    rows: int
+    counts: dict[str, dict[str, int]]
+    frames: pl.DataFrame | None
+    repeated: pl.DataFrame
+    positions: dict[str, int]
+    changed: int
+    footers: int
+    removed: pl.DataFrame
+    kept: pl.DataFrame
+    rejects: pl.DataFrame
 
 
 class _Cleaner:
@@ -222,37 +194,67 @@ class _Cleaner:
         self.removed_parts: list[pl.DataFrame] = []
         self.residue = ResidueReport(rp)
         self.articles_changed = self.footers_cut = 0
+        self._ahead: Iterator[_Done] | None = None
+
+    def close(self) -> None:
+        """Stop the threads of :meth:`start` (they have nothing left to read)."""
+        if self._ahead is not None:
+            self._ahead.close()  # type: ignore[attr-defined]
+            self._ahead = None
+
+    def start(self, inp: Path, batch_size: int) -> None:
+        """Pass 2's per-batch work (:meth:`compute`) on 2 threads ahead of the streaming
+        loop, over the same batches the loop reads (same file, same batch size): the loop
+        then only takes each result in input order (:meth:`step`)."""
+        self._ahead = ordered_map(self.compute, io.read_batches(inp, batch_size))
 
     def step(self, batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Normalize, strip frames and boilerplate lines; reject what is left empty."""
+        """The kept and rejected rows of ``batch``; the report's counts, in input order."""
+        done = self.compute(batch) if self._ahead is None else next(self._ahead)
+        if done.rows != batch.height:  # pragma: no cover - the same reader twice
+            raise RuntimeError("clean: the prefetched batch is not the loop's batch")
+        for column, c in done.counts.items():
+            self.counts[column].update(c)
+        if done.frames is not None:
+            self.residue.add(done.frames)
+        self.residue.add(done.repeated)
+        self.positions.update(done.positions)
+        self.articles_changed += done.changed
+        self.footers_cut += done.footers
+        self.removed_parts.append(done.removed)
+        if len(self.removed_parts) > 8:
+            self.removed_parts = [_merge_forms(self.removed_parts)]
+        return done.kept, done.rejects
+
+    def compute(self, batch: pl.DataFrame) -> _Done:
+        """Normalize, strip frames and boilerplate lines; reject what is left empty. Reads
+        only pass 1's decision (safe on a worker thread)."""
+        counts: dict[str, dict[str, int]] = {}
+        rows = batch.height
         for column in TEXT_COLUMNS:
-            batch, c = normalize_frame(batch, column, self.evidence)
-            self.counts[column].update(c)
+            batch, counts[column] = normalize_frame(batch, column, self.evidence)
         for column in LIST_COLUMNS:
-            batch, c = _normalize_lists(batch, column, self.evidence)
-            self.counts[column].update(c)
-        framed = batch
+            batch, counts[column] = _normalize_lists(batch, column, self.evidence)
+        framed, frames = batch, None
         if self.rp.enabled:
             ftext, ftags, frames = strip_frames(batch, self.rp)
             framed = batch.with_columns(ftext, ftags)
-            self.residue.add(frames)
         texts, removed = remove_lines(framed, self.table, max_words=self.bp.max_line_words)
-        self.residue.add(removed.select("__row", "source", pl.lit("repeated-line")
-                                        .alias("pattern"), "line"))
-        self.positions.update(dict(removed.group_by("position").len().iter_rows()))
-        self.articles_changed += removed.get_column("__row").n_unique()
-        self.footers_cut += (removed.filter(pl.col("position") == "footer")
-                             .get_column("__row").n_unique())
-        self.removed_parts.append(io.compact(removed.group_by("source", "h", "line")
-                                             .agg(pl.len().alias("n"))))
-        if len(self.removed_parts) > 8:
-            self.removed_parts = [_merge_forms(self.removed_parts)]
         empty = (texts.is_null() | (texts.str.len_chars() < self.min_chars)).alias("__empty")
         rejects = rejected_frame(
             batch.filter(empty), STAGE, REASON_EMPTY,
             detail=f"text has fewer than {self.min_chars} character(s) after normalization "
                    "and boilerplate removal (text shown before the line removal)")
-        return framed.with_columns(texts).filter(~empty), rejects
+        return _Done(
+            rows=rows, counts=counts, frames=frames,
+            repeated=removed.select("__row", "source", pl.lit("repeated-line")
+                                    .alias("pattern"), "line"),
+            positions=dict(removed.group_by("position").len().iter_rows()),
+            changed=removed.get_column("__row").n_unique(),
+            footers=(removed.filter(pl.col("position") == "footer")
+                     .get_column("__row").n_unique()),
+            removed=io.compact(removed.group_by("source", "h", "line").agg(pl.len().alias("n"))),
+            kept=framed.with_columns(texts).filter(~empty), rejects=rejects)
 
     def removed(self) -> pl.DataFrame:
         """The removed boilerplate lines so far: (source, h, line, n)."""
@@ -260,6 +262,7 @@ class _Cleaner:
         return self.removed_parts[0]
 
     def stats(self) -> dict[str, Any]:
+        self.close()
         positions = self.positions
         if self.whole:
             sources = _report_lines(self.removed(), self.table, self.corpus.articles,
@@ -301,6 +304,7 @@ def _run(inp: Path, out: Path, rejected: Path,
     def prepare(inp: Path) -> _Cleaner:
         made.append(_Cleaner(corpus if corpus is not None else first_pass(inp, params),
                              bp, rp, min_chars, whole))
+        made[0].start(inp, section.batch_size)
         return made[0]
 
     passes = streaming.Passes(lambda batch, cleaner: cleaner.step(batch), prepare,
