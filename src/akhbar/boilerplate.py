@@ -13,7 +13,9 @@ Two passes over streamed batches, all columnar (split → explode → group_by):
 1. :class:`LineIndex` ``.add(batch)`` counts, per source, in how many distinct articles each
    short line occurs. Articles are counted by body hash, so exact duplicate bodies (one
    story crawled twice) count once and cannot promote their own lines to boilerplate.
-   Memory holds only this index: (source, 64-bit hash of the folded line, count).
+   Memory holds the (source, body hash) keys and at most ``SPILL_ROWS`` partial
+   (source, 64-bit hash of the folded line, count) rows; beyond that they go to hash
+   buckets on disk, summed and decided one bucket at a time (exact).
 2. :func:`remove_lines` drops the indexed boilerplate lines from each batch and returns what
    it removed (with the position: header, footer or middle of the article).
 """

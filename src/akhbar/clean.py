@@ -9,6 +9,10 @@ Two streamed passes over the parsed parts (memory holds only the indexes):
    rows whose text is left empty (``clean:empty-after-clean``) and write the rest in input
    order. ``id`` is not touched (it hashes the URL, or ``akhbar.ids.id_text`` of the body).
 
+Both passes run their per-batch work on 2 threads (:func:`ordered_map`: polars releases
+the GIL) and take the results in input order, so the output and the report do not depend
+on the threads; pass 1's line counts spill to disk past a fixed size (bounded memory).
+
 ``report.stats`` holds, sorted and JSON-ready: the change counts per column and kind
 (:data:`akhbar.text.COUNT_KINDS`), the boilerplate lines per source (top
 ``boilerplate.report_top``, with how many articles carry them and how many were cut) and the
