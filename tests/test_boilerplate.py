@@ -10,6 +10,7 @@ from akhbar.boilerplate import (
     BoilerplateParams,
     LineIndex,
     body_keys,
+    body_lines,
     combine,
     count_lines,
     decide,
@@ -72,3 +73,31 @@ def test_decide_applies_both_thresholds() -> None:
     got = decide(counts, articles, p)
     assert got.select("source", "h").rows() == [("a", 1)]  # b: 3 < 10 * 0.5; a/2: 2 < 3
     assert combine([]).is_empty()
+
+
+def test_spilled_index_equals_the_in_memory_one() -> None:
+    """Counts spilled to hash buckets on disk (bounded memory) decide exactly the same
+    lines as counts kept in memory; lines computed per body elsewhere (a worker thread)
+    and handed to add_lines count as add's own."""
+    p = defaults_for(BoilerplateParams, min_docs=5, min_fraction=0.05, max_line_words=20)
+    df = corpus(400, seed=5)
+    want = local(df, p, batch=50)
+    assert want.height >= 2
+    spilled = LineIndex(p, spill_rows=10)
+    for start in range(0, df.height, 50):
+        spilled.add(df.slice(start, 50))
+    assert spilled._dir is not None and len(spilled._writers) > 1  # it did spill
+    assert spilled.boilerplate().equals(want)
+    assert spilled.boilerplate().equals(want)  # asked twice: the same table
+    threaded = LineIndex(p, spill_rows=25)
+    for start in range(0, df.height, 50):
+        bodies = body_keys(df.slice(start, 50))
+        threaded.add_lines(bodies.select("source", "body"), body_lines(bodies, p))
+    assert threaded.boilerplate().equals(want)
+    assert threaded.articles().equals(local_articles(df, p))
+
+
+def local_articles(df: pl.DataFrame, p: BoilerplateParams) -> pl.DataFrame:
+    index = LineIndex(p)
+    index.add(df)
+    return index.articles()

@@ -159,3 +159,21 @@ def test_clean_stage_reports_residue_per_source_and_pattern(tmp_path: Path) -> N
         {"source": "wire", "pattern": "wire-marker", "line": "// انتهى //"}]
     assert out.filter(pl.col("source") == "wire").get_column("tags").to_list() == [
         ["محليات"]] * 4
+
+
+def test_a_batch_strips_each_row_as_that_row_alone() -> None:
+    """The patterns run on the lines holding a hint word only, positions counted on all
+    lines: a caption after two plain lines is not at an edge, one on the second line is."""
+    texts = [f"{BODY}\n{MORE}\nتصوير: سالم\n{MORE}\n{BODY}",      # middle: stays
+             f"{BODY}\nتصوير: سالم\n{MORE}\n{MORE}\n{BODY}",      # second line: edge
+             f"{BODY}\n{MORE} // انتهى //\nكلمات دلالية: مكتبة، ثقافة",
+             BODY, "", f"شارك عبر تويتر فيسبوك {BODY}\n{MORE}"]
+    p = defaults_for(ResidueParams)
+    got, tags, removed = strip_frames(frame(texts), p)
+    alone = [strip_frames(frame([t]), p) for t in texts]
+    assert got.to_list() == [a[0].to_list()[0] for a in alone]
+    assert tags.to_list() == [a[1].to_list()[0] for a in alone]
+    assert removed.get_column("pattern").to_list() == [
+        "photo-caption", "tag-list", "share-widget", "wire-marker"]
+    assert "تصوير: سالم" in got[0] and "تصوير" not in got[1]
+    assert removed.get_column("__row").to_list() == [1, 2, 5, 2]

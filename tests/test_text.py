@@ -243,3 +243,16 @@ def test_fold_is_idempotent_and_normalize_stable(s: str) -> None:
     folded = fold(normalize(s))
     assert fold(folded) == folded
     assert "  " not in folded and TATWEEL not in folded
+
+
+def test_a_batch_normalizes_each_row_as_that_row_alone() -> None:
+    """The tatweel and presentation steps work on the rows that hold such characters
+    only; a batch of mostly plain rows gives every row what it gives on its own."""
+    special = ["كتـــاب 1436 هـ", "ﻻ إله ﷲ\u200b", "2013 ــ 2022 \u00a0 نص", "&amp;quot;ﺑ&#1600;",
+               "سطر \n سطر ثان", None, "ـــ بداية"]
+    plain = [f"خبر عادي رقم {i} عن الطقس" for i in range(30)]
+    rows = plain[:10] + special + plain[10:]
+    got = pl.DataFrame({"t": rows}, schema={"t": pl.String}).select(
+        normalize_expr(pl.col("t"))).to_series().to_list()
+    assert got == [None if r is None else normalize(r) for r in rows]
+    assert got[10] == "كتاب 1436 هـ" and got[11].startswith("لا إله الله")

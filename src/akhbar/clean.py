@@ -9,6 +9,10 @@ Two streamed passes over the parsed parts (memory holds only the indexes):
    rows whose text is left empty (``clean:empty-after-clean``) and write the rest in input
    order. ``id`` is not touched (it hashes the URL, or ``akhbar.ids.id_text`` of the body).
 
+Both passes run their per-batch work on 2 threads (:func:`ordered_map`: polars releases
+the GIL) and take the results in input order, so the output and the report do not depend
+on the threads; pass 1's line counts spill to disk past a fixed size (bounded memory).
+
 ``report.stats`` holds, sorted and JSON-ready: the change counts per column and kind
 (:data:`akhbar.text.COUNT_KINDS`), the boilerplate lines per source (top
 ``boilerplate.report_top``, with how many articles carry them and how many were cut) and the
@@ -17,18 +21,26 @@ yeh-evidence size.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
 from akhbar import io, streaming
 from akhbar import params as params_mod
-from akhbar.boilerplate import BoilerplateParams, LineIndex, remove_lines
+from akhbar.boilerplate import (
+    BoilerplateParams,
+    LineIndex,
+    body_keys,
+    body_lines,
+    remove_lines,
+)
 from akhbar.chars import ALEF_MAQSURA
-from akhbar.residue import ResidueParams, strip_frames
+from akhbar.residue import ResidueParams, ResidueReport, strip_frames
 from akhbar.stage import StageReport, rejected_frame
 from akhbar.text import (
     COUNT_KINDS,
@@ -69,18 +81,47 @@ def _first_pass(inp: Path, bp: BoilerplateParams, batch_size: int,
     """Pass 1: the line index and the yeh evidence of the whole input. The index sees the
     text with its frames (akhbar.residue runs in pass 2 only, halving its cost): a frame
     line it counts is gone before pass 2 looks it up, and a line an inline cut changes
-    (the sentence after a share widget) is content, never a repeated line."""
+    (the sentence after a share widget) is content, never a repeated line.
+
+    The costly per-batch work (normalize, split and fold the lines, yeh words) is
+    independent from batch to batch and runs in worker threads (polars releases the GIL);
+    the index takes the results in input order, so which copy of a body counts first is
+    the same as in one thread."""
     index = LineIndex(bp)
     word_counts: list[pl.DataFrame] = []
-    for batch in io.read_batches(inp, batch_size, columns=["source", "text"]):
+
+    def work(batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         batch = batch.with_columns(normalize_expr(pl.col("text"), keep_final_yeh=True))
-        index.add(batch)
-        word_counts.append(yeh_word_counts(batch.get_column("text"), normalized=True))
+        bodies = body_keys(batch)
+        return (bodies.select("source", "body"), body_lines(bodies, bp),
+                yeh_word_counts(batch.get_column("text"), normalized=True))
+
+    batches = io.read_batches(inp, batch_size, columns=["source", "text"])
+    for bodies, lines, words in ordered_map(work, batches):
+        index.add_lines(bodies, lines)
+        word_counts.append(words)
         if len(word_counts) > 8:  # keep the partial counts compact
             word_counts = [pl.concat(word_counts).group_by("word").agg(pl.col("n").sum())]
     counts = (pl.concat(word_counts).group_by("word").agg(pl.col("n").sum()) if word_counts
               else pl.DataFrame(schema={"word": pl.String, "n": pl.Int64}))
     return index, yeh_evidence_from_counts(counts, min_evidence)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 2) -> Iterator[R]:
+    """``map(fn, items)`` on ``workers`` threads, results in input order, at most
+    ``workers`` items in flight (memory: a few batches, never the input)."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _normalize_lists(df: pl.DataFrame, column: str, evidence: dict[str, str]
@@ -125,48 +166,20 @@ def _report_lines(removed: pl.DataFrame, table: pl.DataFrame, articles: pl.DataF
     return sources
 
 
-class ResidueReport:
-    """Removals per source and pattern (frames of :mod:`akhbar.residue` and the per-source
-    ``repeated-line`` boilerplate), with a bounded sample: the first
-    ``samples_per_pattern`` removed lines of each (source, pattern) in input order, at
-    most ``max_samples`` in all (deterministic: input order only)."""
+@dataclass(frozen=True)
+class _Done:
+    """One batch of pass 2, computed: its output rows and what the report counts of it."""
 
-    def __init__(self, p: ResidueParams) -> None:
-        self.p = p
-        self.counts: Counter[tuple[str, str]] = Counter()
-        self.samples: dict[tuple[str, str], list[str]] = {}
-
-    def add(self, removed: pl.DataFrame) -> None:
-        if removed.is_empty():
-            return
-        for src, pat, n in removed.group_by("source", "pattern").len().iter_rows():
-            self.counts[(src, pat)] += int(n)
-        heads = (removed.group_by("source", "pattern", maintain_order=True)
-                 .head(self.p.samples_per_pattern))
-        for src, pat, line in heads.select("source", "pattern", "line").iter_rows():
-            got = self.samples.setdefault((src, pat), [])
-            if len(got) < self.p.samples_per_pattern:
-                got.append(line)
-
-    def merge(self, other: ResidueReport) -> None:
-        """Add ``other``'s counts and samples (a later part of the input) to these: the
-        samples stay the first ones in input order when parts merge in input order."""
-        self.counts.update(other.counts)
-        for key, lines in other.samples.items():
-            got = self.samples.setdefault(key, [])
-            got.extend(lines[:max(0, self.p.samples_per_pattern - len(got))])
-
-    def to_dict(self) -> dict[str, Any]:
-        per_source: dict[str, dict[str, int]] = {}
-        for (src, pat), n in sorted(self.counts.items()):
-            per_source.setdefault(src, {})[pat] = n
-        # round robin: every (source, pattern)'s first line before any second one
-        ranked = sorted((k, (s, p), line) for (s, p), lines in self.samples.items()
-                        for k, line in enumerate(lines))
-        samples = [{"source": s, "pattern": p, "line": line[:300]}
-                   for _, (s, p), line in ranked[:self.p.max_samples]]
-        samples.sort(key=lambda d: (d["source"], d["pattern"]))
-        return {"per_source": per_source, "samples": samples}
+    rows: int
+    counts: dict[str, dict[str, int]]
+    frames: pl.DataFrame | None
+    repeated: pl.DataFrame
+    positions: dict[str, int]
+    changed: int
+    footers: int
+    removed: pl.DataFrame
+    kept: pl.DataFrame
+    rejects: pl.DataFrame
 
 
 class _Cleaner:
@@ -185,37 +198,67 @@ class _Cleaner:
         self.removed_parts: list[pl.DataFrame] = []
         self.residue = ResidueReport(rp)
         self.articles_changed = self.footers_cut = 0
+        self._ahead: Iterator[_Done] | None = None
+
+    def close(self) -> None:
+        """Stop the threads of :meth:`start` (they have nothing left to read)."""
+        if self._ahead is not None:
+            self._ahead.close()  # type: ignore[attr-defined]
+            self._ahead = None
+
+    def start(self, inp: Path, batch_size: int) -> None:
+        """Pass 2's per-batch work (:meth:`compute`) on 2 threads ahead of the streaming
+        loop, over the same batches the loop reads (same file, same batch size): the loop
+        then only takes each result in input order (:meth:`step`)."""
+        self._ahead = ordered_map(self.compute, io.read_batches(inp, batch_size))
 
     def step(self, batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Normalize, strip frames and boilerplate lines; reject what is left empty."""
+        """The kept and rejected rows of ``batch``; the report's counts, in input order."""
+        done = self.compute(batch) if self._ahead is None else next(self._ahead)
+        if done.rows != batch.height:  # pragma: no cover - the same reader twice
+            raise RuntimeError("clean: the prefetched batch is not the loop's batch")
+        for column, c in done.counts.items():
+            self.counts[column].update(c)
+        if done.frames is not None:
+            self.residue.add(done.frames)
+        self.residue.add(done.repeated)
+        self.positions.update(done.positions)
+        self.articles_changed += done.changed
+        self.footers_cut += done.footers
+        self.removed_parts.append(done.removed)
+        if len(self.removed_parts) > 8:
+            self.removed_parts = [_merge_forms(self.removed_parts)]
+        return done.kept, done.rejects
+
+    def compute(self, batch: pl.DataFrame) -> _Done:
+        """Normalize, strip frames and boilerplate lines; reject what is left empty. Reads
+        only pass 1's decision (safe on a worker thread)."""
+        counts: dict[str, dict[str, int]] = {}
+        rows = batch.height
         for column in TEXT_COLUMNS:
-            batch, c = normalize_frame(batch, column, self.evidence)
-            self.counts[column].update(c)
+            batch, counts[column] = normalize_frame(batch, column, self.evidence)
         for column in LIST_COLUMNS:
-            batch, c = _normalize_lists(batch, column, self.evidence)
-            self.counts[column].update(c)
-        framed = batch
+            batch, counts[column] = _normalize_lists(batch, column, self.evidence)
+        framed, frames = batch, None
         if self.rp.enabled:
             ftext, ftags, frames = strip_frames(batch, self.rp)
             framed = batch.with_columns(ftext, ftags)
-            self.residue.add(frames)
         texts, removed = remove_lines(framed, self.table, max_words=self.bp.max_line_words)
-        self.residue.add(removed.select("__row", "source", pl.lit("repeated-line")
-                                        .alias("pattern"), "line"))
-        self.positions.update(dict(removed.group_by("position").len().iter_rows()))
-        self.articles_changed += removed.get_column("__row").n_unique()
-        self.footers_cut += (removed.filter(pl.col("position") == "footer")
-                             .get_column("__row").n_unique())
-        self.removed_parts.append(io.compact(removed.group_by("source", "h", "line")
-                                             .agg(pl.len().alias("n"))))
-        if len(self.removed_parts) > 8:
-            self.removed_parts = [_merge_forms(self.removed_parts)]
         empty = (texts.is_null() | (texts.str.len_chars() < self.min_chars)).alias("__empty")
         rejects = rejected_frame(
             batch.filter(empty), STAGE, REASON_EMPTY,
             detail=f"text has fewer than {self.min_chars} character(s) after normalization "
                    "and boilerplate removal (text shown before the line removal)")
-        return framed.with_columns(texts).filter(~empty), rejects
+        return _Done(
+            rows=rows, counts=counts, frames=frames,
+            repeated=removed.select("__row", "source", pl.lit("repeated-line")
+                                    .alias("pattern"), "line"),
+            positions=dict(removed.group_by("position").len().iter_rows()),
+            changed=removed.get_column("__row").n_unique(),
+            footers=(removed.filter(pl.col("position") == "footer")
+                     .get_column("__row").n_unique()),
+            removed=io.compact(removed.group_by("source", "h", "line").agg(pl.len().alias("n"))),
+            kept=framed.with_columns(texts).filter(~empty), rejects=rejects)
 
     def removed(self) -> pl.DataFrame:
         """The removed boilerplate lines so far: (source, h, line, n)."""
@@ -223,6 +266,7 @@ class _Cleaner:
         return self.removed_parts[0]
 
     def stats(self) -> dict[str, Any]:
+        self.close()
         positions = self.positions
         if self.whole:
             sources = _report_lines(self.removed(), self.table, self.corpus.articles,
@@ -264,6 +308,7 @@ def _run(inp: Path, out: Path, rejected: Path,
     def prepare(inp: Path) -> _Cleaner:
         made.append(_Cleaner(corpus if corpus is not None else first_pass(inp, params),
                              bp, rp, min_chars, whole))
+        made[0].start(inp, section.batch_size)
         return made[0]
 
     passes = streaming.Passes(lambda batch, cleaner: cleaner.step(batch), prepare,

@@ -18,6 +18,9 @@ SaudiNewsNet (benchmarks/residue_share.py).
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
 import polars as pl
 
 from akhbar.config import Residue
@@ -134,14 +137,19 @@ def _strip_frames(df: pl.DataFrame, p: ResidueParams, text: str
     )
     last = pl.col("n") - 1 - pl.col("no")
     where = {"any": pl.lit(True), "edge": (pl.col("no") <= 1) | (last <= 1), "tail": last <= 2}
+    # every pattern needs a hint word on its line: the patterns run on those lines only
+    # (positions were counted on all lines above) and their results are scattered back
+    hinted = lines.get_column("line").str.contains(_HINT).fill_null(False)
+    at = hinted.arg_true()
+    cand = lines.filter(hinted).with_columns(at.alias("__at"))
     pattern = pl.lit(None, pl.String)
-    for name, (regex, at) in reversed(list(LINE_FRAMES.items())):
-        pattern = pl.when(where[at] & pl.col("line").str.contains(regex)).then(pl.lit(name)) \
+    for name, (regex, at_) in reversed(list(LINE_FRAMES.items())):
+        pattern = pl.when(where[at_] & pl.col("line").str.contains(regex)).then(pl.lit(name)) \
             .otherwise(pattern)
-    lines = lines.with_columns(pattern.alias("pattern"))
-    removed = [lines.filter(pl.col("pattern").is_not_null())
+    cand = cand.with_columns(pattern.alias("pattern"))
+    removed = [cand.filter(pl.col("pattern").is_not_null())
                .select("__row", "source", "pattern", "line")]
-    kept = lines.filter(pl.col("pattern").is_null())
+    kept = cand.filter(pl.col("pattern").is_null())
     for name, regex in INLINE_FRAMES.items():
         hit = pl.col("line").str.contains(regex)
         removed.append(kept.filter(hit).select("__row", "source", pl.lit(name).alias("pattern"),
@@ -152,6 +160,11 @@ def _strip_frames(df: pl.DataFrame, p: ResidueParams, text: str
         kept = kept.with_columns(pl.when(hit & (cut == "")).then(pl.lit("\u0000"))
                                  .when(hit).then(cut)
                                  .otherwise(pl.col("line")).alias("line"))
+    framed = (pl.repeat(False, lines.height, dtype=pl.Boolean, eager=True)
+              .scatter(at, cand.get_column("pattern").is_not_null()))
+    lines = lines.with_columns(lines.get_column("line").scatter(kept.get_column("__at"),
+                                                                kept.get_column("line")))
+    kept = lines.filter(~framed)
     removed_df = pl.concat(removed)
     tags = (removed_df.filter(pl.col("pattern") == "tag-list")
             .select("__row", pl.col("line").str.replace(TAG_MARKER, "")
@@ -175,3 +188,47 @@ def _strip_frames(df: pl.DataFrame, p: ResidueParams, text: str
                    .otherwise(pl.concat_list(pl.col("tags").fill_null(_NO_TAGS), pl.col("t"))
                               .list.unique(maintain_order=True)).alias("tags")))
     return out.get_column(text), out.get_column("tags"), removed_df
+
+
+class ResidueReport:
+    """Removals per source and pattern (frames of :mod:`akhbar.residue` and the per-source
+    ``repeated-line`` boilerplate), with a bounded sample: the first
+    ``samples_per_pattern`` removed lines of each (source, pattern) in input order, at
+    most ``max_samples`` in all (deterministic: input order only)."""
+
+    def __init__(self, p: ResidueParams) -> None:
+        self.p = p
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.samples: dict[tuple[str, str], list[str]] = {}
+
+    def add(self, removed: pl.DataFrame) -> None:
+        if removed.is_empty():
+            return
+        for src, pat, n in removed.group_by("source", "pattern").len().iter_rows():
+            self.counts[(src, pat)] += int(n)
+        heads = (removed.group_by("source", "pattern", maintain_order=True)
+                 .head(self.p.samples_per_pattern))
+        for src, pat, line in heads.select("source", "pattern", "line").iter_rows():
+            got = self.samples.setdefault((src, pat), [])
+            if len(got) < self.p.samples_per_pattern:
+                got.append(line)
+
+    def merge(self, other: ResidueReport) -> None:
+        """Add ``other``'s counts and samples (a later part of the input) to these: the
+        samples stay the first ones in input order when parts merge in input order."""
+        self.counts.update(other.counts)
+        for key, lines in other.samples.items():
+            got = self.samples.setdefault(key, [])
+            got.extend(lines[:max(0, self.p.samples_per_pattern - len(got))])
+
+    def to_dict(self) -> dict[str, Any]:
+        per_source: dict[str, dict[str, int]] = {}
+        for (src, pat), n in sorted(self.counts.items()):
+            per_source.setdefault(src, {})[pat] = n
+        # round robin: every (source, pattern)'s first line before any second one
+        ranked = sorted((k, (s, p), line) for (s, p), lines in self.samples.items()
+                        for k, line in enumerate(lines))
+        samples = [{"source": s, "pattern": p, "line": line[:300]}
+                   for _, (s, p), line in ranked[:self.p.max_samples]]
+        samples.sort(key=lambda d: (d["source"], d["pattern"]))
+        return {"per_source": per_source, "samples": samples}

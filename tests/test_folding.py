@@ -1,0 +1,46 @@
+"""The fast paths of :func:`akhbar.folding.fold_expr` give the plain operations' result."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from akhbar.folding import _MAY_LOWER, _SPACE_FIX, FOLD_DROP, FOLD_MAP, fold, fold_expr
+
+
+def _plain_fold(e: pl.Expr) -> pl.Expr:
+    """fold_expr as first written: every string lowercased, every whitespace run rewritten."""
+    return (e.str.replace_all(f"[{FOLD_DROP}]", "").str.replace_many(FOLD_MAP)
+            .str.to_lowercase().str.replace_all(r"[\p{P}\p{S}]", " ")
+            .str.replace_all(r"\s+", " ").str.strip_chars(" "))
+
+
+def _all_code_points() -> pl.Series:
+    return pl.Series([chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF])
+
+
+def test_every_code_point_that_lowercasing_changes_is_in_the_class() -> None:
+    chars = _all_code_points()
+    changed = chars.str.to_lowercase() != chars
+    assert changed.sum() > 1000  # the check sees the case tables at all
+    assert not (changed & ~chars.str.contains(_MAY_LOWER)).any()
+
+
+def test_every_whitespace_the_collapse_rewrites_is_matched() -> None:
+    chars = _all_code_points()
+    pairs = pl.Series([f"a{c}b" for c in chars.filter(chars.str.contains(r"\s"))]
+                      + [f"a{c} b" for c in chars.filter(chars.str.contains(r"\s"))])
+    assert pairs.len() > 20
+    assert (pairs.str.replace_all(r"\s+", " ") == pairs.str.replace_all(_SPACE_FIX, " ")).all()
+
+
+def test_fold_equals_the_plain_chain_on_mixed_rows() -> None:
+    rows = ["قالَ الرئيسُ: «إنّ الاقتصادَ» ـ اليوم", "Breaking NEWS  from   Riyadh",
+            "ΣΟΦΙΑ و Straße\u00a0\u2003end", "", None, "  مسافة\t\tتبويب \n سطر ",
+            "٢٠٢٤ ﻻ ی ک ة ؤ", "ÀÉÎ mixed عربي İstanbul"]
+    # a batch with few cased rows (the scatter path) and one with many (whole column)
+    for batch in (rows + ["نص عربي فقط"] * 20, rows):
+        df = pl.DataFrame({"t": batch}, schema={"t": pl.String})
+        got = df.select(fold_expr(pl.col("t"))).to_series()
+        want = df.select(_plain_fold(pl.col("t"))).to_series()
+        assert got.to_list() == want.to_list()
+    assert fold("Breaking NEWS  «عاجل»") == "breaking news عاجل"
