@@ -22,12 +22,17 @@ Two streamed passes over the input keep memory bounded by the *index*, never the
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 from rensa import RMinHash
 
 from akhbar import config, io, stories, streaming
@@ -38,60 +43,77 @@ from akhbar.stage import StageReport, rejected_frame
 #: Buckets larger than this are verified as a chain (each member against the smallest and
 #: the previous one) instead of all pairs, so a template-heavy bucket cannot go quadratic.
 MAX_BUCKET_PAIRS = 64
+T = TypeVar("T")
+R = TypeVar("R")
 _KEY_COLUMNS = ["id", "text", "published", "crawled", "raw_file", "raw_record"]
+
+
+def _large_strings(s: pl.Series) -> pa.LargeStringArray:
+    """``s`` (nulls as "") as one contiguous Arrow ``large_string`` array, whose offsets and
+    UTF-8 bytes the helpers below read without a Python string per row."""
+    arr = s.fill_null("").rechunk().to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
 
 
 def exact_keys(folded: pl.Series) -> list[bytes]:
     """128-bit BLAKE2b of each folded text: stable across library versions, unlike
-    ``polars.hash``, so the same corpus always yields the same groups."""
-    return [hashlib.blake2b(t.encode("utf-8"), digest_size=16).digest()
-            for t in folded.fill_null("").to_list()]
+    ``polars.hash``, so the same corpus always yields the same groups. The digests read
+    slices of the Arrow byte buffer (no ``str`` object and ``encode`` copy per row)."""
+    arr = _large_strings(folded)
+    n = len(arr)
+    bounds = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1,
+                           offset=arr.offset * 8).tolist()
+    data = arr.buffers()[2]
+    view = memoryview(data if data is not None else b"")
+    blake = hashlib.blake2b
+    return [blake(view[bounds[i]:bounds[i + 1]], digest_size=16).digest() for i in range(n)]
 
 
 def word_hashes(folded: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """64-bit hashes of the words of each folded text, flat, with each word's row.
 
-    Only the batch's *vocabulary* goes through Python (rensa's stable token hash); the
-    words are mapped back to it column-wise, so cost follows distinct words, not words."""
-    words = (pl.DataFrame({"w": folded.fill_null("").str.split(" ")})
-             .with_row_index("_row").explode("w").filter(pl.col("w").str.len_chars() > 0))
-    if words.height == 0:
+    Only the batch's *vocabulary* goes through Python (rensa's stable token hash); Arrow
+    splits the texts and dictionary-encodes the words, and the codes map each word to its
+    hash in one numpy gather, so cost follows distinct words, not words (a polars
+    ``replace_strict`` of the words against the vocabulary cost 2× the whole of this)."""
+    lists = pc.split_pattern(_large_strings(folded), " ")
+    words, row = pc.list_flatten(lists), pc.list_parent_indices(lists)
+    nonempty = pc.greater(pc.binary_length(words), 0)
+    words, row = pc.filter(words, nonempty), pc.filter(row, nonempty)
+    if len(words) == 0:
         return np.empty(0, np.uint64), np.empty(0, np.int64)
-    vocab = words.get_column("w").unique().sort()
-    codes = pl.Series(RMinHash.hash_token_sets([vocab.to_list()])[0], dtype=pl.UInt64)
-    hashed = words.get_column("w").replace_strict(vocab, codes, return_dtype=pl.UInt64)
-    return hashed.to_numpy(), words.get_column("_row").cast(pl.Int64).to_numpy()
+    enc = pc.dictionary_encode(words)
+    codes = np.asarray(RMinHash.hash_token_sets([enc.dictionary.to_pylist()])[0],
+                       dtype=np.uint64)
+    return codes[enc.indices.to_numpy()], row.to_numpy().astype(np.int64)
 
 
 def shingle_hashes(folded: pl.Series, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Hashed word ``size``-grams of each text: (flat uint64 hashes, row offsets).
 
     A shingle hash is a polynomial of its word hashes (numpy, wrapping uint64 arithmetic),
-    computed for every start position at once. A text shorter than ``size`` words is one
-    shingle of all its words; an empty text has none. Hand-written because no library
-    turns a column of texts into shingle hashes without a Python string per shingle,
-    which was the bottleneck (≈1,900 texts/s against ≈10,000 now on SaudiNewsNet)."""
+    computed for every shingle at once from the word position it starts at. A text shorter
+    than ``size`` words is one shingle of all its words (the missing words count as 0); an
+    empty text has none. Hand-written because no library turns a column of texts into
+    shingle hashes without a Python string per shingle, which was the bottleneck (≈1,900
+    texts/s against ≈10,000 now on SaudiNewsNet)."""
     h, row = word_hashes(folded)
-    n = len(h)
-    start = np.zeros(len(folded) + 1, dtype=np.int64)
-    np.add.at(start, row + 1, 1)
-    start = np.cumsum(start)  # start[r] = first word of row r
-    acc = h.copy()
+    words = np.bincount(row, minlength=len(folded)).astype(np.int64)
+    first = np.cumsum(words) - words  # first word of each row
+    shingles = np.where(words >= size, words - size + 1, (words > 0).astype(np.int64))
+    offsets = np.concatenate([[0], np.cumsum(shingles)]).astype(np.int64)
+    start = np.arange(offsets[-1], dtype=np.int64) + np.repeat(first - offsets[:-1], shingles)
+    length = np.repeat(words, shingles)  # ≥ size except for the one shingle of a short text
+    padded = np.concatenate([h, np.zeros(size, dtype=np.uint64)])
+    acc = padded[start]
     with np.errstate(over="ignore"):
         for j in range(1, size):
-            m = max(n - j, 0)  # words that have a j-th successor
-            nxt = np.zeros(n, dtype=np.uint64)
-            same = row[j:j + m] == row[:m]
-            nxt[:m][same] = h[j:j + m][same]
+            nxt = padded[start + j]
+            nxt[length <= j] = 0  # past the end of a short text
             acc = acc * np.uint64(0x9E3779B97F4A7C15) + nxt
-    length = np.diff(start)[row]
-    last_ok = np.zeros(n, dtype=bool)
-    if n >= size:
-        last_ok[: n - size + 1] = row[size - 1:] == row[: n - size + 1]
-    keep = last_ok | ((length < size) & (np.arange(n) == start[row]))
-    counts = np.bincount(row[keep], minlength=len(folded))
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint64)
-    return acc[keep], offsets
+    return acc, offsets.astype(np.uint64)
 
 
 def signatures(folded: pl.Series, size: int, num_perm: int, seed: int
@@ -180,25 +202,72 @@ class _Index:
     has_tokens: list[np.ndarray] = field(default_factory=list)
 
 
+def threads() -> int:
+    """Worker threads for the batch passes: as many as polars may use (``POLARS_MAX_THREADS``
+    limits both), at most 4 so that at most 5 batches are in memory at once."""
+    return max(1, min(pl.thread_pool_size(), 4))
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``map(fn, items)`` on ``workers`` threads, results in input order, at most
+    ``workers + 1`` items submitted ahead of the consumer. Threads pay because the batch
+    work (polars, Arrow, numpy, rensa) runs outside the GIL. Hand-written: the standard
+    ``Executor.map`` submits every item at once (the whole input in memory) before
+    Python 3.14's ``buffersize``."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="akhbar-dedup") as pool:
+        ahead: deque[Future[R]] = deque()
+        for item in items:
+            ahead.append(pool.submit(fn, item))
+            if len(ahead) > workers:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
+@dataclass
+class _Batch:
+    """One batch's share of pass 1, computed on a worker thread: the exact key of every
+    row, the batch's distinct keys in order of first appearance and their signatures."""
+
+    keys: list[bytes]
+    distinct: list[bytes]
+    sig: np.ndarray
+    has: np.ndarray
+    rows: pl.DataFrame
+
+
+def _batch_index(batch: pl.DataFrame, d: config.Dedup) -> _Batch:
+    folded = batch.select(fold_expr(pl.col("text").fill_null("")).alias("f")).to_series()
+    keys = exact_keys(folded)
+    first: dict[bytes, int] = {}
+    for pos, key in enumerate(keys):
+        first.setdefault(key, pos)
+    sig, has = signatures(folded.gather(list(first.values())), d.shingle_size, d.num_perm,
+                          d.seed)
+    return _Batch(keys, list(first), sig, has,
+                  batch.select("id", "published", "crawled", "raw_file", "raw_record"))
+
+
 def _index(inp: Path, d: config.Dedup) -> _Index:
-    """Pass 1: exact keys for every row, one signature per new distinct text."""
+    """Pass 1: exact keys for every row, one signature per new distinct text. Batches are
+    folded and signed on worker threads; nodes are numbered here, in input order, by first
+    appearance (a text already seen in an earlier batch drops its batch's signature, the
+    same numbers as signing it only once)."""
     idx = _Index()
-    for batch in io.read_batches(inp, batch_size=d.batch_size, columns=_KEY_COLUMNS):
-        folded = batch.select(fold_expr(pl.col("text").fill_null("")).alias("f")).to_series()
-        keys = exact_keys(folded)
-        new_pos, nodes = [], []
-        for pos, key in enumerate(keys):
-            node = idx.node_of_key.get(key)
-            if node is None:
-                node = idx.node_of_key[key] = len(idx.node_of_key)
-                new_pos.append(pos)
-            nodes.append(node)
-        sig, has = signatures(folded.gather(new_pos), d.shingle_size, d.num_perm,
-                              d.seed)
-        idx.sigs.append(sig)
-        idx.has_tokens.append(has)
-        idx.rows.append(batch.select("id", "published", "crawled", "raw_file", "raw_record")
-                        .with_columns(pl.Series("node", nodes, dtype=pl.Int64)))
+    batches = io.read_batches(inp, batch_size=d.batch_size, columns=_KEY_COLUMNS)
+    for part in ordered_map(lambda batch: _batch_index(batch, d), batches, threads()):
+        fresh = []
+        for j, key in enumerate(part.distinct):
+            if key not in idx.node_of_key:
+                idx.node_of_key[key] = len(idx.node_of_key)
+                fresh.append(j)
+        idx.sigs.append(part.sig[fresh])
+        idx.has_tokens.append(part.has[fresh])
+        nodes = [idx.node_of_key[key] for key in part.keys]
+        idx.rows.append(part.rows.with_columns(pl.Series("node", nodes, dtype=pl.Int64)))
     return idx
 
 
