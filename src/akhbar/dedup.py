@@ -43,6 +43,9 @@ from akhbar.stage import StageReport, rejected_frame
 #: Buckets larger than this are verified as a chain (each member against the smallest and
 #: the previous one) instead of all pairs, so a template-heavy bucket cannot go quadratic.
 MAX_BUCKET_PAIRS = 64
+#: LSH bands grouped in one polars group-by by :func:`candidate_pairs` (8 × 300,000 rows
+#: of keys ≈ 60 MB at a time).
+BANDS_AT_ONCE = 8
 T = TypeVar("T")
 R = TypeVar("R")
 _KEY_COLUMNS = ["id", "text", "published", "crawled", "raw_file", "raw_record"]
@@ -144,23 +147,43 @@ def _bucket_pairs(members: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([allpairs, star, chain])
 
 
+def _band_frame(sig: np.ndarray, nodes: np.ndarray, lo: int, hi: int, rows: int
+                ) -> pl.DataFrame:
+    """Bands ``lo..hi`` of ``nodes`` as one long frame (band, k0.., node): a band's ``rows``
+    uint32 slots read two by two as uint64 columns (lossless, so equal keys are exactly
+    equal bands; an odd last slot is paired with 0), ``node`` the position in ``nodes``."""
+    n, nb = len(nodes), hi - lo
+    block = sig[nodes, lo * rows:hi * rows].reshape(n, nb, rows).transpose(1, 0, 2)
+    if rows % 2:
+        block = np.concatenate([block, np.zeros((nb, n, 1), dtype=np.uint32)], axis=2)
+    keys = np.ascontiguousarray(block, dtype=np.uint32).reshape(nb * n, -1).view(np.uint64)
+    return pl.DataFrame({"band": np.repeat(np.arange(lo, hi, dtype=np.uint16), n),
+                         **{f"k{i}": keys[:, i] for i in range(keys.shape[1])},
+                         "node": np.tile(np.arange(n, dtype=np.uint32), nb)})
+
+
 def candidate_pairs(sig: np.ndarray, bands: int, nodes: np.ndarray | None = None
                     ) -> np.ndarray:
     """(a, b) positions in ``nodes`` (default: all rows of ``sig``), a < b, that share at
-    least one LSH band, sorted. Banding is a polars group-by per band (set-based, hence
-    independent of row order); the pair set is de-duplicated after every band so it never
-    holds a band-multiple of the pairs, and only one band's columns are copied at a time."""
+    least one LSH band, sorted. Banding is polars over ``BANDS_AT_ONCE`` bands at a time,
+    keyed by (band, packed slots): the rows whose key recurs, then their buckets
+    (set-based, hence independent of row order); the pair set is de-duplicated after every
+    group so it holds at most that multiple of the pairs, and only those bands' columns
+    are copied at a time."""
     nodes = np.arange(len(sig)) if nodes is None else nodes
     rows = sig.shape[1] // bands
-    cols = [f"h{j}" for j in range(rows)]
     pairs = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32})
-    for band in range(bands):
-        frame = pl.DataFrame({c: sig[nodes, band * rows + j] for j, c in enumerate(cols)})
-        members = (frame.with_row_index("node").group_by(cols).agg("node")
-                   .filter(pl.col("node").list.len() > 1)
+    if rows == 0 or len(nodes) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    keys = ["band", *(f"k{i}" for i in range((rows + 1) // 2))]
+    for lo in range(0, bands, BANDS_AT_ONCE):
+        frame = _band_frame(sig, nodes, lo, min(lo + BANDS_AT_ONCE, bands), rows)
+        members = (frame.filter(pl.len().over(keys) > 1)
+                   .group_by(keys).agg("node")
                    .with_row_index("bucket")
                    .with_columns(pl.col("node").list.len().alias("size"))
                    .explode("node").select("bucket", "node", "size"))
+        del frame
         if members.height:
             pairs = pl.concat([pairs, _bucket_pairs(members)]).unique()
     return pairs.sort("a", "b").to_numpy().astype(np.int64).reshape(-1, 2)
