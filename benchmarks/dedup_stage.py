@@ -98,7 +98,8 @@ def main() -> None:
                   "rows_out": rep.rows_out, "stats": rep.stats}
         diffs = compare(out, args.reference or args.work, report)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"dedup: {rep.rows_in} rows, threads {dedup.threads()}: CPU {cpu:.2f} s, "
+    workers = getattr(dedup, "threads", lambda: 1)()  # 1 before the threads existed
+    print(f"dedup: {rep.rows_in} rows, threads {workers}: CPU {cpu:.2f} s, "
           f"wall {wall:.2f} s (load average {os.getloadavg()[0]:.1f}), peak RSS {rss:.0f} MB")
     for name, (c, w) in spent.items():
         print(f"  {name:16s} CPU {c:6.2f} s  wall {w:6.2f} s")
