@@ -5,7 +5,9 @@ Two streamed passes over the input keep memory bounded by the *index*, never the
 1. per batch, hash ``fold(text)`` (exact key) and compute a MinHash signature of its word
    5-gram shingles (hashed column-wise), once per distinct exact key, with rensa's
    ``RMinHash`` (on SaudiNewsNet's shingles: ~36,000 signatures/s against datasketch's
-   ~700/s, see ``benchmarks/bench_dedup.py``);
+   ~700/s, see ``benchmarks/bench_dedup.py``); batches are folded and signed on worker
+   threads (:func:`ordered_map`: the work runs in polars, Arrow, numpy and rensa, outside
+   the GIL) and numbered in input order (``benchmarks/dedup_stage.py`` measures it);
 2. band the signatures (LSH) to get candidate pairs, keep the pairs whose estimated
    Jaccard reaches ``threshold``, and join exact groups and near pairs into clusters with
    a vectorized union-find;
@@ -250,19 +252,10 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
             yield ahead.popleft().result()
 
 
-@dataclass
-class _Batch:
-    """One batch's share of pass 1, computed on a worker thread: the exact key of every
-    row, the batch's distinct keys in order of first appearance and their signatures."""
-
-    keys: list[bytes]
-    distinct: list[bytes]
-    sig: np.ndarray
-    has: np.ndarray
-    rows: pl.DataFrame
-
-
-def _batch_index(batch: pl.DataFrame, d: config.Dedup) -> _Batch:
+def _batch_index(batch: pl.DataFrame, d: config.Dedup
+                 ) -> tuple[list[bytes], list[bytes], np.ndarray, np.ndarray, pl.DataFrame]:
+    """One batch's share of pass 1 (on a worker thread): every row's exact key, the distinct
+    keys in order of first appearance, their signatures and has-tokens flags, the rows."""
     folded = batch.select(fold_expr(pl.col("text").fill_null("")).alias("f")).to_series()
     keys = exact_keys(folded)
     first: dict[bytes, int] = {}
@@ -270,8 +263,8 @@ def _batch_index(batch: pl.DataFrame, d: config.Dedup) -> _Batch:
         first.setdefault(key, pos)
     sig, has = signatures(folded.gather(list(first.values())), d.shingle_size, d.num_perm,
                           d.seed)
-    return _Batch(keys, list(first), sig, has,
-                  batch.select("id", "published", "crawled", "raw_file", "raw_record"))
+    return (keys, list(first), sig, has,
+            batch.select("id", "published", "crawled", "raw_file", "raw_record"))
 
 
 def _index(inp: Path, d: config.Dedup) -> _Index:
@@ -281,16 +274,17 @@ def _index(inp: Path, d: config.Dedup) -> _Index:
     same numbers as signing it only once)."""
     idx = _Index()
     batches = io.read_batches(inp, batch_size=d.batch_size, columns=_KEY_COLUMNS)
-    for part in ordered_map(lambda batch: _batch_index(batch, d), batches, threads()):
+    for keys, distinct, sig, has, rows in ordered_map(lambda batch: _batch_index(batch, d),
+                                                      batches, threads()):
         fresh = []
-        for j, key in enumerate(part.distinct):
+        for j, key in enumerate(distinct):
             if key not in idx.node_of_key:
                 idx.node_of_key[key] = len(idx.node_of_key)
                 fresh.append(j)
-        idx.sigs.append(part.sig[fresh])
-        idx.has_tokens.append(part.has[fresh])
-        nodes = [idx.node_of_key[key] for key in part.keys]
-        idx.rows.append(part.rows.with_columns(pl.Series("node", nodes, dtype=pl.Int64)))
+        idx.sigs.append(sig[fresh])
+        idx.has_tokens.append(has[fresh])
+        nodes = [idx.node_of_key[key] for key in keys]
+        idx.rows.append(rows.with_columns(pl.Series("node", nodes, dtype=pl.Int64)))
     return idx
 
 
@@ -359,7 +353,6 @@ def plan(inp: Path, params: Params | RawParams) -> tuple[pl.DataFrame, dict[str,
              "largest_story": int(story_sizes.max() or 0)}
     return (planned.select("row", "keep_row", "keep_id", "reason", "similarity", "story_id"),
             stats)
-
 
 
 def route(both: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
