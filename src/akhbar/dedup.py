@@ -5,7 +5,9 @@ Two streamed passes over the input keep memory bounded by the *index*, never the
 1. per batch, hash ``fold(text)`` (exact key) and compute a MinHash signature of its word
    5-gram shingles (hashed column-wise), once per distinct exact key, with rensa's
    ``RMinHash`` (on SaudiNewsNet's shingles: ~36,000 signatures/s against datasketch's
-   ~700/s, see ``benchmarks/bench_dedup.py``);
+   ~700/s, see ``benchmarks/bench_dedup.py``); batches are folded and signed on worker
+   threads (:func:`ordered_map`: the work runs in polars, Arrow, numpy and rensa, outside
+   the GIL) and numbered in input order (``benchmarks/dedup_stage.py`` measures it);
 2. band the signatures (LSH) to get candidate pairs, keep the pairs whose estimated
    Jaccard reaches ``threshold``, and join exact groups and near pairs into clusters with
    a vectorized union-find;
@@ -22,12 +24,17 @@ Two streamed passes over the input keep memory bounded by the *index*, never the
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 from rensa import RMinHash
 
 from akhbar import config, io, stories, streaming
@@ -38,60 +45,80 @@ from akhbar.stage import StageReport, rejected_frame
 #: Buckets larger than this are verified as a chain (each member against the smallest and
 #: the previous one) instead of all pairs, so a template-heavy bucket cannot go quadratic.
 MAX_BUCKET_PAIRS = 64
+#: LSH bands grouped in one polars group-by by :func:`candidate_pairs` (8 × 300,000 rows
+#: of keys ≈ 60 MB at a time).
+BANDS_AT_ONCE = 8
+T = TypeVar("T")
+R = TypeVar("R")
 _KEY_COLUMNS = ["id", "text", "published", "crawled", "raw_file", "raw_record"]
+
+
+def _large_strings(s: pl.Series) -> pa.LargeStringArray:
+    """``s`` (nulls as "") as one contiguous Arrow ``large_string`` array, whose offsets and
+    UTF-8 bytes the helpers below read without a Python string per row."""
+    arr = s.fill_null("").rechunk().to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
 
 
 def exact_keys(folded: pl.Series) -> list[bytes]:
     """128-bit BLAKE2b of each folded text: stable across library versions, unlike
-    ``polars.hash``, so the same corpus always yields the same groups."""
-    return [hashlib.blake2b(t.encode("utf-8"), digest_size=16).digest()
-            for t in folded.fill_null("").to_list()]
+    ``polars.hash``, so the same corpus always yields the same groups. The digests read
+    slices of the Arrow byte buffer (no ``str`` object and ``encode`` copy per row)."""
+    arr = _large_strings(folded)
+    n = len(arr)
+    bounds = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1,
+                           offset=arr.offset * 8).tolist()
+    data = arr.buffers()[2]
+    view = memoryview(data if data is not None else b"")
+    blake = hashlib.blake2b
+    return [blake(view[bounds[i]:bounds[i + 1]], digest_size=16).digest() for i in range(n)]
 
 
 def word_hashes(folded: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """64-bit hashes of the words of each folded text, flat, with each word's row.
 
-    Only the batch's *vocabulary* goes through Python (rensa's stable token hash); the
-    words are mapped back to it column-wise, so cost follows distinct words, not words."""
-    words = (pl.DataFrame({"w": folded.fill_null("").str.split(" ")})
-             .with_row_index("_row").explode("w").filter(pl.col("w").str.len_chars() > 0))
-    if words.height == 0:
+    Only the batch's *vocabulary* goes through Python (rensa's stable token hash); Arrow
+    splits the texts and dictionary-encodes the words, and the codes map each word to its
+    hash in one numpy gather, so cost follows distinct words, not words (a polars
+    ``replace_strict`` of the words against the vocabulary cost 2× the whole of this)."""
+    lists = pc.split_pattern(_large_strings(folded), " ")
+    words, row = pc.list_flatten(lists), pc.list_parent_indices(lists)
+    nonempty = pc.greater(pc.binary_length(words), 0)
+    words, row = pc.filter(words, nonempty), pc.filter(row, nonempty)
+    if len(words) == 0:
         return np.empty(0, np.uint64), np.empty(0, np.int64)
-    vocab = words.get_column("w").unique().sort()
-    codes = pl.Series(RMinHash.hash_token_sets([vocab.to_list()])[0], dtype=pl.UInt64)
-    hashed = words.get_column("w").replace_strict(vocab, codes, return_dtype=pl.UInt64)
-    return hashed.to_numpy(), words.get_column("_row").cast(pl.Int64).to_numpy()
+    enc = pc.dictionary_encode(words)
+    codes = np.asarray(RMinHash.hash_token_sets([enc.dictionary.to_pylist()])[0],
+                       dtype=np.uint64)
+    return codes[enc.indices.to_numpy()], row.to_numpy().astype(np.int64)
 
 
 def shingle_hashes(folded: pl.Series, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Hashed word ``size``-grams of each text: (flat uint64 hashes, row offsets).
 
     A shingle hash is a polynomial of its word hashes (numpy, wrapping uint64 arithmetic),
-    computed for every start position at once. A text shorter than ``size`` words is one
-    shingle of all its words; an empty text has none. Hand-written because no library
-    turns a column of texts into shingle hashes without a Python string per shingle,
-    which was the bottleneck (≈1,900 texts/s against ≈10,000 now on SaudiNewsNet)."""
+    computed for every shingle at once from the word position it starts at. A text shorter
+    than ``size`` words is one shingle of all its words (the missing words count as 0); an
+    empty text has none. Hand-written because no library turns a column of texts into
+    shingle hashes without a Python string per shingle, which was the bottleneck (≈1,900
+    texts/s against ≈10,000 now on SaudiNewsNet)."""
     h, row = word_hashes(folded)
-    n = len(h)
-    start = np.zeros(len(folded) + 1, dtype=np.int64)
-    np.add.at(start, row + 1, 1)
-    start = np.cumsum(start)  # start[r] = first word of row r
-    acc = h.copy()
+    words = np.bincount(row, minlength=len(folded)).astype(np.int64)
+    first = np.cumsum(words) - words  # first word of each row
+    shingles = np.where(words >= size, words - size + 1, (words > 0).astype(np.int64))
+    offsets = np.concatenate([[0], np.cumsum(shingles)]).astype(np.int64)
+    start = np.arange(offsets[-1], dtype=np.int64) + np.repeat(first - offsets[:-1], shingles)
+    length = np.repeat(words, shingles)  # ≥ size except for the one shingle of a short text
+    padded = np.concatenate([h, np.zeros(size, dtype=np.uint64)])
+    acc = padded[start]
     with np.errstate(over="ignore"):
         for j in range(1, size):
-            m = max(n - j, 0)  # words that have a j-th successor
-            nxt = np.zeros(n, dtype=np.uint64)
-            same = row[j:j + m] == row[:m]
-            nxt[:m][same] = h[j:j + m][same]
+            nxt = padded[start + j]
+            nxt[length <= j] = 0  # past the end of a short text
             acc = acc * np.uint64(0x9E3779B97F4A7C15) + nxt
-    length = np.diff(start)[row]
-    last_ok = np.zeros(n, dtype=bool)
-    if n >= size:
-        last_ok[: n - size + 1] = row[size - 1:] == row[: n - size + 1]
-    keep = last_ok | ((length < size) & (np.arange(n) == start[row]))
-    counts = np.bincount(row[keep], minlength=len(folded))
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint64)
-    return acc[keep], offsets
+    return acc, offsets.astype(np.uint64)
 
 
 def signatures(folded: pl.Series, size: int, num_perm: int, seed: int
@@ -122,23 +149,43 @@ def _bucket_pairs(members: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([allpairs, star, chain])
 
 
+def _band_frame(sig: np.ndarray, nodes: np.ndarray, lo: int, hi: int, rows: int
+                ) -> pl.DataFrame:
+    """Bands ``lo..hi`` of ``nodes`` as one long frame (band, k0.., node): a band's ``rows``
+    uint32 slots read two by two as uint64 columns (lossless, so equal keys are exactly
+    equal bands; an odd last slot is paired with 0), ``node`` the position in ``nodes``."""
+    n, nb = len(nodes), hi - lo
+    block = sig[nodes, lo * rows:hi * rows].reshape(n, nb, rows).transpose(1, 0, 2)
+    if rows % 2:
+        block = np.concatenate([block, np.zeros((nb, n, 1), dtype=np.uint32)], axis=2)
+    keys = np.ascontiguousarray(block, dtype=np.uint32).reshape(nb * n, -1).view(np.uint64)
+    return pl.DataFrame({"band": np.repeat(np.arange(lo, hi, dtype=np.uint16), n),
+                         **{f"k{i}": keys[:, i] for i in range(keys.shape[1])},
+                         "node": np.tile(np.arange(n, dtype=np.uint32), nb)})
+
+
 def candidate_pairs(sig: np.ndarray, bands: int, nodes: np.ndarray | None = None
                     ) -> np.ndarray:
     """(a, b) positions in ``nodes`` (default: all rows of ``sig``), a < b, that share at
-    least one LSH band, sorted. Banding is a polars group-by per band (set-based, hence
-    independent of row order); the pair set is de-duplicated after every band so it never
-    holds a band-multiple of the pairs, and only one band's columns are copied at a time."""
+    least one LSH band, sorted. Banding is polars over ``BANDS_AT_ONCE`` bands at a time,
+    keyed by (band, packed slots): the rows whose key recurs, then their buckets
+    (set-based, hence independent of row order); the pair set is de-duplicated after every
+    group so it holds at most that multiple of the pairs, and only those bands' columns
+    are copied at a time."""
     nodes = np.arange(len(sig)) if nodes is None else nodes
     rows = sig.shape[1] // bands
-    cols = [f"h{j}" for j in range(rows)]
     pairs = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32})
-    for band in range(bands):
-        frame = pl.DataFrame({c: sig[nodes, band * rows + j] for j, c in enumerate(cols)})
-        members = (frame.with_row_index("node").group_by(cols).agg("node")
-                   .filter(pl.col("node").list.len() > 1)
+    if rows == 0 or len(nodes) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    keys = ["band", *(f"k{i}" for i in range((rows + 1) // 2))]
+    for lo in range(0, bands, BANDS_AT_ONCE):
+        frame = _band_frame(sig, nodes, lo, min(lo + BANDS_AT_ONCE, bands), rows)
+        members = (frame.filter(pl.len().over(keys) > 1)
+                   .group_by(keys).agg("node")
                    .with_row_index("bucket")
                    .with_columns(pl.col("node").list.len().alias("size"))
                    .explode("node").select("bucket", "node", "size"))
+        del frame
         if members.height:
             pairs = pl.concat([pairs, _bucket_pairs(members)]).unique()
     return pairs.sort("a", "b").to_numpy().astype(np.int64).reshape(-1, 2)
@@ -180,25 +227,64 @@ class _Index:
     has_tokens: list[np.ndarray] = field(default_factory=list)
 
 
+def threads() -> int:
+    """Worker threads for the batch passes: as many as polars may use (``POLARS_MAX_THREADS``
+    limits both), at most 4 so that at most 5 batches are in memory at once."""
+    return max(1, min(pl.thread_pool_size(), 4))
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``map(fn, items)`` on ``workers`` threads, results in input order, at most
+    ``workers + 1`` items submitted ahead of the consumer. Threads pay because the batch
+    work (polars, Arrow, numpy, rensa) runs outside the GIL. Hand-written: the standard
+    ``Executor.map`` submits every item at once (the whole input in memory) before
+    Python 3.14's ``buffersize``."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="akhbar-dedup") as pool:
+        ahead: deque[Future[R]] = deque()
+        for item in items:
+            ahead.append(pool.submit(fn, item))
+            if len(ahead) > workers:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
+def _batch_index(batch: pl.DataFrame, d: config.Dedup
+                 ) -> tuple[list[bytes], list[bytes], np.ndarray, np.ndarray, pl.DataFrame]:
+    """One batch's share of pass 1 (on a worker thread): every row's exact key, the distinct
+    keys in order of first appearance, their signatures and has-tokens flags, the rows."""
+    folded = batch.select(fold_expr(pl.col("text").fill_null("")).alias("f")).to_series()
+    keys = exact_keys(folded)
+    first: dict[bytes, int] = {}
+    for pos, key in enumerate(keys):
+        first.setdefault(key, pos)
+    sig, has = signatures(folded.gather(list(first.values())), d.shingle_size, d.num_perm,
+                          d.seed)
+    return (keys, list(first), sig, has,
+            batch.select("id", "published", "crawled", "raw_file", "raw_record"))
+
+
 def _index(inp: Path, d: config.Dedup) -> _Index:
-    """Pass 1: exact keys for every row, one signature per new distinct text."""
+    """Pass 1: exact keys for every row, one signature per new distinct text. Batches are
+    folded and signed on worker threads; nodes are numbered here, in input order, by first
+    appearance (a text already seen in an earlier batch drops its batch's signature, the
+    same numbers as signing it only once)."""
     idx = _Index()
-    for batch in io.read_batches(inp, batch_size=d.batch_size, columns=_KEY_COLUMNS):
-        folded = batch.select(fold_expr(pl.col("text").fill_null("")).alias("f")).to_series()
-        keys = exact_keys(folded)
-        new_pos, nodes = [], []
-        for pos, key in enumerate(keys):
-            node = idx.node_of_key.get(key)
-            if node is None:
-                node = idx.node_of_key[key] = len(idx.node_of_key)
-                new_pos.append(pos)
-            nodes.append(node)
-        sig, has = signatures(folded.gather(new_pos), d.shingle_size, d.num_perm,
-                              d.seed)
-        idx.sigs.append(sig)
-        idx.has_tokens.append(has)
-        idx.rows.append(batch.select("id", "published", "crawled", "raw_file", "raw_record")
-                        .with_columns(pl.Series("node", nodes, dtype=pl.Int64)))
+    batches = io.read_batches(inp, batch_size=d.batch_size, columns=_KEY_COLUMNS)
+    for keys, distinct, sig, has, rows in ordered_map(lambda batch: _batch_index(batch, d),
+                                                      batches, threads()):
+        fresh = []
+        for j, key in enumerate(distinct):
+            if key not in idx.node_of_key:
+                idx.node_of_key[key] = len(idx.node_of_key)
+                fresh.append(j)
+        idx.sigs.append(sig[fresh])
+        idx.has_tokens.append(has[fresh])
+        nodes = [idx.node_of_key[key] for key in keys]
+        idx.rows.append(rows.with_columns(pl.Series("node", nodes, dtype=pl.Int64)))
     return idx
 
 
@@ -267,7 +353,6 @@ def plan(inp: Path, params: Params | RawParams) -> tuple[pl.DataFrame, dict[str,
              "largest_story": int(story_sizes.max() or 0)}
     return (planned.select("row", "keep_row", "keep_id", "reason", "similarity", "story_id"),
             stats)
-
 
 
 def route(both: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

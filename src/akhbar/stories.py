@@ -56,21 +56,33 @@ def exact_jaccard(sets: dict[int, np.ndarray], a: np.ndarray, b: np.ndarray) -> 
     return out
 
 
+def _batch_sets(texts: pl.Series, nodes: np.ndarray, wanted: np.ndarray, size: int
+                ) -> tuple[list[int], list[np.ndarray]]:
+    """The ``wanted`` nodes of one (text, node) batch and their sorted unique shingle
+    hashes; only those texts are folded and shingled (on a worker thread)."""
+    pos = np.flatnonzero(np.isin(nodes, wanted))
+    if not len(pos):
+        return [], []
+    folded = pl.select(fold_expr(texts.gather(pos).fill_null(""))).to_series()
+    flat, offsets = dedup.shingle_hashes(folded, size)
+    bounds = offsets.astype(np.int64).tolist()
+    return (nodes[pos].tolist(),
+            [np.unique(flat[bounds[k]:bounds[k + 1]]) for k in range(len(pos))])
+
+
 def shingle_sets(batches: Iterator[tuple[pl.Series, np.ndarray]], wanted: set[int],
                  size: int) -> dict[int, np.ndarray]:
     """Sorted unique shingle hashes of the ``wanted`` nodes, from (text, node) batches.
-    Only those texts are folded and shingled; memory holds only their sets."""
+    Only those texts are folded and shingled (batches on worker threads, see
+    :func:`akhbar.dedup.ordered_map`); memory holds only their sets. A node met again (an
+    exact copy: the same folded text) keeps its first set, which is the same set."""
+    want = np.fromiter(wanted, dtype=np.int64, count=len(wanted))
     sets: dict[int, np.ndarray] = {}
-    for texts, nodes in batches:
-        pos = [i for i, n in enumerate(nodes.tolist()) if n in wanted and n not in sets]
-        if not pos:
-            continue
-        picked = nodes[pos]
-        folded = pl.select(fold_expr(texts.gather(pos).fill_null(""))).to_series()
-        flat, offsets = dedup.shingle_hashes(folded, size)
-        for k, node in enumerate(picked.tolist()):
-            if node not in sets:
-                sets[node] = np.unique(flat[int(offsets[k]):int(offsets[k + 1])])
+    for picked, found in dedup.ordered_map(
+            lambda batch: _batch_sets(batch[0], batch[1], want, size), batches,
+            dedup.threads()):
+        for node, shingles in zip(picked, found, strict=True):
+            sets.setdefault(node, shingles)
     return sets
 
 
