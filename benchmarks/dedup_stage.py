@@ -32,7 +32,7 @@ from typing import Any
 
 import polars as pl
 
-from akhbar import dedup, params, stories
+from akhbar import dedup, params, stories, streaming
 
 SECTIONS: list[tuple[ModuleType, str]] = [
     (dedup, "plan"), (dedup, "_index"), (dedup, "candidate_pairs"), (stories, "shingle_sets"),
@@ -84,7 +84,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int)
     args = ap.parse_args()
     if args.threads:
-        dedup.threads = lambda: args.threads  # type: ignore[assignment]
+        streaming.threads = lambda: args.threads  # type: ignore[assignment]
     spent: dict[str, list[float]] = {}
     for module, name in SECTIONS:
         _timed(spent, module, name)

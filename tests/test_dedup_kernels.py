@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from rensa import RMinHash
 
-from akhbar import dedup
+from akhbar import dedup, streaming
 
 TEXTS = ["وزارة الصحة تعلن افتتاح مستشفى جديد في المدينة", "خبر", "", None,
          "وزارة الصحة تعلن افتتاح مستشفى جديد", "a b c d e f", "كلمة  كلمة كلمة"]
@@ -121,10 +121,10 @@ def test_ordered_map_keeps_input_order_and_reads_only_a_few_items_ahead() -> Non
         return i, i * i
 
     seen = []
-    for i, sq in dedup.ordered_map(slow, items(), 3):
+    for i, sq in streaming.ordered_map(slow, items(), 3):
         assert sq == i * i
         with lock:
             assert len(read) <= i + 1 + 3  # at most workers items submitted ahead
         seen.append(i)
     assert seen == list(range(30))
-    assert list(dedup.ordered_map(slow, iter(range(5)), 1)) == [(i, i * i) for i in range(5)]
+    assert list(streaming.ordered_map(slow, iter(range(5)), 1)) == [(i, i * i) for i in range(5)]

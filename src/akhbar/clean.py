@@ -9,9 +9,9 @@ Two streamed passes over the parsed parts (memory holds only the indexes):
    rows whose text is left empty (``clean:empty-after-clean``) and write the rest in input
    order. ``id`` is not touched (it hashes the URL, or ``akhbar.ids.id_text`` of the body).
 
-Both passes run their per-batch work on 2 threads (:func:`ordered_map`: polars releases
-the GIL) and take the results in input order, so the output and the report do not depend
-on the threads; pass 1's line counts spill to disk past a fixed size (bounded memory).
+Both passes run their per-batch work on 2 threads (:func:`akhbar.streaming.ordered_map`:
+polars releases the GIL) and take the results in input order, so the output and the report
+do not depend on the threads; pass 1's line counts spill to disk past a fixed size (bounded memory).
 
 ``report.stats`` holds, sorted and JSON-ready: the change counts per column and kind
 (:data:`akhbar.text.COUNT_KINDS`), the boilerplate lines per source (top
@@ -21,12 +21,11 @@ yeh-evidence size.
 
 from __future__ import annotations
 
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import polars as pl
 
@@ -97,7 +96,7 @@ def _first_pass(inp: Path, bp: BoilerplateParams, batch_size: int,
                 yeh_word_counts(batch.get_column("text"), normalized=True))
 
     batches = io.read_batches(inp, batch_size, columns=["source", "text"])
-    for bodies, lines, words in ordered_map(work, batches):
+    for bodies, lines, words in streaming.ordered_map(work, batches, 2):
         index.add_lines(bodies, lines)
         word_counts.append(words)
         if len(word_counts) > 8:  # keep the partial counts compact
@@ -105,23 +104,6 @@ def _first_pass(inp: Path, bp: BoilerplateParams, batch_size: int,
     counts = (pl.concat(word_counts).group_by("word").agg(pl.col("n").sum()) if word_counts
               else pl.DataFrame(schema={"word": pl.String, "n": pl.Int64}))
     return index, yeh_evidence_from_counts(counts, min_evidence)
-
-
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 2) -> Iterator[R]:
-    """``map(fn, items)`` on ``workers`` threads, results in input order, at most
-    ``workers`` items in flight (memory: a few batches, never the input)."""
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: deque[Future[R]] = deque()
-        for item in items:
-            pending.append(pool.submit(fn, item))
-            if len(pending) >= workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 def _normalize_lists(df: pl.DataFrame, column: str, evidence: dict[str, str]
@@ -210,7 +192,7 @@ class _Cleaner:
         """Pass 2's per-batch work (:meth:`compute`) on 2 threads ahead of the streaming
         loop, over the same batches the loop reads (same file, same batch size): the loop
         then only takes each result in input order (:meth:`step`)."""
-        self._ahead = ordered_map(self.compute, io.read_batches(inp, batch_size))
+        self._ahead = streaming.ordered_map(self.compute, io.read_batches(inp, batch_size), 2)
 
     def step(self, batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The kept and rejected rows of ``batch``; the report's counts, in input order."""

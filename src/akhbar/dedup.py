@@ -6,8 +6,8 @@ Two streamed passes over the input keep memory bounded by the *index*, never the
    5-gram shingles (hashed column-wise), once per distinct exact key, with rensa's
    ``RMinHash`` (on SaudiNewsNet's shingles: ~36,000 signatures/s against datasketch's
    ~700/s, see ``benchmarks/bench_dedup.py``); batches are folded and signed on worker
-   threads (:func:`ordered_map`: the work runs in polars, Arrow, numpy and rensa, outside
-   the GIL) and numbered in input order (``benchmarks/dedup_stage.py`` measures it);
+   threads (:func:`akhbar.streaming.ordered_map`: the work runs in polars, Arrow, numpy and
+   rensa, outside the GIL) and numbered in input order (``benchmarks/dedup_stage.py`` measures it);
 2. band the signatures (LSH) to get candidate pairs, keep the pairs whose estimated
    Jaccard reaches ``threshold``, and join exact groups and near pairs into clusters with
    a vectorized union-find;
@@ -24,12 +24,9 @@ Two streamed passes over the input keep memory bounded by the *index*, never the
 from __future__ import annotations
 
 import hashlib
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -48,8 +45,6 @@ MAX_BUCKET_PAIRS = 64
 #: LSH bands grouped in one polars group-by by :func:`candidate_pairs` (8 × 300,000 rows
 #: of keys ≈ 60 MB at a time).
 BANDS_AT_ONCE = 8
-T = TypeVar("T")
-R = TypeVar("R")
 _KEY_COLUMNS = ["id", "text", "published", "crawled", "raw_file", "raw_record"]
 
 
@@ -227,31 +222,6 @@ class _Index:
     has_tokens: list[np.ndarray] = field(default_factory=list)
 
 
-def threads() -> int:
-    """Worker threads for the batch passes: as many as polars may use (``POLARS_MAX_THREADS``
-    limits both), at most 4 so that at most 5 batches are in memory at once."""
-    return max(1, min(pl.thread_pool_size(), 4))
-
-
-def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
-    """``map(fn, items)`` on ``workers`` threads, results in input order, at most
-    ``workers + 1`` items submitted ahead of the consumer. Threads pay because the batch
-    work (polars, Arrow, numpy, rensa) runs outside the GIL. Hand-written: the standard
-    ``Executor.map`` submits every item at once (the whole input in memory) before
-    Python 3.14's ``buffersize``."""
-    if workers <= 1:
-        yield from map(fn, items)
-        return
-    with ThreadPoolExecutor(workers, thread_name_prefix="akhbar-dedup") as pool:
-        ahead: deque[Future[R]] = deque()
-        for item in items:
-            ahead.append(pool.submit(fn, item))
-            if len(ahead) > workers:
-                yield ahead.popleft().result()
-        while ahead:
-            yield ahead.popleft().result()
-
-
 def _batch_index(batch: pl.DataFrame, d: config.Dedup
                  ) -> tuple[list[bytes], list[bytes], np.ndarray, np.ndarray, pl.DataFrame]:
     """One batch's share of pass 1 (on a worker thread): every row's exact key, the distinct
@@ -274,8 +244,9 @@ def _index(inp: Path, d: config.Dedup) -> _Index:
     same numbers as signing it only once)."""
     idx = _Index()
     batches = io.read_batches(inp, batch_size=d.batch_size, columns=_KEY_COLUMNS)
-    for keys, distinct, sig, has, rows in ordered_map(lambda batch: _batch_index(batch, d),
-                                                      batches, threads()):
+    indexed = streaming.ordered_map(lambda batch: _batch_index(batch, d), batches,
+                                    streaming.threads())
+    for keys, distinct, sig, has, rows in indexed:
         fresh = []
         for j, key in enumerate(distinct):
             if key not in idx.node_of_key:

@@ -36,7 +36,10 @@ from collections.abc import Iterator
 import numpy as np
 import polars as pl
 
-from akhbar import dedup  # a module reference: dedup imports this module too
+from akhbar import (
+    dedup,  # a module reference: dedup imports this module too
+    streaming,
+)
 from akhbar.config import Split
 from akhbar.folding import fold_expr
 
@@ -74,13 +77,13 @@ def shingle_sets(batches: Iterator[tuple[pl.Series, np.ndarray]], wanted: set[in
                  size: int) -> dict[int, np.ndarray]:
     """Sorted unique shingle hashes of the ``wanted`` nodes, from (text, node) batches.
     Only those texts are folded and shingled (batches on worker threads, see
-    :func:`akhbar.dedup.ordered_map`); memory holds only their sets. A node met again (an
+    :func:`akhbar.streaming.ordered_map`); memory holds only their sets. A node met again (an
     exact copy: the same folded text) keeps its first set, which is the same set."""
     want = np.fromiter(wanted, dtype=np.int64, count=len(wanted))
     sets: dict[int, np.ndarray] = {}
-    for picked, found in dedup.ordered_map(
+    for picked, found in streaming.ordered_map(
             lambda batch: _batch_sets(batch[0], batch[1], want, size), batches,
-            dedup.threads()):
+            streaming.threads()):
         for node, shingles in zip(picked, found, strict=True):
             sets.setdefault(node, shingles)
     return sets

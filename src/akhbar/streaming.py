@@ -20,7 +20,8 @@ written (in a writer thread) while batch ``i + 1`` is stepped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,8 @@ from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA
 from akhbar.stage import StageReport, count_reasons
 
 S = TypeVar("S")
+T = TypeVar("T")
+R = TypeVar("R")
 Step = Callable[[pl.DataFrame, S], tuple[pl.DataFrame, pl.DataFrame]]
 
 
@@ -90,3 +93,28 @@ def run(name: str, inp: Path, out: Path, rejected: Path, passes: Passes[S], *,
     report.rows_out = sink.rows
     report.stats = passes.finish(state)
     return report.finish()
+
+
+def threads() -> int:
+    """Worker threads for the batch passes: as many as polars may use (``POLARS_MAX_THREADS``
+    limits both), at most 4 so that at most 5 batches are in memory at once."""
+    return max(1, min(pl.thread_pool_size(), 4))
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``map(fn, items)`` on ``workers`` threads, results in input order, at most
+    ``workers + 1`` items submitted ahead of the consumer. Threads pay because the batch
+    work (polars, Arrow, numpy, rensa) runs outside the GIL. Hand-written: the standard
+    ``Executor.map`` submits every item at once (the whole input in memory) before
+    Python 3.14's ``buffersize``."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="akhbar-batch") as pool:
+        ahead: deque[Future[R]] = deque()
+        for item in items:
+            ahead.append(pool.submit(fn, item))
+            if len(ahead) > workers:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
