@@ -186,7 +186,8 @@ def _empty(schema: pa.Schema) -> pa.Table:
 
 
 def _empty_list(type_: pa.DataType) -> pa.Scalar:
-    """The empty list of list type ``type_`` (offsets 0, 0 over no values; 16 bytes also fit 64-bit offsets)."""
+    """The empty list of list type ``type_``: offsets 0, 0 over no values (16 bytes also
+    fit 64-bit offsets)."""
     return pa.Array.from_buffers(type_, 1, [None, pa.py_buffer(bytes(16))],
                                  children=[pa.nulls(0, type_.value_type)])[0]
 
