@@ -21,7 +21,8 @@ from akhbar.schema import RAW_SCHEMA
 _URLS = [
     "http://WWW.Example.com/a/b/", "https://x.com", "HTTP://www.x.com//", "http://u@H:80/p/",
     "http://www./x", "https://h//x", "https://news.example.sa/2015/01/05/خبر",
-    "http://a.b/c?utm_source=x&b=2#top", "http://[::1]/x", "http:///x", "ftp://H.com/x/",
+    "http://a.b/c?utm_source=x&b=2#top", "http://[::1]/x", "http:///x", "http://h/خبر\u00a0",
+    "http://خبر.com/x", "http://h.sa/خبر-«عاجل»/", "ftp://H.com/x/",
     " http://spaced.com/x ", "http://tab\t.com/", "mailto:a@b.c", "example.com/x", "",
 ]
 
@@ -33,7 +34,8 @@ def test_fast_path_matches_urllib_on_known_shapes() -> None:
         assert canonical_url(url) == _canonical_url(url), url
 
 
-_ALPHABET = st.sampled_from([*"aZ09./:?#@[]%-_~ \tWwHhTtPpSs", "www.", "http", "://", "خ"])
+_ALPHABET = st.sampled_from([*"aZ09./:?#@[]%-_~ \tWwHhTtPpSs\x00\x7f\u00a0\u3000\x85",
+                             "www.", "http", "://", "خبر", "«"])
 
 
 @settings(max_examples=400, deadline=None)
