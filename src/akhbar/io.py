@@ -8,6 +8,7 @@ are enforced here instead of at each call site.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +56,17 @@ class ParquetSink:
     ``{prefix}-NNNNN.parquet`` (renamed to ``-NNNNN-of-NNNNN`` by :meth:`close` when
     ``of_total`` is true, the Hugging Face shard convention). An empty sink still writes
     one file holding the schema, so downstream stages and loaders always find a table.
+
+    Why a writer thread: Parquet encoding and zstd compression release the GIL, so with
+    ``background=True`` (the default) row groups are written on the second core while the
+    caller computes the next batch. One thread, and at most one row group in flight (a
+    write waits for the previous one), keep the order (so the bytes) and the memory as
+    without it; a failed write is raised by the next ``write`` or by ``close``.
     """
 
     def __init__(self, path: Path, schema: pa.Schema, rows_per_file: int | None = None,
                  prefix: str = "part", of_total: bool = False,
-                 row_group_size: int = ROW_GROUP_SIZE) -> None:
+                 row_group_size: int = ROW_GROUP_SIZE, background: bool = True) -> None:
         self.path = Path(path)
         self.row_group_size = row_group_size  # also the most rows the sink buffers
         self.schema = schema
@@ -72,6 +79,9 @@ class ParquetSink:
         self._files: list[Path] = []
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
+        self._pool = (ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-sink")
+                      if background else None)
+        self._in_flight: Future[None] | None = None
         if rows_per_file:
             self.path.mkdir(parents=True, exist_ok=True)
             for old in self.path.glob(f"{prefix}-*.parquet"):
@@ -118,19 +128,43 @@ class ParquetSink:
             assert self._writer is not None
             # one contiguous chunk per row group: page layout must not follow the callers'
             # batch boundaries either
-            self._writer.write_table(buffered.slice(0, n).combine_chunks(),
-                                     row_group_size=self.row_group_size)
+            fills = bool(self.rows_per_file) and self._file_rows + n >= (self.rows_per_file or 0)
+            self._submit(self._writer, buffered.slice(0, n), fills)
             rest = buffered.slice(n)
             self._pending = [rest] if rest.num_rows else []
             self._pending_rows -= n
             self._file_rows += n
             if self.rows_per_file and self._file_rows >= self.rows_per_file:
-                self._writer.close()
-                self._writer = None
+                self._writer = None  # closed by the write that filled it
+
+    def _submit(self, writer: pq.ParquetWriter, rows: pa.Table, last: bool) -> None:
+        """Write one row group (and close its file when ``last``), in the writer thread
+        when there is one, after the previous row group."""
+        def write() -> None:
+            writer.write_table(rows.combine_chunks(), row_group_size=self.row_group_size)
+            if last:
+                writer.close()
+
+        self._wait()
+        if self._pool is None:
+            write()
+        else:
+            self._in_flight = self._pool.submit(write)
+
+    def _wait(self) -> None:
+        if self._in_flight is not None:
+            done, self._in_flight = self._in_flight, None
+            done.result()
 
     def close(self) -> list[Path]:
         """Finish the files; returns their final paths."""
-        self._drain(final=True)
+        try:
+            self._drain(final=True)
+            self._wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
         if self._writer is None and not self._files:
             self._open()
         if self._writer is not None:

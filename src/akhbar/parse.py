@@ -109,9 +109,15 @@ def _other(df: pl.DataFrame, stats: _Stats) -> pl.DataFrame:
     ).with_columns(pl.coalesce(pl.col("text").str.extract(DATELINE_PATTERN, 1),
                                pl.col("text").str.extract(DATELINE_LINE_PATTERN, 1))
                    .str.strip_chars().alias("dateline"))
-    # Hashing has no columnar form: one call per row.
-    ids = [article_id(u, t) for u, t in zip(out.get_column("url").to_list(),
-                                            out.get_column("text").to_list(), strict=True)]
+    # Hashing has no columnar form: one call per row; the text (large) is handed to Python
+    # only for the rows whose id cannot come from a URL.
+    urls = out.get_column("url").to_list()
+    ids = [article_id(u, None) if u and u.strip() else None for u in urls]  # a URL key
+    need = [i for i, v in enumerate(ids) if v is None]
+    if need:
+        texts = out.get_column("text").gather(need).to_list()
+        for i, text in zip(need, texts, strict=True):
+            ids[i] = article_id(urls[i], text)
     out = out.with_columns(pl.Series("id", ids, dtype=pl.String))
     for fmt, raw, parsed in zip(out.get_column("raw_format").to_list(),
                                 out.get_column("published_raw").to_list(),

@@ -178,6 +178,20 @@ def _plain(type_: pa.DataType) -> pa.DataType:
     return type_
 
 
+# Why not ``schema.empty_table()`` / ``pa.scalar([])``: both make pyarrow import pandas
+# (about a CPU second per process; no stage of the main process needs pandas).
+def _empty(schema: pa.Schema) -> pa.Table:
+    """A table of no rows with exactly ``schema``."""
+    return pa.Table.from_arrays([pa.nulls(0, f.type) for f in schema], schema=schema)
+
+
+def _empty_list(type_: pa.DataType) -> pa.Scalar:
+    """The empty list of list type ``type_``: offsets 0, 0 over no values (16 bytes also
+    fit 64-bit offsets)."""
+    return pa.Array.from_buffers(type_, 1, [None, pa.py_buffer(bytes(16))],
+                                 children=[pa.nulls(0, type_.value_type)])[0]
+
+
 def conform(data: Any, schema: pa.Schema) -> pa.Table:
     """Return ``data`` as a ``pa.Table`` with exactly ``schema``'s columns, order and types.
 
@@ -190,7 +204,7 @@ def conform(data: Any, schema: pa.Schema) -> pa.Table:
     elif isinstance(data, pa.RecordBatch):
         table = pa.Table.from_batches([data])
     elif isinstance(data, list):
-        table = pa.Table.from_pylist(data, schema=schema) if data else schema.empty_table()
+        table = pa.Table.from_pylist(data, schema=schema) if data else _empty(schema)
     else:  # polars
         table = data.to_arrow()
     extra = [n for n in table.column_names if n not in schema.names]
@@ -209,7 +223,7 @@ def conform(data: Any, schema: pa.Schema) -> pa.Table:
                 raise ValueError(f"required column {field.name!r} is missing")
             col = pa.nulls(table.num_rows, field.type)
         if field.name in EMPTY_LIST_COLUMNS and col.null_count and "text" in schema.names:
-            col = pc.if_else(pc.is_null(col), pa.scalar([], field.type), col)
+            col = pc.if_else(pc.is_null(col), _empty_list(field.type), col)
         columns.append(col)
     return pa.Table.from_arrays(columns, schema=schema)
 
@@ -220,7 +234,10 @@ def rows(schema: pa.Schema, records: Iterable[Mapping[str, Any]]) -> pa.Table:
 
 
 def polars_schema(schema: pa.Schema) -> dict[str, Any]:
-    """The polars schema matching a contract schema, for empty frames."""
+    """The polars schema matching a contract schema, for empty frames.
+
+    Field by field from empty arrays: ``schema.empty_table()`` would import pandas (about
+    a CPU second per process) to read the schema's pandas metadata."""
     import polars as pl
 
-    return dict(pl.from_arrow(schema.empty_table()).schema)
+    return {f.name: pl.from_arrow(pa.nulls(0, f.type)).dtype for f in schema}  # type: ignore[union-attr]

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from warcio.archiveiterator import ArchiveIterator
-
 from akhbar.ingest.encoding import BinaryContent, EncodingFailure, decode
 from akhbar.ingest.readers.base import Bad, Blob, Context, Good, too_large
 from akhbar.ingest.readers.html import declared_charset, extract
@@ -22,6 +20,10 @@ _HTML = ("text/html", "application/xhtml+xml")
 
 def read(blob: Blob, ctx: Context) -> Iterator[Good | Bad]:
     """Records of one WARC file."""
+    # imported here: warcio (with fsspec) costs every build a few tenths of a CPU second
+    # at start, and most corpora hold no WARC file
+    from warcio.archiveiterator import ArchiveIterator
+
     with blob.open() as stream:
         records = iter(ArchiveIterator(stream))
         index = 0
