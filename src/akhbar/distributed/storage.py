@@ -16,8 +16,6 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import fsspec
-
 from akhbar.errors import AkhbarError
 
 
@@ -38,6 +36,8 @@ def url(path: str | Path) -> str:
 
 def download(src: str, dest: Path) -> Path:
     """Copy ``src`` (a file or a folder) under ``dest``, keeping its last path part."""
+    import fsspec  # only a URL build pays its import (~0.2 s at every `akhbar build`)
+
     fs, path = fsspec.core.url_to_fs(src)
     path = path.rstrip("/")
     target = dest / path.rsplit("/", 1)[-1]
@@ -57,6 +57,8 @@ def download(src: str, dest: Path) -> Path:
 def upload(local: Path, dest: str) -> None:
     """Copy the files of the local folder ``local`` to ``dest`` (a URL folder), replacing
     what an earlier build left under ``data/`` and ``rejected/``."""
+    import fsspec  # see download
+
     fs, root = fsspec.core.url_to_fs(dest)
     root = root.rstrip("/")
     for sub in ("data", "rejected"):
