@@ -12,17 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_validate import Fixture, _copy_key, write_dataset
 
 from akhbar import validate
 from akhbar import validate_parts as vp
+from test_validate import Fixture, _copy_key, write_dataset
 
 
 def _faulty() -> Fixture:
     """Tatweel inside a word in six rows across every split (more than five examples),
     and a text shared by train and test (leakage across parts)."""
     fx = Fixture()
-    for split, rows in fx.articles.items():
+    for _split, rows in fx.articles.items():
         for row in rows[:2]:
             row["text"] = row["text"].replace("مدينة", "مديـنة", 1)
     _copy_key("text")(fx)
@@ -55,7 +55,7 @@ def test_plan_cuts_by_rows_and_never_pools_files_of_other_columns(faulty, params
     covered = [(Path(s.path).name, r) for part in parts for s in part
                for r in range(s.start, s.stop)]
     assert len(covered) == len(set(covered)) == 8  # every published row exactly once
-    assert [s.split for part in parts for s in part][0] == "train"
+    assert next(s.split for part in parts for s in part) == "train"
     pooled = validate.parts(faulty, _with_batch(params, 100))
     assert len(pooled) == 1 and len(pooled[0]) == 4  # 4 files of one schema, one part
 
