@@ -4,11 +4,15 @@ Why GX: the suites are declarative JSON that a reviewer can read and DVC can tra
 GX's expectations (regex, ranges, uniqueness, column pairs) already report unexpected
 rows with their ids. GX 1.x has no polars engine, so rows are fed to its pandas engine
 as Arrow-backed frames (``types_mapper=pd.ArrowDtype``, no per-cell Python objects), one
-batch of ``validate.batch_size`` rows at a time so that memory stays bounded whatever the
+part of ``validate.batch_size`` rows at a time so that memory stays bounded whatever the
 corpus size. Cross-split checks (keys, leakage) keep only small key columns in memory.
 
-Results of every batch are folded into one outcome per (suite, check): a check fails when
-it fails on any batch, and keeps its first :data:`MAX_EXAMPLES` example ids.
+The stage is a map and a reduce: :func:`parts` cuts the published splits, each part is
+validated on its own (:mod:`akhbar.validate_parts`: here, or as Dask tasks through
+:mod:`akhbar.distributed.validate`), and :func:`finish` merges the parts' results in
+order and runs the global suites once. Results of every part are folded into one outcome
+per (suite, check): a check fails when it fails on any part, and keeps its first
+:data:`MAX_EXAMPLES` example ids, so the report does not depend on the cut.
 ``reports_dir/validation.json`` holds counts and examples only (no timestamps), so that it
 is a deterministic DVC metric; Data Docs HTML (optional, ``validate.data_docs``) goes to
 ``reports_dir/data_docs/``.
