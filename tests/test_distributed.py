@@ -3,7 +3,8 @@ processes on 127.0.0.1 (no nanny, one thread each), started and stopped by a fix
 
 * the dedup stage on the cluster writes the bytes (and the report) of the local stage, on a
   corpus of exact copies, near duplicates, chains and empty texts cut into many ranges;
-* ``akhbar build --executor dask --scheduler ...`` publishes the same files as a local build;
+* ``akhbar build --executor dask --scheduler ...`` publishes the same files as a local build,
+  validation's parts run on the workers and ``reports/validation.json`` is byte-identical;
 * SIGKILL of one worker in the middle of dedup changes nothing: Dask reruns its tasks.
 """
 
@@ -164,11 +165,10 @@ def test_build_through_scheduler_equals_local_build(cluster, tmp_path, mode: str
     with distributed.Client(cluster[0]) as client:
         for name, extra in (("local", []), ("dask", ["--executor", "dask", "--scheduler",
                                                      cluster[0]])):
-            # validation runs in the driver on the published files either way (and costs a
-            # minute here), so it is left out; the card is built and compared
+            # validation and the card run too: validate's parts on the workers (dask)
             with distributed.get_task_stream(client=client) as stream:
                 subprocess.run([akhbar, "build", str(raw), "--out", str(tmp_path / name),
-                                "--params", str(small), "--no-validate", *extra], check=True,
+                                "--params", str(small), *extra], check=True,
                                capture_output=True)
             ran = {t["key"].split("-")[0] if isinstance(t["key"], str) else t["key"][0]
                    for t in stream.data}
@@ -176,15 +176,18 @@ def test_build_through_scheduler_equals_local_build(cluster, tmp_path, mode: str
             # split's waves and collect's files
             want = {"ingest_shard", "parquet_shard", "sign", "story_verify", "keep", "apply",
                     "split_keys", "split_scatter", "split_sort", "split_write",
-                    "collect_rejected", "collect_kept"}
+                    "collect_rejected", "collect_kept", "validate_part"}
             if mode == "temporal":
                 want |= {"split_periods", "combine_periods"}
             assert (want <= ran) == (name == "dask"), (name, sorted(want - ran))
-    skip = ("reports/",)  # timings.json differs run to run
+    skip = ("reports/",)  # timings.json and the Data Docs (run time) differ run to run
     got, want = _hashes(tmp_path / "dask"), _hashes(tmp_path / "local")
     assert {k: v for k, v in got.items() if not k.startswith(skip)} == {
         k: v for k, v in want.items() if not k.startswith(skip)}
-    assert {"stats.json", "README.md"} <= set(want)
+    assert {"stats.json", "README.md", "reports/validation.json"} <= set(want)
+    # one merged GX result: the parts validated on the workers fold into the local report
+    assert got["reports/validation.json"] == want["reports/validation.json"]
+    assert (tmp_path / "dask" / "reports" / "data_docs" / "index.html").is_file()
     counts = json.loads((tmp_path / "local" / "stats.json").read_text(encoding="utf-8"))
     assert all(counts["articles"][s] for s in ("train", "validation", "test")), counts
     assert len([k for k in want if k.startswith("data/")]) > 3, "a split in several files"

@@ -107,6 +107,15 @@ class Tally:
                      bool(r.success) and not error, unexpected, examples,
                      int(r.result.get("element_count") or 0))
 
+    def merge(self, other: Tally) -> None:
+        """Fold in the tally of the next rows (a part validated elsewhere): the same
+        outcome as if its batches had been added here, in order."""
+        for suite, checks in other.checks.items():
+            for name, c in checks.items():
+                entry = self.checks.setdefault(suite, {}).setdefault(name,
+                                                                     Check(c.type, c.column))
+                entry.add(c.success, c.unexpected_count, c.examples, c.element_count)
+
     def report(self) -> dict[str, Any]:
         suites: dict[str, Any] = {}
         for suite, checks in sorted(self.checks.items()):

@@ -130,12 +130,19 @@ def _publish(stage: Stage, ctx: Context) -> None:
 def _check(stage: Stage, ctx: Context) -> None:
     """Validate the dataset; :class:`ValidationFailed` carries the summary. In ``akhbar
     build`` this runs in the worker process that imported GX while earlier stages computed
-    (:mod:`akhbar.gx_session`)."""
-    if ctx.gx_worker:
+    (:mod:`akhbar.gx_session`); on an executor with a ``check`` method (Dask) and a stage
+    with a :class:`Cluster`, its parts run there and only the merge runs here."""
+    check = getattr(ctx.runner, "check", None) if stage.cluster is not None else None
+    if ctx.gx_worker and ctx.warm_card:
         from akhbar import gx_session
 
-        if ctx.warm_card:
-            ctx.threads.append(gx_session.warm_card())
+        ctx.threads.append(gx_session.warm_card())
+    if check is not None:
+        result = check(stage.name, ctx.dataset, ctx.params, reports_dir=ctx.reports,
+                       reason_stages=reason_prefixes(), in_worker=ctx.gx_worker)
+    elif ctx.gx_worker:
+        from akhbar import gx_session
+
         result = gx_session.run_in_worker(stage.function(), ctx.dataset, ctx.params,
                                           reports_dir=ctx.reports,
                                           reason_stages=reason_prefixes())
@@ -168,13 +175,15 @@ class Cluster:
     (:mod:`akhbar.distributed.dedup`: MinHash, LSH shuffle, connected components),
     ``sort`` (:mod:`akhbar.distributed.split`: a range-partitioned sort into the
     published files), ``publish`` (:mod:`akhbar.distributed.collect`: a task per
-    published file, counts summed in the driver).
+    published file, counts summed in the driver),
+    ``partitions`` (a ``check`` stage: its parts on the workers, the merge in the driver,
+    :mod:`akhbar.distributed.validate`).
     ``prepare`` / ``shard`` / ``merge`` name functions of
     :mod:`akhbar.distributed.aggregate`: the corpus-level decision computed on the
     cluster before the shards, the shard run that takes it, and the merge of what the
     shards' summed reports cannot add up."""
 
-    how: Literal["raw-shards", "shards", "minhash", "sort", "publish"]
+    how: Literal["raw-shards", "shards", "minhash", "sort", "publish", "partitions"]
     prepare: str | None = None
     shard: str | None = None
     merge: str | None = None
@@ -243,7 +252,8 @@ STAGES: list[Stage] = [
           uses=("akhbar.floors",), writes=("rejected", "stats.json"),
           cluster=Cluster("publish")),
     Stage("validate", "akhbar.validate", "check", ("quality", "validate"), step=_check,
-          switch="validate", skip_after=(AkhbarError,)),  # a collapsed build has its verdict
+          switch="validate", skip_after=(AkhbarError,),  # a collapsed build has its verdict
+          cluster=Cluster("partitions")),
     Stage("card", "akhbar.card", "publish",
           ("card", "raw", "ingest", "parse", "clean", "quality", "dedup", "split"),
           step=_document, switch="card", skip_after=(ValidationFailed,)),

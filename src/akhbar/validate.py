@@ -4,11 +4,15 @@ Why GX: the suites are declarative JSON that a reviewer can read and DVC can tra
 GX's expectations (regex, ranges, uniqueness, column pairs) already report unexpected
 rows with their ids. GX 1.x has no polars engine, so rows are fed to its pandas engine
 as Arrow-backed frames (``types_mapper=pd.ArrowDtype``, no per-cell Python objects), one
-batch of ``validate.batch_size`` rows at a time so that memory stays bounded whatever the
+part of ``validate.batch_size`` rows at a time so that memory stays bounded whatever the
 corpus size. Cross-split checks (keys, leakage) keep only small key columns in memory.
 
-Results of every batch are folded into one outcome per (suite, check): a check fails when
-it fails on any batch, and keeps its first :data:`MAX_EXAMPLES` example ids.
+The stage is a map and a reduce: :func:`parts` cuts the published splits, each part is
+validated on its own (:mod:`akhbar.validate_parts`: here, or as Dask tasks through
+:mod:`akhbar.distributed.validate`), and :func:`finish` merges the parts' results in
+order and runs the global suites once. Results of every part are folded into one outcome
+per (suite, check): a check fails when it fails on any part, and keeps its first
+:data:`MAX_EXAMPLES` example ids, so the report does not depend on the cut.
 ``reports_dir/validation.json`` holds counts and examples only (no timestamps), so that it
 is a deterministic DVC metric; Data Docs HTML (optional, ``validate.data_docs``) goes to
 ``reports_dir/data_docs/``.
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from akhbar import expectations_report as er
+from akhbar import validate_parts as vp
 from akhbar.expectations_report import MAX_EXAMPLES, Failure, Tally, ValidationResult
 from akhbar.gx_session import Gx as _Gx
 from akhbar.gx_session import gx as _gx
@@ -37,7 +42,7 @@ from akhbar.shards import SHARD_NAME, data_files, rejected_files
 
 __all__ = ["MAX_EXAMPLES", "Failure", "ValidationResult", "main", "run", "suite_parameters"]
 
-_INDEX = ["id", "loc"]  # columns GX reports for an unexpected row (loc only when id is null)
+_INDEX = vp.INDEX  # columns GX reports for an unexpected row (loc only when id is null)
 
 
 def _regex_literal(text: str) -> str:
@@ -90,52 +95,6 @@ def suite_parameters(params: Params | RawParams,
     }
 
 
-def _batches(path: Path, columns: list[str], batch_rows: int
-             ) -> Iterator[tuple[int, pa.Table]]:
-    """(row offset, table) batches of the ``columns`` that ``path`` has."""
-    pf = pq.ParquetFile(path)
-    present = [c for c in columns if c in pf.schema_arrow.names]
-    offset = 0
-    for rb in pf.iter_batches(batch_size=batch_rows, columns=present):
-        table = pa.Table.from_batches([rb])
-        yield offset, table
-        offset += table.num_rows
-
-
-def _with_loc(table: pa.Table, name: str, offset: int) -> pa.Table:
-    """Add ``loc`` = ``file#row`` where ``id`` is null (so such a row can be named)."""
-    n = table.num_rows
-    ids = table.column("id") if "id" in table.column_names else None
-    if ids is not None and ids.null_count == 0:
-        return table.append_column("loc", pa.nulls(n, pa.string()))
-    locs = pa.array([f"{name}#{offset + i}" for i in range(n)], pa.string())
-    if ids is not None:
-        locs = pc.if_else(pc.is_null(ids), locs, pa.nulls(n, pa.string()))
-    return table.append_column("loc", locs)
-
-
-def _chunks(pairs: list[tuple[str, Path]], columns: list[str], batch_rows: int
-            ) -> Iterator[pa.Table]:
-    """Tables of at most ``batch_rows`` rows, read across files (GX's cost is per call,
-    not per row, so small shards are pooled), each with ``loc`` and ``split`` added.
-    Files whose columns differ (a schema fault) are never pooled together."""
-    pending: list[pa.Table] = []
-    size = 0
-    for split, path in pairs:
-        for offset, table in _batches(path, columns, batch_rows):
-            table = _with_loc(table, path.name, offset)
-            table = table.append_column("split", pa.array([split] * table.num_rows,
-                                                           pa.string()))
-            if pending and (size + table.num_rows > batch_rows or not
-                            table.schema.equals(pending[0].schema, check_metadata=False)):
-                yield pa.concat_tables(pending)
-                pending, size = [], 0
-            pending.append(table)
-            size += table.num_rows
-    if pending:
-        yield pa.concat_tables(pending)
-
-
 def _check_schema(tally: Tally, gx: _Gx, suites: dict[str, Any], suite: str, check: str,
                   contract: pa.Schema, path: Path, seen: dict[Any, Any]) -> None:
     """Column order through GX (on an empty frame of the file's schema); Arrow types and
@@ -173,76 +132,12 @@ def _check_shard_names(tally: Tally, pairs: list[tuple[str, Path]]) -> None:
     tally.add("schema_splits", "shard_names", "pyarrow", None, not bad, len(bad), bad)
 
 
-def _fold_hashes(texts: pa.ChunkedArray) -> pa.Array:
-    """128-bit key of ``akhbar.folding.fold`` of each text (null for null/empty folds).
-
-    Two seeded 64-bit polars hashes: vectorized, and collisions stay out of reach
-    (~N²/2¹²⁹). Polars hashes are stable within a process only, which is all a
-    comparison inside one run needs."""
-    import polars as pl
-
-    from akhbar.folding import fold_expr
-
-    folded = pl.DataFrame({"t": pl.from_arrow(texts)}).select(
-        fold_expr(pl.col("t").cast(pl.String)).alias("f"))
-    key = pl.when(pl.col("f").str.len_bytes() > 0).then(
-        pl.col("f").hash(seed=1).cast(pl.String) + ":"
-        + pl.col("f").hash(seed=2).cast(pl.String))
-    return folded.select(key.alias("k")).to_series().to_arrow().cast(pa.string())
-
-
-def _distinct_pairs(keys: pa.Table, key: str) -> pa.Table:
-    """One row per distinct (key, split) with the smallest id as the example."""
-    t = keys.select([key, "split", "id"]).filter(pc.is_valid(keys.column(key)))
-    g = t.group_by([key, "split"]).aggregate([("id", "min")]).rename_columns(
-        [key, "split", "id"])
-    return g.sort_by([(key, "ascending"), ("split", "ascending")])
-
-
-def _leakage_frame(keys: pa.Table) -> pa.Table:
-    """Stacked distinct (key, split) rows; each row fills one of the three key columns,
-    so a key found on two rows is a key shared by two splits."""
-    parts = []
-    targets = ("id_key", "text_key", "cluster_key", "story_key")
-    for source, target in zip(("id", "text_key", "cluster_id", "story_id"), targets,
-                              strict=True):
-        pairs = _distinct_pairs(keys.append_column("_k", keys.column(source)), "_k")
-        n = pairs.num_rows
-        cols = {"id": pairs.column("id"), "loc": pa.nulls(n, pa.string())}
-        for name in targets:
-            cols[name] = pairs.column("_k") if name == target else pa.nulls(n, pa.string())
-        parts.append(pa.table(cols))
-    return pa.concat_tables(parts)
-
-
-def _keys(table: pa.Table) -> pa.Table:
-    """The small key columns of a chunk kept for the cross-split suites."""
-    n = table.num_rows
-
-    def col(name: str) -> Any:
-        return (table.column(name).cast(pa.string()) if name in table.column_names
-                else pa.nulls(n, pa.string()))
-
-    text_key = (_fold_hashes(table.column("text")) if "text" in table.column_names
-                else pa.nulls(n, pa.string()))
-    return pa.table({"id": col("id"), "url": col("url"), "loc": col("loc"),
-                     "split": col("split"), "text_key": text_key,
-                     "cluster_id": col("cluster_id"), "story_id": col("story_id")},
-                    schema=_KEY_SCHEMA)
-
-
-_KEY_SCHEMA = pa.schema([("id", pa.string()), ("url", pa.string()), ("loc", pa.string()),
-                         ("split", pa.string()), ("text_key", pa.string()),
-                         ("cluster_id", pa.string()), ("story_id", pa.string())])
-
-
 def _validate_splits(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir: Path,
-                     parameters: dict[str, Any], batch_rows: int, observed: Counter[str]
-                     ) -> None:
-    """Schema and per-row suites over batches of the splits; then the cross-split suites
-    on the key columns gathered along the way (the texts themselves are not kept)."""
-    from akhbar.expectations_suites import ROW_COLUMNS
-
+                     parameters: dict[str, Any], observed: Counter[str],
+                     results: Iterable[vp.PartResult]) -> None:
+    """Schema suites per split file; the per-row suites' results of the parts
+    (:mod:`akhbar.validate_parts`) folded in order; then the cross-split suites on the
+    key columns and leakage pairs the parts gathered (the texts themselves are not kept)."""
     pairs = data_files(dataset_dir)
     _check_shard_names(tally, pairs)
     seen: dict[Any, Any] = {}
@@ -250,22 +145,11 @@ def _validate_splits(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir:
         _check_schema(tally, gx, suites, "schema_splits", "split_arrow_types",
                       ARTICLE_SCHEMA, path, seen)
         observed[f"articles:{split}"] += pq.ParquetFile(path).metadata.num_rows
-    key_parts: list[pa.Table] = []
-    names = ["text_quality", "dates"]
-    for table in _chunks(pairs, [*ROW_COLUMNS, "url", "cluster_id", "story_id"], batch_rows):
-        frame = _pandas(table.select([c for c in [*ROW_COLUMNS, "loc"]
-                                      if c in table.column_names]))
-        results = gx.validate_many([suites[n] for n in names], frame, parameters, _INDEX)
-        for name, result in zip(names, results, strict=True):
-            tally.add_gx(name, result)
-        del frame
-        key_parts.append(_keys(table))
-    keys = pa.concat_tables(key_parts) if key_parts else _KEY_SCHEMA.empty_table()
-    del key_parts
-    tally.add_gx("keys", gx.validate(suites["keys"], _pandas(keys.select(["id", "url", "loc"])),
-                                     parameters, _INDEX))
-    tally.add_gx("leakage", gx.validate(suites["leakage"], _pandas(_leakage_frame(keys)),
-                                        parameters, _INDEX))
+    rows, keys, leakage = vp.merge(results)
+    tally.merge(rows)
+    tally.add_gx("keys", gx.validate(suites["keys"], _pandas(keys), parameters, _INDEX))
+    tally.add_gx("leakage", gx.validate(suites["leakage"], _pandas(leakage), parameters,
+                                        _INDEX))
 
 
 def _validate_rejected(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir: Path,
@@ -277,7 +161,8 @@ def _validate_rejected(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_di
     for _, path in rejected:
         _check_schema(tally, gx, suites, "schema_rejected", "rejected_arrow_types",
                       REJECTED_SCHEMA, path, seen)
-    for table in _chunks(rejected, ["id", "reason"], batch_rows):
+    for part in vp.plan(rejected, batch_rows):
+        table = vp.read_part(part, ["id", "reason"])
         tally.add_gx("accounting_rejected", gx.validate(
             suites["accounting_rejected"], _pandas(table.drop_columns(["split"])),
             parameters, _INDEX))
@@ -288,22 +173,39 @@ def _validate_rejected(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_di
                 observed["rejected_total"] += item["counts"]
 
 
+def parts(dataset_dir: Path | str, params: Params | RawParams) -> list[list[vp.Slice]]:
+    """The map of the stage: the published splits cut into parts of at most
+    ``validate.batch_size`` rows (:func:`akhbar.validate_parts.plan`)."""
+    return vp.plan(data_files(Path(dataset_dir)), typed(params).validate_.batch_size)
+
+
 def run(dataset_dir: Path, params: Params | RawParams, reports_dir: Path | None = None,
         reason_stages: Sequence[str] | None = None) -> ValidationResult:
     """Validate a built dataset folder; write ``validation.json`` (+ Data Docs).
-    ``reason_stages``: the stages whose names may prefix a reason (default: the registry's)."""
+    ``reason_stages``: the stages whose names may prefix a reason (default: the registry's).
+    The parts are validated here, in order (:func:`akhbar.validate_parts.map_local`)."""
+    parameters = suite_parameters(params, reason_stages)
+    results = vp.map_local(parts(dataset_dir, params), parameters)
+    return finish(dataset_dir, params, results, reports_dir, reason_stages)
+
+
+def finish(dataset_dir: Path | str, params: Params | RawParams,
+           results: Iterable[vp.PartResult], reports_dir: Path | None = None,
+           reason_stages: Sequence[str] | None = None) -> ValidationResult:
+    """The reduce of the stage: the schema suites, the parts' results (``results``, in
+    the order of :func:`parts`) merged, the global suites (keys, leakage, rejected rows,
+    accounting) on the merged keys and counts; ``validation.json`` (+ Data Docs)."""
     from akhbar.expectations_suites import load_suites
 
     dataset_dir = Path(dataset_dir)
     params = typed(params)
     v = params.validate_
-    batch_rows = v.batch_size
     gx, suites, tally = _gx(), load_suites(), Tally()
     parameters = suite_parameters(params, reason_stages)
     observed: Counter[str] = Counter({f"articles:{s}": 0 for s in SPLITS})
     observed["rejected_total"] = 0
-    _validate_splits(tally, gx, suites, dataset_dir, parameters, batch_rows, observed)
-    _validate_rejected(tally, gx, suites, dataset_dir, parameters, batch_rows, observed)
+    _validate_splits(tally, gx, suites, dataset_dir, parameters, observed, results)
+    _validate_rejected(tally, gx, suites, dataset_dir, parameters, v.batch_size, observed)
 
     # accounting: observed counts against stats.json
     expected, problems = er.read_stats(dataset_dir / "stats.json")

@@ -12,7 +12,9 @@ build`` and the DVC scripts call it in its place and nothing else changes:
   (:mod:`akhbar.distributed.split`);
 * collect: one task per published rejected file and per data file's counts
   (:mod:`akhbar.distributed.collect`);
-* validation and the card run in the driver, streaming, as locally.
+* validate: its parts on the workers, the merge and the global suites in the driver
+  (:mod:`akhbar.distributed.validate`), through :meth:`DaskRunner.check`;
+* the card runs in the driver, streaming, as locally.
 
 Where each stage runs is the stage registry's word (:class:`akhbar.pipeline.Cluster`).
 
@@ -66,6 +68,25 @@ class DaskRunner:
             return self._split(stage, layout, params, dataset_dir)
         self.info[stage] = {"executor": "driver"}
         return run_stage(stage, layout, params, raw_paths=raw_paths, dataset_dir=dataset_dir)
+
+    def check(self, stage: str, dataset_dir: Path, params: Params,
+              reports_dir: Path | None = None, reason_stages: Sequence[str] | None = None,
+              in_worker: bool = False) -> Any:
+        """A ``check`` stage with a ``partitions`` Cluster (validation) on the cluster;
+        ``in_worker``: merge in the build's warmed GX process (:mod:`akhbar.gx_session`)."""
+        from akhbar.distributed import validate
+
+        finish = None
+        if in_worker:
+            from akhbar import gx_session
+            from akhbar.validate import finish as local_finish
+
+            def finish(*args: Any) -> Any:
+                return gx_session.run_in_worker(local_finish, *args)
+
+        self.info[stage] = {"executor": "cluster"}
+        return validate.run(self.client, dataset_dir, params, reports_dir, reason_stages,
+                            finish=finish)
 
     def _dedup(self, stage: str, layout: Layout, params: Params) -> StageReport:
         """Dedup on the cluster; its work folder (the shuffle files) is removed after."""
