@@ -44,3 +44,13 @@ def test_fold_equals_the_plain_chain_on_mixed_rows() -> None:
         want = df.select(_plain_fold(pl.col("t"))).to_series()
         assert got.to_list() == want.to_list()
     assert fold("Breaking NEWS  «عاجل»") == "breaking news عاجل"
+
+
+def test_fold_expr_takes_a_series_as_well_as_an_expression() -> None:
+    """Callers fold a gathered Series directly (the story exact check): same keys."""
+    texts = pl.Series("t", ["ذهبَ الوزيرُ إلى  الرياض", None, "WWW.Akhbar.SA ، اليوم"])
+    from_series = fold_expr(texts.fill_null(""))
+    from_expr = texts.fill_null("").to_frame().select(fold_expr(pl.col("t"))).to_series()
+    assert isinstance(from_series, pl.Series)
+    assert from_series.to_list() == from_expr.to_list()
+    assert from_series[2] == from_series[2].lower() != ""

@@ -19,8 +19,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import TypeVar
 
 import polars as pl
+
+T = TypeVar("T", pl.Expr, pl.Series)  # fold_expr keeps the kind it is given
 
 from akhbar.chars import DIACRITICS, INVISIBLE, MARKS, TATWEEL
 
@@ -69,10 +72,13 @@ def _lower_series(s: pl.Series) -> pl.Series:
     return s.clone().scatter(mask.arg_true(), s.filter(mask).str.to_lowercase())
 
 
-def fold_expr(e: pl.Expr) -> pl.Expr:
+def fold_expr(e: T) -> T:
     """A lossy matching key of (normalized) text: no diacritics, tatweel or controls, letter
     variants folded (:data:`FOLD_MAP`), punctuation and symbols (Arabic ، ؛ ؟ « » too)
-    turned into spaces, lower case, whitespace collapsed to single spaces."""
+    turned into spaces, lower case, whitespace collapsed to single spaces. Takes an
+    expression or a Series (a Series has no ``map_batches``: it goes through a frame)."""
+    if isinstance(e, pl.Series):
+        return e.to_frame().select(fold_expr(pl.col(e.name))).to_series()
     return (
         e.str.replace_all(f"[{FOLD_DROP}]", "")
         .str.replace_many(FOLD_MAP)
