@@ -23,9 +23,9 @@ from typing import TypeVar
 
 import polars as pl
 
-T = TypeVar("T", pl.Expr, pl.Series)  # fold_expr keeps the kind it is given
-
 from akhbar.chars import DIACRITICS, INVISIBLE, MARKS, TATWEEL
+
+T = TypeVar("T", pl.Expr, pl.Series)  # fold_expr keeps the kind it is given
 
 #: Letter folding for keys. ئ → ي and ى → ي (not ى → ا): the dotless and hamza-seated yeh
 #: are the letters most often confused in scraped news, and ي is their common base shape;
