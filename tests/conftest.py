@@ -9,6 +9,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+# the suite builds hundreds of times in one process: keep the warmed GX worker between builds
+os.environ.setdefault("AKHBAR_KEEP_GX_WORKER", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "sample"

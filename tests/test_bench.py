@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+import psutil
 from typer.testing import CliRunner
 
 from akhbar import build as build_mod
@@ -86,3 +87,17 @@ def test_cli_bench_forwards_its_options() -> None:
     result = CliRunner().invoke(app, ["bench", "--help"])
     assert result.exit_code == 0
     assert "--synthetic" in result.output
+
+
+def test_validation_worker_is_released_unless_the_process_keeps_it(monkeypatch) -> None:
+    """A one-build process (the CLI) frees the GX worker before the card stage; the test
+    suite (``KEEP_ENV``) keeps it."""
+    first = gx_session.run_in_worker(_pid)
+    gx_session.release()  # this suite sets KEEP_ENV: kept
+    assert gx_session.run_in_worker(_pid) == first
+    monkeypatch.setenv(gx_session.KEEP_ENV, "0")
+    gx_session.release()
+    assert gx_session._POOL is None
+    assert not psutil.pid_exists(first) or psutil.Process(first).status() == psutil.STATUS_ZOMBIE
+    second = gx_session.run_in_worker(_pid)  # a later build spawns a new one
+    assert second not in (first, os.getpid())

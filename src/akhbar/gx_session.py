@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -122,6 +123,20 @@ def run_in_worker(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         log.warning("the validation worker died; validating in the main process")
         _POOL = None
         return fn(*args, **kwargs)
+
+
+#: Set to 1 by a process that builds many times (the test suite): the worker is kept.
+KEEP_ENV = "AKHBAR_KEEP_GX_WORKER"
+
+
+def release() -> None:
+    """Shut the validation worker down once validation is done: it holds GX and its
+    context (~0.5 GB on SaudiNewsNet) while the card stage, the build's peak, runs. A
+    process that builds again re-spawns it (seconds); one that sets ``KEEP_ENV`` keeps it."""
+    global _POOL
+    if _POOL is not None and os.environ.get(KEEP_ENV) != "1":
+        pool, _POOL = _POOL, None
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _import_card() -> None:

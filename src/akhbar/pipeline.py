@@ -137,17 +137,23 @@ def _check(stage: Stage, ctx: Context) -> None:
         from akhbar import gx_session
 
         ctx.threads.append(gx_session.warm_card())
-    if check is not None:
-        result = check(stage.name, ctx.dataset, ctx.params, reports_dir=ctx.reports,
-                       reason_stages=reason_prefixes(), in_worker=ctx.gx_worker)
-    elif ctx.gx_worker:
-        from akhbar import gx_session
+    try:
+        if check is not None:
+            result = check(stage.name, ctx.dataset, ctx.params, reports_dir=ctx.reports,
+                           reason_stages=reason_prefixes(), in_worker=ctx.gx_worker)
+        elif ctx.gx_worker:
+            from akhbar import gx_session
 
-        result = gx_session.run_in_worker(stage.function(), ctx.dataset, ctx.params,
-                                          reports_dir=ctx.reports,
-                                          reason_stages=reason_prefixes())
-    else:
-        result = stage.function()(ctx.dataset, ctx.params, reports_dir=ctx.reports)
+            result = gx_session.run_in_worker(stage.function(), ctx.dataset, ctx.params,
+                                              reports_dir=ctx.reports,
+                                              reason_stages=reason_prefixes())
+        else:
+            result = stage.function()(ctx.dataset, ctx.params, reports_dir=ctx.reports)
+    finally:
+        if ctx.gx_worker:
+            from akhbar import gx_session
+
+            gx_session.release()  # the card stage, the build's peak, runs without it
     if not result.ok:
         raise ValidationFailed(result.summary())
     ctx.message = result.summary()
