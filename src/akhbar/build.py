@@ -204,8 +204,9 @@ def _run_stages(paths: list[Path], staged: Path, params: Params, layout: Layout,
 def _return_freed_memory() -> None:
     """Give the heap a stage freed back to the system before the next one. The stages'
     worker threads each get a glibc malloc arena, and freed arena memory stays in the RSS
-    (measured on SaudiNewsNet: the main process carried ~0.9 GB of freed arenas into the
-    card stage). No library exposes ``malloc_trim``; off glibc this does nothing."""
+    (SaudiNewsNet: the main process's peak in collect fell from 873 to 699 MB with this,
+    in the card from 1,455 to 1,349 MB). No library exposes ``malloc_trim``; off glibc
+    this does nothing."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.malloc_trim(0)
