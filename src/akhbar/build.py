@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import json
 import resource
 import shutil
@@ -207,11 +208,18 @@ def _return_freed_memory() -> None:
     (SaudiNewsNet: the main process's peak in collect fell from 873 to 699 MB with this,
     in the card from 1,455 to 1,349 MB). No library exposes ``malloc_trim``; off glibc
     this does nothing."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, looked up once; ``None`` elsewhere."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
     except (OSError, AttributeError):
-        pass
+        return None
 
 
 def _write_timings(out: Path, timings: dict[str, float]) -> None:
