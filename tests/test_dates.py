@@ -143,3 +143,27 @@ def test_date_span(text: str, separators: frozenset[str], want: str) -> None:
     """The one reader of "how far does this written date go", shared by the aggregator
     footer and the dateline reader (which differ only in the colon)."""
     assert text[:date_span(text, separators)] == want
+
+
+# The column-wise ISO path (``dates._PLAIN_ISO``) must give exactly what the scalar path
+# gives, also at its edges: impossible days, leap seconds, hour 24, year 0, spaces.
+PLAIN_ISO_EDGES = ["2015-07-21 02:51:32", "2016-02-29T23:59:59", "2015-02-29 00:00:00",
+                   "2015-02-30 10:00:00", "2015-07-21 02:51:60", "2015-07-21 24:00:00",
+                   "0000-01-01 00:00:00", "0999-12-31 23:59:59", " 2015-07-21 02:51:32 ",
+                   "2015-13-01 00:00:00", "2015-07-21T02:51:32Z", "2015-7-21 02:51:32",
+                   None, "", "أمس"]
+
+
+def test_parse_dates_plain_iso_edges_match_scalar() -> None:
+    out = parse_dates(pl.Series("crawled_raw", PLAIN_ISO_EDGES)).to_list()
+    assert out == [parse_date(v) for v in PLAIN_ISO_EDGES]
+    assert out[0] == datetime(2015, 7, 21, 2, 51, 32, tzinfo=UTC)
+    assert out[3] is None and out[5] is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)),
+       st.sampled_from([" ", "T"]))
+def test_parse_dates_plain_iso_roundtrip(moment: datetime, sep: str) -> None:
+    text = moment.replace(microsecond=0).isoformat(sep=sep)
+    assert parse_dates(pl.Series("d", [text])).to_list() == [parse_date(text)]

@@ -197,3 +197,16 @@ def test_cli_build_refuses_bad_params_before_any_stage(tmp_path: Path, data, key
     # CPU seconds: the wall clock of a shared CI machine measures its other tenants
     assert cpu < 5, f"took {cpu:.1f}s of CPU ({elapsed:.1f}s wall)"
     assert proc.returncode == 2, proc.stderr
+
+
+def test_defaults_same_with_pure_python_yaml() -> None:
+    """The libyaml loader of :func:`akhbar.params.defaults` reads the same mapping as the
+    pure-Python safe loader."""
+    from importlib import resources
+
+    import yaml
+
+    from akhbar import params as params_mod
+
+    text = resources.files("akhbar").joinpath("params.yaml").read_text(encoding="utf-8")
+    assert params_mod.defaults() == yaml.safe_load(text)

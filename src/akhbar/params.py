@@ -39,7 +39,10 @@ def defaults() -> RawParams:
     """The default parameters as written in the package's ``params.yaml`` (the project's
     top-level ``params.yaml`` is a copy, checked equal by ``tests/test_params.py``)."""
     text = resources.files("akhbar").joinpath("params.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    # libyaml's scanner when present: the same safe constructor and resolver, ten times
+    # less CPU (0.04 s per process, every stage process pays it); a user's file keeps
+    # ``safe_load`` for its error messages.
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def merge(base: RawParams, override: RawParams) -> RawParams:
