@@ -245,21 +245,21 @@ class _Index:
 
 
 def _batch_index(batch: pl.DataFrame, d: config.Dedup
-                 ) -> tuple[list[bytes], list[bytes], np.ndarray, np.ndarray, pl.DataFrame,
-                            np.ndarray, np.ndarray]:
+                 ) -> tuple[list[bytes], list[bytes], np.ndarray, np.ndarray, np.ndarray,
+                            np.ndarray, pl.DataFrame]:
     """One batch's share of pass 1 (on a worker thread): every row's exact key, the distinct
-    keys in order of first appearance, their signatures and has-tokens flags, the rows,
-    and the distinct texts' shingle hashes (flat, int64 row offsets) for the story pass."""
+    keys in order of first appearance, their signatures and has-tokens flags and shingle
+    hashes (flat, int64 row offsets: the story pass's exact check reads them), the rows."""
     folded = batch.select(fold_expr(pl.col("text").fill_null("")).alias("f")).to_series()
     keys = exact_keys(folded)
     first: dict[bytes, int] = {}
     for pos, key in enumerate(keys):
         first.setdefault(key, pos)
-    flat, offsets = shingle_hashes(folded.gather(list(first.values())), d.shingle_size)
+    distinct = folded if len(first) == len(keys) else folded.gather(list(first.values()))
+    flat, offsets = shingle_hashes(distinct, d.shingle_size)
     sig, has = _sign(flat, offsets, d.num_perm, d.seed)
-    return (keys, list(first), sig, has,
-            batch.select("id", "published", "crawled", "raw_file", "raw_record"),
-            flat, offsets.astype(np.int64))
+    return (keys, list(first), sig, has, flat, offsets.astype(np.int64),
+            batch.select("id", "published", "crawled", "raw_file", "raw_record"))
 
 
 def _index(inp: Path, d: config.Dedup) -> _Index:
@@ -271,7 +271,7 @@ def _index(inp: Path, d: config.Dedup) -> _Index:
     batches = io.read_batches(inp, batch_size=d.batch_size, columns=_KEY_COLUMNS)
     indexed = streaming.ordered_map(lambda batch: _batch_index(batch, d), batches,
                                     streaming.threads())
-    for keys, distinct, sig, has, rows, flat, offsets in indexed:
+    for keys, distinct, sig, has, flat, offsets, rows in indexed:
         fresh = []
         for j, key in enumerate(distinct):
             if key not in idx.node_of_key:

@@ -103,7 +103,7 @@ class ShingleSpill:
         self.file = tempfile.TemporaryFile(prefix="akhbar-dedup-shingles-")
 
     def append(self, flat: np.ndarray) -> None:
-        self.file.write(np.ascontiguousarray(flat, dtype=np.uint64).tobytes())
+        self.file.write(memoryview(np.ascontiguousarray(flat, dtype=np.uint64)))  # no copy
 
     def sets(self, offsets: np.ndarray, wanted: set[int]) -> dict[int, np.ndarray]:
         """Sorted unique shingle hashes of the ``wanted`` nodes (``offsets``: node bounds)."""
