@@ -10,8 +10,10 @@ One home for shingling and MinHash: the signatures, LSH banding, Jaccard estimat
 union-find are :mod:`akhbar.dedup`'s; this module only adds a second banding (more, shorter
 bands, so that pairs at 0.5 become candidates with p ≈ 1) and an exact check of the pairs
 whose estimate is too close to the threshold to trust (128 permutations give a standard
-error of ~0.044 at 0.5): their shingle sets are recomputed in one more streamed pass, for
-those articles only, and compared exactly.
+error of ~0.044 at 0.5): their shingle sets are compared exactly. The local stage reads
+them back from the hashes its first pass spilled to a temporary file (:class:`ShingleSpill`);
+the cluster version recomputes them from the texts of those articles only
+(:func:`shingle_sets`).
 
 Stability rule (the card cites it):
     ``story_id`` is the id of the story's first article in dedup's keep order (earliest
