@@ -12,8 +12,8 @@ bands, so that pairs at 0.5 become candidates with p ≈ 1) and an exact check o
 whose estimate is too close to the threshold to trust (128 permutations give a standard
 error of ~0.044 at 0.5): their shingle sets are compared exactly. The local stage reads
 them back from the hashes its first pass spilled to a temporary file (:class:`ShingleSpill`);
-the cluster version recomputes them from the texts of those articles only
-(:func:`shingle_sets`).
+the cluster version (:mod:`akhbar.distributed.stories`) recomputes them from those
+articles' texts only.
 
 Stability rule (the card cites it):
     ``story_id`` is the id of the story's first article in dedup's keep order (earliest
