@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from akhbar import dedup, io, params
+from akhbar.folding import fold_expr
 from akhbar.schema import ARTICLE_SCHEMA
 from builders import news
 
@@ -223,3 +224,28 @@ def test_empty_input_writes_empty_tables(tmp_path: Path) -> None:
     assert rep.rows_in == rep.rows_out == 0
     assert io.read_frame(tmp_path / "out").height == 0
     assert pl.read_parquet(tmp_path / "rej.parquet").height == 0
+
+
+def test_spilled_shingles_are_each_distinct_texts_own(tmp_path: Path) -> None:
+    """Pass 1 spills every distinct text's shingle hashes in node order, for the story
+    pass's exact check: a copy met in a later batch (or twice in one) adds nothing, and
+    each node's set is the set of its own text, empty and short texts included."""
+    texts = ["وزارة الصحة تعلن افتتاح مستشفى جديد في المدينة الشرقية", "خبر قصير",
+             "", "أعلنت وزارة التعليم بدء العام الدراسي الجديد في موعده المحدد"]
+    order = [0, 1, 0, 2, 3, 1, 3, 0, 2, 1]  # copies inside a batch and across batches
+    rows = [art(f"a{i}", texts[t]) for i, t in enumerate(order)]
+    inp = tmp_path / "in"
+    io.write_table(inp / "part-00000.parquet", rows, ARTICLE_SCHEMA)
+    d = params.typed(params.defaults()).dedup.model_copy(update={"batch_size": 3})
+    idx = dedup._index(inp, d)
+    offsets = np.concatenate([[0], np.cumsum(np.concatenate(idx.lengths))]).astype(np.int64)
+    assert len(offsets) == len(texts) + 1 == len(idx.node_of_key) + 1
+    node_of_row = pl.concat(idx.rows).get_column("node").to_list()
+    got = idx.shingles.sets(offsets, set(range(len(texts))))
+    for row, t in enumerate(order):
+        folded = pl.select(fold_expr(pl.lit(texts[t]))).to_series()
+        flat, _ = dedup.shingle_hashes(folded, d.shingle_size)
+        assert np.array_equal(got[node_of_row[row]], np.unique(flat))
+    assert len(got[node_of_row[order.index(2)]]) == 0  # the empty text has no shingle
+    assert idx.shingles.sets(offsets, set()) == {}
+    idx.shingles.close()

@@ -216,3 +216,35 @@ def test_saudinewsnet_story_pairs_stay_in_one_split(tmp_path: Path) -> None:
     assert all(split_of[x] == split_of[y] for x, y in close)
     assert stats["largest_story"] < 0.01 * len(rows)
     assert np.isfinite(stats["story_pairs_linked"])
+
+
+def test_story_edges_read_spilled_sets_as_they_would_recompute_them() -> None:
+    """The stage hands the exact check pass 1's shingle sets (``sets_of``); the edges and
+    counts are those of recomputing the sets from the texts, and some pairs go through the
+    exact check (rewrites near the threshold are in the checked margin)."""
+    from akhbar import stories
+    from akhbar.folding import fold_expr
+    texts = []
+    for k in range(12):
+        base = story(300 + k)
+        texts += [" ".join(base), " ".join(rewrite(base, 2000 + k)),
+                  " ".join(rewrite(base, 3000 + k, 0.0, 0.5, 10))]
+    p = params.typed(params.defaults())
+    d, sp = p.dedup, p.split
+    folded = pl.select(fold_expr(pl.Series(texts))).to_series()
+    sig, _ = dedup.signatures(folded, d.shingle_size, d.num_perm, d.seed)
+    flat, offsets = dedup.shingle_hashes(folded, d.shingle_size)
+    nodes = np.arange(len(texts))
+    spill = stories.ShingleSpill()
+    spill.append(flat[:int(offsets[7])])  # in two appends, as batches do
+    spill.append(flat[int(offsets[7]):])
+    bounds = offsets.astype(np.int64)
+    via_spill = stories.story_edges(sig, nodes, sp, None, d.shingle_size,
+                                    sets_of=lambda w: spill.sets(bounds, w))
+    spill.close()
+    batches = iter([(pl.Series(texts[:5]), nodes[:5]), (pl.Series(texts[5:]), nodes[5:])])
+    via_texts = stories.story_edges(sig, nodes, sp, batches, d.shingle_size)
+    assert np.array_equal(via_spill[0], via_texts[0])
+    assert np.array_equal(via_spill[1], via_texts[1])
+    assert via_spill[2] == via_texts[2] and via_spill[2]["story_pairs_checked_exactly"] > 0
+    assert len(via_spill[0]) > 0  # some rewrites are linked

@@ -24,7 +24,6 @@ Two streamed passes over the input keep memory bounded by the *index*, never the
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,8 +79,11 @@ def word_hashes(folded: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     ``replace_strict`` of the words against the vocabulary cost 2× the whole of this)."""
     lists = pc.split_pattern(_large_strings(folded), " ")
     words, row = pc.list_flatten(lists), pc.list_parent_indices(lists)
-    nonempty = pc.greater(pc.binary_length(words), 0)
-    words, row = pc.filter(words, nonempty), pc.filter(row, nonempty)
+    # empty words (from an empty text or a space run) read off the offsets: a folded text
+    # has none, and the filter (a copy of every word) is then skipped
+    bounds = np.frombuffer(words.buffers()[1], np.int64, len(words) + 1, words.offset * 8)
+    if (empty := bounds[1:] == bounds[:-1]).any():
+        words, row = pc.filter(words, pa.array(~empty)), pc.filter(row, pa.array(~empty))
     if len(words) == 0:
         return np.empty(0, np.uint64), np.empty(0, np.int64)
     enc = pc.dictionary_encode(words)
@@ -105,24 +107,41 @@ def shingle_hashes(folded: pl.Series, size: int) -> tuple[np.ndarray, np.ndarray
     shingles = np.where(words >= size, words - size + 1, (words > 0).astype(np.int64))
     offsets = np.concatenate([[0], np.cumsum(shingles)]).astype(np.int64)
     start = np.arange(offsets[-1], dtype=np.int64) + np.repeat(first - offsets[:-1], shingles)
-    length = np.repeat(words, shingles)  # ≥ size except for the one shingle of a short text
     padded = np.concatenate([h, np.zeros(size, dtype=np.uint64)])
-    acc = padded[start]
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    # the polynomial at *every* word position over contiguous slices (no gather per step),
+    # then one gather at the shingle starts: right for all the shingles of a text of ≥ size
+    # words (none reads past its text's end); a short text's one shingle is redone below
+    acc = h.copy()
     with np.errstate(over="ignore"):
         for j in range(1, size):
-            nxt = padded[start + j]
-            nxt[length <= j] = 0  # past the end of a short text
-            acc = acc * np.uint64(0x9E3779B97F4A7C15) + nxt
-    return acc, offsets.astype(np.uint64)
+            acc *= mult
+            acc += padded[j:j + len(h)]
+    out = acc[start]
+    if len(short := np.flatnonzero((words > 0) & (words < size))):
+        at, length = first[short], words[short]
+        part = padded[at]
+        with np.errstate(over="ignore"):
+            for j in range(1, size):
+                nxt = padded[at + j]
+                nxt[length <= j] = 0  # the missing words count as 0
+                part = part * mult + nxt
+        out[offsets[short]] = part
+    return out, offsets.astype(np.uint64)
 
 
 def signatures(folded: pl.Series, size: int, num_perm: int, seed: int
                ) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures (rows × num_perm, uint32) of each text's shingles, by rensa
     in Rust, and whether each text had any shingle at all."""
-    if len(folded) == 0:
+    return _sign(*shingle_hashes(folded, size), num_perm, seed)
+
+
+def _sign(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`signatures` of texts already shingled (flat hashes, uint64 row offsets)."""
+    if len(offsets) <= 1:
         return np.empty((0, num_perm), dtype=np.uint32), np.empty(0, dtype=bool)
-    flat, offsets = shingle_hashes(folded, size)
     matrix = RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, num_perm=num_perm,
                                                            seed=seed)
     return np.asarray(matrix.to_rows(), dtype=np.uint32), np.diff(offsets) > 0
@@ -220,20 +239,26 @@ class _Index:
     node_of_key: dict[bytes, int] = field(default_factory=dict)
     sigs: list[np.ndarray] = field(default_factory=list)
     has_tokens: list[np.ndarray] = field(default_factory=list)
+    #: every node's shingle hashes, in node order, on disk; ``lengths``: their counts
+    shingles: stories.ShingleSpill = field(default_factory=lambda: stories.ShingleSpill())
+    lengths: list[np.ndarray] = field(default_factory=list)
 
 
 def _batch_index(batch: pl.DataFrame, d: config.Dedup
-                 ) -> tuple[list[bytes], list[bytes], np.ndarray, np.ndarray, pl.DataFrame]:
+                 ) -> tuple[list[bytes], list[bytes], np.ndarray, np.ndarray, np.ndarray,
+                            np.ndarray, pl.DataFrame]:
     """One batch's share of pass 1 (on a worker thread): every row's exact key, the distinct
-    keys in order of first appearance, their signatures and has-tokens flags, the rows."""
+    keys in order of first appearance, their signatures and has-tokens flags and shingle
+    hashes (flat, int64 row offsets: the story pass's exact check reads them), the rows."""
     folded = batch.select(fold_expr(pl.col("text").fill_null("")).alias("f")).to_series()
     keys = exact_keys(folded)
     first: dict[bytes, int] = {}
     for pos, key in enumerate(keys):
         first.setdefault(key, pos)
-    sig, has = signatures(folded.gather(list(first.values())), d.shingle_size, d.num_perm,
-                          d.seed)
-    return (keys, list(first), sig, has,
+    distinct = folded if len(first) == len(keys) else folded.gather(list(first.values()))
+    flat, offsets = shingle_hashes(distinct, d.shingle_size)
+    sig, has = _sign(flat, offsets, d.num_perm, d.seed)
+    return (keys, list(first), sig, has, flat, offsets.astype(np.int64),
             batch.select("id", "published", "crawled", "raw_file", "raw_record"))
 
 
@@ -246,7 +271,7 @@ def _index(inp: Path, d: config.Dedup) -> _Index:
     batches = io.read_batches(inp, batch_size=d.batch_size, columns=_KEY_COLUMNS)
     indexed = streaming.ordered_map(lambda batch: _batch_index(batch, d), batches,
                                     streaming.threads())
-    for keys, distinct, sig, has, rows in indexed:
+    for keys, distinct, sig, has, flat, offsets, rows in indexed:
         fresh = []
         for j, key in enumerate(distinct):
             if key not in idx.node_of_key:
@@ -254,6 +279,13 @@ def _index(inp: Path, d: config.Dedup) -> _Index:
                 fresh.append(j)
         idx.sigs.append(sig[fresh])
         idx.has_tokens.append(has[fresh])
+        lengths = np.diff(offsets)
+        if len(fresh) < len(distinct):  # only the new texts' shingles, in node order
+            lengths, at = lengths[fresh], offsets[fresh]  # old start - new start below
+            flat = flat[np.arange(lengths.sum()) + np.repeat(at - np.cumsum(lengths) + lengths,
+                                                              lengths)]
+        idx.shingles.append(flat)
+        idx.lengths.append(lengths)
         nodes = [idx.node_of_key[key] for key in keys]
         idx.rows.append(rows.with_columns(pl.Series("node", nodes, dtype=pl.Int64)))
     return idx
@@ -264,7 +296,7 @@ def plan(inp: Path, params: Params | RawParams) -> tuple[pl.DataFrame, dict[str,
     ``duplicate_of``, ``reason`` and ``similarity``. Returns the plan and cluster counts."""
     params = typed(params)
     d = params.dedup
-    idx = _index(inp, d)
+    idx = _index(inp, d)  # on an error the spill file is closed (deleted) when collected
     if not idx.rows:
         return pl.DataFrame(), {"clusters": 0, "exact_groups": 0, "exact_copies": 0,
                                 "duplicate_clusters": 0, "near_pairs_verified": 0,
@@ -284,13 +316,10 @@ def plan(inp: Path, params: Params | RawParams) -> tuple[pl.DataFrame, dict[str,
     node_of_row = rows.get_column("node").to_numpy()
     sp = params.split
 
-    def texts() -> Iterator[tuple[pl.Series, np.ndarray]]:
-        at = 0
-        for batch in io.read_batches(inp, batch_size=d.batch_size, columns=["text"]):
-            yield batch.get_column("text"), node_of_row[at:at + batch.height]
-            at += batch.height
-
-    sa, sb, story_stats = stories.story_edges(sig, usable, sp, texts(), d.shingle_size)
+    node_offsets = np.concatenate([[0], np.cumsum(np.concatenate(idx.lengths))]).astype(np.int64)
+    sa, sb, story_stats = stories.story_edges(
+        sig, usable, sp, None, d.shingle_size, sets_of=lambda w: idx.shingles.sets(node_offsets, w))
+    idx.shingles.close()
     # copies are one story too (their pairs were verified at the higher threshold)
     story = components(len(sig), np.concatenate([a[near], sa]), np.concatenate([b[near], sb]))
     rows = rows.with_columns(pl.Series("comp", label[node_of_row]),

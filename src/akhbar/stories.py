@@ -10,8 +10,10 @@ One home for shingling and MinHash: the signatures, LSH banding, Jaccard estimat
 union-find are :mod:`akhbar.dedup`'s; this module only adds a second banding (more, shorter
 bands, so that pairs at 0.5 become candidates with p ≈ 1) and an exact check of the pairs
 whose estimate is too close to the threshold to trust (128 permutations give a standard
-error of ~0.044 at 0.5): their shingle sets are recomputed in one more streamed pass, for
-those articles only, and compared exactly.
+error of ~0.044 at 0.5): their shingle sets are compared exactly. The local stage reads
+them back from the hashes its first pass spilled to a temporary file (:class:`ShingleSpill`);
+the cluster version (:mod:`akhbar.distributed.stories`) recomputes them from those
+articles' texts only.
 
 Stability rule (the card cites it):
     ``story_id`` is the id of the story's first article in dedup's keep order (earliest
@@ -31,7 +33,8 @@ Stability rule (the card cites it):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import polars as pl
@@ -89,12 +92,45 @@ def shingle_sets(batches: Iterator[tuple[pl.Series, np.ndarray]], wanted: set[in
     return sets
 
 
+class ShingleSpill:
+    """Every distinct text's shingle hashes, spilled to a temporary file in node order.
+
+    Why: the story pass checks some pairs on their exact shingle sets; reading, folding and
+    shingling those texts a second time cost as much as a tenth of the stage, while
+    writing the hashes pass 1 already has costs a sequential write (8 B per shingle:
+    ≈70 MB for SaudiNewsNet) and keeps them off the heap (only the pages of the wanted
+    nodes are read back)."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile(prefix="akhbar-dedup-shingles-")
+
+    def append(self, flat: np.ndarray) -> None:
+        self.file.write(memoryview(np.ascontiguousarray(flat, dtype=np.uint64)))  # no copy
+
+    def sets(self, offsets: np.ndarray, wanted: set[int]) -> dict[int, np.ndarray]:
+        """Sorted unique shingle hashes of the ``wanted`` nodes (``offsets``: node bounds)."""
+        self.file.flush()
+        if not wanted or offsets[-1] == 0:
+            return {node: np.empty(0, np.uint64) for node in wanted}
+        flat = np.memmap(self.file, dtype=np.uint64, mode="r", shape=(int(offsets[-1]),))
+        bounds = offsets.tolist()
+        out = {node: np.unique(flat[bounds[node]:bounds[node + 1]]) for node in sorted(wanted)}
+        del flat
+        return out
+
+    def close(self) -> None:
+        self.file.close()
+
+
 def story_edges(sig: np.ndarray, usable: np.ndarray, sp: StoryParams,
-                texts: Iterator[tuple[pl.Series, np.ndarray]] | None, size: int
+                texts: Iterator[tuple[pl.Series, np.ndarray]] | None, size: int, *,
+                sets_of: Callable[[set[int]], dict[int, np.ndarray]] | None = None
                 ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """Node pairs (a, b) of one story: estimated Jaccard ≥ threshold + margin, or within
-    ±margin and exactly ≥ threshold (checked on the texts ``texts`` yields, when given;
-    otherwise the estimate decides). Returns the edges and counts for the stage report."""
+    ±margin and exactly ≥ threshold (checked on the wanted nodes' sorted unique shingle
+    hashes, which ``sets_of`` returns when given, else computed from the texts ``texts``
+    yields; with neither, the estimate decides). Returns the edges and counts for the
+    stage report."""
     pairs = dedup.candidate_pairs(sig, sp.story_bands, usable)
     a, b = usable[pairs[:, 0]], usable[pairs[:, 1]]
     est = dedup.jaccard(sig, a, b)
@@ -103,11 +139,12 @@ def story_edges(sig: np.ndarray, usable: np.ndarray, sp: StoryParams,
     maybe = (est >= lo) & ~sure
     link = sure.copy()
     if maybe.any():
-        if texts is None:
+        if texts is None and sets_of is None:
             link |= maybe & (est >= sp.story_threshold)
         else:
             wanted = set(a[maybe].tolist()) | set(b[maybe].tolist())
-            sets = shingle_sets(texts, wanted, size)
+            sets = (sets_of(wanted) if sets_of is not None else
+                    shingle_sets(texts or iter(()), wanted, size))
             exact = exact_jaccard(sets, a[maybe], b[maybe])
             link[np.flatnonzero(maybe)[exact >= sp.story_threshold]] = True
     stats = {"story_candidate_pairs": len(a), "story_pairs_checked_exactly": int(maybe.sum()),
