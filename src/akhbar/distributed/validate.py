@@ -47,13 +47,12 @@ def run(client: Any, dataset_dir: Path, params: Params | RawParams,
     the build passes one that runs it in its warmed GX process) merges and writes the
     reports."""
     from akhbar import validate
-    from akhbar.expectations_suites import load_suites
     from akhbar.params import typed
 
     dataset_dir = Path(dataset_dir)
     parts = validate.parts(dataset_dir, params)
     parameters = validate.suite_parameters(params, reason_stages)
-    suite = load_suites()[keys.SUITE]
+    suite = keys.suite_dict()
     if not parts or not keys.supported(suite):  # the one-frame path (nothing to shard)
         futures = [client.submit(validate_part, part, parameters, pure=False)
                    for part in parts]
