@@ -245,12 +245,15 @@ class _Inline:
 
 def test_story_pairs_verified_in_slices_change_nothing(filtered, tmp_path, monkeypatch
                                                        ) -> None:
-    """story_verify reads its partition's pairs one id slice at a time when they exceed
-    SLICE_PAIRS: many slices give the local bytes, and pairs never carry a signature."""
+    """story_buckets writes its pairs band by band in chunks of CHUNK_PAIRS and
+    story_verify reads its partition's pairs one id slice at a time when they exceed
+    SLICE_PAIRS: many chunks and slices give the local bytes, and pairs never carry a
+    signature."""
     from akhbar.distributed import stories as dstories
 
     local, params = filtered
     monkeypatch.setattr(dstories, "SLICE_PAIRS", 5)
+    monkeypatch.setattr(dstories, "CHUNK_PAIRS", 3)
     monkeypatch.setattr(dstories, "ROW_GROUP", 4)
     slices: list[int] = []
     real = dstories.story_verify
@@ -269,6 +272,8 @@ def test_story_pairs_verified_in_slices_change_nothing(filtered, tmp_path, monke
                               dist.root / "_work", ranges, 3)
     report.write(dist.report("dedup"))
     assert max(slices) > 1
+    chunks = {f.stem.split("-")[1] for f in (dist.root / "_work" / "spairs").rglob("*.parquet")}
+    assert len(chunks) > 1, "story_buckets wrote its pairs in several chunks"
     assert _same(_dedup_files(dist), _dedup_files(local))
     import polars as pl
 

@@ -53,7 +53,9 @@ class PartResult:
     """What one part hands to the merge: folded row checks, keys, leakage pairs."""
 
     tally: Tally
-    keys: pa.Table  # KEY_SCHEMA: id, url, loc of every row (the keys suite)
+    #: KEY_SCHEMA: id, url, loc of every row (the keys suite); or the keys suite's tally
+    #: when the cluster checked the keys bucket by bucket (:mod:`akhbar.distributed.keys`)
+    keys: pa.Table | Tally
     pairs: dict[str, pa.Table]  # leakage key → distinct (key, split, min id)
 
 
@@ -213,16 +215,25 @@ def map_local(parts: Sequence[Sequence[Slice]], parameters: dict[str, Any]
 
 
 def merge(results: Iterator[PartResult] | Sequence[PartResult]
-          ) -> tuple[Tally, pa.Table, pa.Table]:
-    """Fold part results in order: (row-suite tally, keys of every row, leakage frame)."""
+          ) -> tuple[Tally, pa.Table | Tally, pa.Table]:
+    """Fold part results in order: (row-suite tally, keys of every row, leakage frame);
+    the keys are the keys suite's tally when a result carries one (checked on the
+    cluster: the parts' key tables are then empty)."""
     tally = Tally()
     keys: list[pa.Table] = []
+    checked: Tally | None = None
     pairs: dict[str, list[pa.Table]] = {target: [] for _, target in LEAK_KEYS}
     for r in results:
         tally.merge(r.tally)
-        keys.append(r.keys)
+        if isinstance(r.keys, Tally):
+            checked = checked or Tally()
+            checked.merge(r.keys)
+        else:
+            keys.append(r.keys)
         for name, t in r.pairs.items():
             pairs[name].append(t)
+    if checked is not None:
+        return tally, checked, leakage_frame(pairs)
     all_keys = pa.concat_tables(keys) if keys else KEY_SCHEMA.empty_table()
     return tally, all_keys, leakage_frame(pairs)
 

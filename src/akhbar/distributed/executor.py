@@ -12,11 +12,30 @@ build`` and the DVC scripts call it in its place and nothing else changes:
   (:mod:`akhbar.distributed.split`);
 * collect: one task per published rejected file and per data file's counts
   (:mod:`akhbar.distributed.collect`);
-* validate: its parts on the workers, the merge and the global suites in the driver
-  (:mod:`akhbar.distributed.validate`), through :meth:`DaskRunner.check`;
+* validate: its parts on the workers, the ``keys`` suite bucket by bucket on the workers,
+  the merge and the other global suites in the driver (:mod:`akhbar.distributed.validate`),
+  through :meth:`DaskRunner.check`;
 * the card runs in the driver, streaming, as locally.
 
 Where each stage runs is the stage registry's word (:class:`akhbar.pipeline.Cluster`).
+
+**Driver memory per stage** (what the process running this runner holds; workers hold
+the rows):
+
+* ingest, quality: one future and one summed report per shard;
+* parse, clean: that, plus the corpus-level decision the local stage holds too (parse's
+  title suffixes per folder; clean's boilerplate line table and per-source counts);
+* dedup: O(ranges + P × rounds) counts and P + 1 id offsets, never a row, signature or
+  edge (:mod:`akhbar.distributed.dedup`);
+* split: per split a count, an id sample (~8 ids per 10,000 rows), the bucket bounds and
+  counts (:mod:`akhbar.distributed.split`);
+* collect: counts per reason and per format;
+* validate: per part its folded row checks and its distinct leakage pairs (O(rows) short
+  strings: the one structure left that grows with the corpus), and O(buckets) outcomes
+  of the ``keys`` suite (:mod:`akhbar.distributed.keys`), merged in the build's GX
+  process (a child of the driver, holding the same pairs while it merges);
+* card: in the driver, streaming over the published files as locally (its explorer
+  search index grows with the corpus's distinct tokens).
 
 Output bytes equal the local executor's (tests/test_distributed.py). The workers must see
 the build's work folder (one machine, or a shared volume).

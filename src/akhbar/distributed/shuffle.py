@@ -58,18 +58,20 @@ def write_atomic(df: pl.DataFrame, path: Path, row_group: int | None = None) -> 
     return path.stat().st_size
 
 
-def scatter(df: pl.DataFrame, dest: np.ndarray, parts: int, wave: Path, src: int,
+def scatter(df: pl.DataFrame, dest: np.ndarray, parts: int, wave: Path, src: int | str,
             row_group: int | None = None) -> int:
     """Write the rows of ``df`` to ``wave/<dest>/<src>.parquet`` (one file per
     destination, empty ones included so a reduce always finds the schema; rows keep
-    their order; ``row_group`` as :func:`write_atomic`)."""
+    their order; ``row_group`` as :func:`write_atomic`). ``src``: the source partition,
+    or a name starting with it (``00003-0001``: a task that writes in several chunks)."""
+    name = f"{src:05d}" if isinstance(src, int) else src
     tagged = df.with_columns(pl.Series("__dest", dest, dtype=pl.Int64))
     groups = {int(k[0]): g.drop("__dest")
               for k, g in tagged.partition_by("__dest", as_dict=True).items()}
     written = 0
     for p in range(parts):
         frame = groups.get(p, df.clear())
-        written += write_atomic(frame, wave / f"{p:05d}" / f"{src:05d}.parquet", row_group)
+        written += write_atomic(frame, wave / f"{p:05d}" / f"{name}.parquet", row_group)
     return written
 
 

@@ -27,8 +27,9 @@ The stories are then the components of ``edges/`` ∪ ``sedges/``
 kept rows in :func:`akhbar.distributed.dedup.keep`. Driver memory: counts per task and P
 received-pair counts. Worker memory: ``story_bands`` one store partition (distinct
 texts/P × 512 B) and its band entries (× ``story_bands`` × ~18 B); ``story_buckets`` its
-band entries and the pairs they make (bounded by the bucket rule: ≤ 2,016 pairs per
-bucket of ≤ 64, 2 per member beyond); ``story_verify`` one slice (≤ ``SLICE_PAIRS`` × 16
+band entries and at most ``CHUNK_PAIRS`` pairs plus one band's (band by band, written in
+chunks; a band's pairs are bounded by the bucket rule: ≤ 2,016 per bucket of ≤ 64, 2 per
+member beyond); ``story_verify`` one slice (≤ ``SLICE_PAIRS`` × 16
 B, a few times that while de-duplicating) and 16 MB of signatures at a time.
 """
 
@@ -64,6 +65,9 @@ ROW_GROUP = 65_536
 #: story candidate pairs (duplicates included) a ``story_verify`` slice takes at most:
 #: 16 B each, ~64 MB of ids, a few times that while de-duplicating
 SLICE_PAIRS = 4_000_000
+#: story candidate pairs a ``story_buckets`` task holds before writing them as a chunk
+#: (16 B each: ~32 MB, a few times that while de-duplicating and sorting)
+CHUNK_PAIRS = 2_000_000
 
 
 def _directed(links: pl.DataFrame) -> pl.DataFrame:
@@ -97,14 +101,42 @@ def story_bands(p: int, root: str, parts: int, params: Params, offsets: list[int
 
 def story_buckets(p: int, root: str, parts: int, offsets: list[int]) -> dict[str, int]:
     """The story band buckets of partition ``p`` → candidate pairs of node ids (the local
-    bucket rule: ids are ranks in key byte order), to the store partition of the first."""
+    bucket rule: ids are ranks in key byte order), to the store partition of the first.
+
+    Band by band: a bucket lies in one band, and the rule depends only on the members'
+    order, so each band's pairs are those of the whole partition's rule. Pairs are held
+    until ``CHUNK_PAIRS`` are, then written as one chunk (de-duplicated and sorted in the
+    chunk; ``story_verify`` de-duplicates across chunks and partitions): the task holds
+    its band entries and at most one chunk plus one band's pairs."""
     base = Path(root)
-    a, b = bucket_pairs(gather(base / "sbands", p).unique(), "id")
-    pairs = pl.DataFrame({"a": a, "b": b}, schema=_IDS)  # sorted on a
-    dest = sigstore.Store(base, offsets).partition_of(pairs.get_column("a").to_numpy())
-    sent = np.bincount(dest, minlength=parts).tolist()
-    return {"bytes": scatter(pairs, dest, parts, base / "spairs", p, row_group=ROW_GROUP),
-            "sent": sent}
+    entries = gather(base / "sbands", p).unique()
+    store = sigstore.Store(base, offsets)
+    sent = np.zeros(parts, dtype=np.int64)
+    held: list[pl.DataFrame] = []
+    written, chunks, n_held = 0, 0, 0
+
+    def flush() -> None:
+        nonlocal written, chunks, n_held
+        pairs = (pl.concat(held) if held else pl.DataFrame(schema=_IDS)).unique().sort("a", "b")
+        dest = store.partition_of(pairs.get_column("a").to_numpy())
+        sent[:] += np.bincount(dest, minlength=parts)
+        written += scatter(pairs, dest, parts, base / "spairs", f"{p:05d}-{chunks:04d}",
+                           row_group=ROW_GROUP)
+        held.clear()
+        chunks, n_held = chunks + 1, 0
+
+    bands = entries.partition_by("band", as_dict=True) if entries.height else {}
+    del entries
+    for key in sorted(bands):
+        a, b = bucket_pairs(bands.pop(key), "id")
+        if len(a):
+            held.append(pl.DataFrame({"a": a, "b": b}, schema=_IDS))
+            n_held += len(a)
+        if n_held >= CHUNK_PAIRS:
+            flush()
+    if held or not chunks:
+        flush()
+    return {"bytes": written, "sent": sent.tolist(), "chunks": chunks}
 
 
 def story_verify(p: int, root: str, parts: int, params: Params, offsets: list[int],
