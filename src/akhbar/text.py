@@ -2,9 +2,9 @@
 
 Why a module of its own: every later stage (quality signals, dedup keys, the published
 ``text``) must see the same characters, so the rules live here once. Each rule is a polars
-string operation (``str.replace_all`` over a character class, ``str.replace_many``); the
-steps whose work depends on the batch (which entities occur, which rows hold Persian
-letters) wrap such column operations in ``map_batches``, never a per-row Python loop. The
+string operation (``str.replace_all`` over a character class, ``str.replace_many``) on
+the rows that can change (which rows hold an entity, a tatweel, a Persian letter): the
+whole chain is one ``map_batches`` over the column (:func:`_chain`), never a per-row loop. The
 plain string functions run the very same expressions on a one-element Series, so the two
 APIs cannot drift apart (use the expression API for bulk work: a call costs 1-5 ms).
 
