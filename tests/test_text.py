@@ -256,3 +256,24 @@ def test_a_batch_normalizes_each_row_as_that_row_alone() -> None:
         normalize_expr(pl.col("t"))).to_series().to_list()
     assert got == [None if r is None else normalize(r) for r in rows]
     assert got[10] == "كتاب 1436 هـ" and got[11].startswith("لا إله الله")
+
+
+def test_a_batch_counts_what_its_rows_count_alone() -> None:
+    """The counts are taken on the rows each step can change only: on a batch of mostly
+    plain rows they add up to the counts of each row alone, the text included. Entities
+    decoding to what a later step changes (a presentation form, NBSP, tatweel, ZWSP)
+    are among the rows (their decoding, not a scan, makes them rows to look at)."""
+    special = [f"كتـــاب&nbsp;جديد{ZWSP} ﻻ&#xFEFB;&amp;quot;", f"{NBSP}سنة 1436 هـ&#1600;الموافق\t",
+               f"ﻣﺮﺣﺒﺎ\u2003بكم &#8203;{fa('في')} {KEHEH}تاب", "",
+               f"این کتاب است که را از برای من\n{fa('علي')} في گل", None,
+               f"2013 ــ 2022\r\nسطر\u2028ثان\n\n\n\nثالث {SHY}", "&bogus; &#xZZ; & نص",
+               "نص&nbsp;&nbsp;&#xFEFB;&#8203;"]
+    plain = [f"خبر عادي رقم {i} عن الطقس" for i in range(30)]
+    rows = plain[:12] + special + plain[12:]
+    df = pl.DataFrame({"t": rows}, schema={"t": pl.String})
+    got, counts = normalize_frame(df, "t")
+    alone = [normalize_with_counts(r) for r in rows if r is not None]
+    assert [t for t in got["t"].to_list() if t is not None] == [t for t, _ in alone]
+    assert counts == {k: sum(c[k] for _, c in alone) for k in COUNT_KINDS}
+    assert all(counts[k] > 0 for k in COUNT_KINDS)
+    assert got["t"][12 + len(special) - 1] == "نص لا"  # decoded NBSP, ﻻ and ZWSP

@@ -109,11 +109,13 @@ def _map_persian(line: pl.Expr, evidence: Mapping[str, str] | None,
     return out.str.replace_all(FARSI_YEH, YEH)
 
 
-def _persian_series(s: pl.Series, evidence: Mapping[str, str] | None = None,
-                    keep_final_yeh: bool = False) -> pl.Series:
-    """Line by line (``list.eval`` over the split text), only for the rows with ک or ی:
-    they are filtered out, mapped, and scattered back in place."""
-    mask = s.str.contains(PERSIAN_MAPPED).fill_null(False)
+def persian_series(s: pl.Series, evidence: Mapping[str, str] | None = None,
+                   keep_final_yeh: bool = False, mask: pl.Series | None = None) -> pl.Series:
+    """Line by line (``list.eval`` over the split text), only for the rows with ک or ی
+    (``mask``, when the caller has it): they are filtered out, mapped, and scattered back
+    in place."""
+    if mask is None:
+        mask = s.str.contains(PERSIAN_MAPPED).fill_null(False)
     if not mask.any():
         return s
     el = pl.element()
@@ -130,7 +132,7 @@ def persian_expr(e: pl.Expr, evidence: Mapping[str, str] | None = None,
                  keep_final_yeh: bool = False) -> pl.Expr:
     """The step as an expression. ``evidence`` maps a word ending in ی to its Arabic form;
     ``keep_final_yeh`` leaves word-final ی undecided (used to gather that evidence)."""
-    return e.map_batches(lambda s: _persian_series(s, evidence, keep_final_yeh),
+    return e.map_batches(lambda s: persian_series(s, evidence, keep_final_yeh),
                          return_dtype=pl.String, is_elementwise=True)
 
 

@@ -2,9 +2,9 @@
 
 Why a module of its own: every later stage (quality signals, dedup keys, the published
 ``text``) must see the same characters, so the rules live here once. Each rule is a polars
-string operation (``str.replace_all`` over a character class, ``str.replace_many``); the
-steps whose work depends on the batch (which entities occur, which rows hold Persian
-letters) wrap such column operations in ``map_batches``, never a per-row Python loop. The
+string operation (``str.replace_all`` over a character class, ``str.replace_many``) on
+the rows that can change (which rows hold an entity, a tatweel, a Persian letter): the
+whole chain is one ``map_batches`` over the column (:func:`_chain`), never a per-row loop. The
 plain string functions run the very same expressions on a one-element Series, so the two
 APIs cannot drift apart (use the expression API for bulk work: a call costs 1-5 ms).
 
@@ -69,7 +69,7 @@ from akhbar.chars import (
     char_class,
 )
 from akhbar.folding import on_string, strip_diacritics_expr
-from akhbar.persian import persian_expr, persian_lines_kept
+from akhbar.persian import persian_lines_kept, persian_series
 
 # --------------------------------------------------------------------------- classes
 _DROP = INVISIBLE
@@ -133,7 +133,11 @@ def _unescape_series(s: pl.Series) -> pl.Series:
     Columnar: each round collects the distinct entities of the whole batch, decodes those
     few strings with the standard library and substitutes them with one Aho-Corasick
     ``replace_many``. Every round shortens each string it changes, so the loop ends."""
-    s = s.str.replace_all(_DROP, "")
+    return _decode_entities(s.str.replace_all(_DROP, ""))
+
+
+def _decode_entities(s: pl.Series) -> pl.Series:
+    """:func:`_unescape_series` after its first removal of the controls."""
     while s.str.contains("&", literal=True).any():
         found = s.str.extract_all(ENTITY).explode().drop_nulls().unique().sort()
         mapping = {e: d for e in found.to_list() if (d := _decode_entity(e)) is not None}
@@ -143,28 +147,21 @@ def _unescape_series(s: pl.Series) -> pl.Series:
     return s
 
 
-def _unescape_expr(e: pl.Expr) -> pl.Expr:
-    return e.map_batches(_unescape_series, return_dtype=pl.String, is_elementwise=True)
-
-
 #: The two presentation blocks as plain ranges: a cheaper scan than the exact class.
 _PRESENTATION_BLOCKS = "[\ufb50-\ufdff\ufe70-\ufefe]"
 
 
-def _presentation_series(s: pl.Series) -> pl.Series:
+def _presentation_series(s: pl.Series, mask: pl.Series | None = None) -> pl.Series:
     """One Aho-Corasick pass over the table, then the invisible removal again, on the rows
     holding a presentation block character only (news text rarely has any: the scan
     costs half the replacement, and the other rows are left as they are, unchanged by
-    both steps)."""
-    mask = s.str.contains(_PRESENTATION_BLOCKS).fill_null(False)
+    both steps). ``mask``: those rows, when the caller has it."""
+    if mask is None:
+        mask = s.str.contains(_PRESENTATION_BLOCKS).fill_null(False)
     if not mask.any():
         return s
     fixed = s.filter(mask).str.replace_many(presentation_map()).str.replace_all(_DROP, "")
     return s.clone().scatter(mask.arg_true(), fixed)
-
-
-def _presentation_expr(e: pl.Expr) -> pl.Expr:
-    return e.map_batches(_presentation_series, return_dtype=pl.String, is_elementwise=True)
 
 
 _INTRA = f"({ARABIC_LETTER}[{MARKS}]*){TATWEEL}[{TATWEEL}{MARKS}]*({ARABIC_LETTER})"
@@ -174,14 +171,15 @@ _STANDALONE = f"(^|[^{TATWEEL}{MARKS}\\p{{L}}]){TATWEEL}+"
 _TRAILING = f"(?m)(^|[^{TATWEEL}{MARKS}\\p{{L}}]){TATWEEL}+([^\\S\\n]*)$"
 
 
-def _tatweel_series(s: pl.Series) -> pl.Series:
+def _tatweel_series(s: pl.Series, mask: pl.Series | None = None) -> pl.Series:
     """Intra-word runs removed (to a fixed point: a match consumes the letter after the
     run, so ``كـتـاب`` needs two rounds); a run not after a letter → :data:`TATWEEL_DASH`
     (``2013 ــ 2022``, a line opening with ``ـــ``); a run after a letter and before a
     non-letter (``1436 هـ``, ``2015 مـ``, ``بـ 50``, ``الـ«63»``) is kept, as one tatweel:
     there it writes an abbreviation or a detached letter, and removing it changes meaning
-    (``1436 ه``)."""
-    mask = s.str.contains(TATWEEL, literal=True).fill_null(False)
+    (``1436 ه``). ``mask``: the rows holding a tatweel, when the caller has it."""
+    if mask is None:
+        mask = s.str.contains(TATWEEL, literal=True).fill_null(False)
     if not mask.any():
         return s
     if mask.sum() * 2 < s.len():  # the rules below run on the rows with a tatweel only
@@ -195,32 +193,119 @@ def _tatweel_series(s: pl.Series) -> pl.Series:
             .str.replace_all(f"{TATWEEL}{{2,}}", TATWEEL))
 
 
-def _tatweel_expr(e: pl.Expr) -> pl.Expr:
-    return e.map_batches(_tatweel_series, return_dtype=pl.String, is_elementwise=True)
-
-
-def _spaces_expr(e: pl.Expr) -> pl.Expr:
+def _spaces_series(s: pl.Series, spaced: pl.Series | None = None) -> pl.Series:
+    """The ``spaces`` step; ``spaced``: the rows that may hold a :data:`SPACE_LIKE`
+    character (the others skip that scan, the costliest of the step)."""
+    s = s.str.replace_all(LINE_BREAK, "\n")  # no line break is SPACE_LIKE: order-free
+    if spaced is None:
+        s = s.str.replace_all(SPACE_LIKE, " ")
+    else:
+        s = _on_rows(s, spaced, lambda r: r.str.replace_all(SPACE_LIKE, " "))
     return (
-        e.str.replace_all(LINE_BREAK, "\n")
-        .str.replace_all(SPACE_LIKE, " ")
-        .str.replace_all(" {2,}", " ")
+        s.str.replace_all(" {2,}", " ")
         .str.replace_all(" \n ?|\n ", "\n")  # = " ?\n ?" without rewriting every \n
         .str.replace_all("\n{3,}", "\n\n")
         .str.strip_chars(" \n")
     )
 
 
-Step = tuple[str, Callable[[pl.Expr], pl.Expr]]
+#: Every character the unescape, presentation and spaces steps look for, as one class.
+#: A class of non-ASCII characters is scanned by the regex engine at ~0.4 GB/s (a literal
+#: such as "&" twenty times faster), and most news text holds none of them: one scan of
+#: the column finds the rows (about 1 in 10) that the three per-class scans then look at.
+_RARE = f"[{INVISIBLE[1:-1]}{SPACE_LIKE[1:-1]}{_PRESENTATION_BLOCKS[1:-1]}]"
 
 
-def _steps(yeh_evidence: Mapping[str, str] | None, keep_final_yeh: bool) -> list[Step]:
-    return [
-        ("unescape", _unescape_expr),
-        ("presentation", _presentation_expr),  # the second invisible removal included
-        ("tatweel", _tatweel_expr),
-        ("spaces", _spaces_expr),
-        ("persian", lambda e: persian_expr(e, yeh_evidence, keep_final_yeh)),
-    ]
+def _on_rows(s: pl.Series, mask: pl.Series, f: Callable[[pl.Series], pl.Series]
+             ) -> pl.Series:
+    """``f`` applied to the rows of ``mask`` only, the others left as they are."""
+    if not mask.any():
+        return s
+    return s.clone().scatter(mask.arg_true(), f(s.filter(mask)))
+
+
+def _matching(s: pl.Series, candidates: pl.Series, pattern: str) -> pl.Series:
+    """``s.str.contains(pattern)``, knowing that no row outside ``candidates`` matches."""
+    if not candidates.any():
+        return candidates
+    return candidates.clone().scatter(
+        candidates.arg_true(), s.filter(candidates).str.contains(pattern).fill_null(False))
+
+
+def _total(s: pl.Series) -> int:
+    return int(s.sum() or 0)
+
+
+def _diff(before: pl.Series, after: pl.Series, pattern: str) -> pl.Series:
+    """Per row: matches of ``pattern`` before the step minus those after it."""
+    return (before.str.count_matches(pattern).cast(pl.Int64)
+            - after.str.count_matches(pattern).cast(pl.Int64))
+
+
+def _chain(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_final_yeh: bool,
+           counts: dict[str, int] | None) -> pl.Series:
+    """The whole chain over one Series, counting into ``counts`` when given.
+
+    One function, not one ``map_batches`` per step, so that each step's row mask is
+    computed once and serves both the step and its count: a count is taken on the rows
+    the step can change only (the other rows add 0), never by rescanning the column."""
+    s = s.cast(pl.String)
+    # 1. unescape. INVISIBLE is a class of single characters: the length lost to its
+    # removal is its count, and an entity needs a "&". Outside the rows holding a "&"
+    # (whose decoding may write any character) or a _RARE character, no row holds a
+    # character that steps 1, 2 or the SPACE_LIKE part of 4 change.
+    amp = s.str.contains("&", literal=True).fill_null(False)
+    rare = s.str.contains(_RARE).fill_null(False)
+    invisible = _matching(s, rare, _DROP)
+    before = s
+    s = _on_rows(s, invisible, lambda r: r.str.replace_all(_DROP, ""))
+    if counts is not None and invisible.any():
+        counts["invisible_removed"] += _total(
+            before.filter(invisible).str.len_chars().cast(pl.Int64)
+            - s.filter(invisible).str.len_chars().cast(pl.Int64))
+    s = _decode_entities(s) if amp.any() else s
+    rare = rare | amp
+    if counts is not None:
+        if amp.any():
+            counts["entities_unescaped"] += _total(
+                _diff(before.filter(amp), s.filter(amp), ENTITY).clip(0))
+    # 2. presentation forms (and the invisible removal again)
+    mask = _matching(s, rare, _PRESENTATION_BLOCKS)
+    if counts is not None and mask.any():
+        counts["presentation_forms_folded"] += _total(
+            s.filter(mask).str.count_matches(presentation_class()))
+    s = _presentation_series(s, mask)
+    # 3. tatweel
+    mask = s.str.contains(TATWEEL, literal=True).fill_null(False)
+    before = s
+    s = _tatweel_series(s, mask)
+    if counts is not None and mask.any():
+        counts["tatweel_removed"] += _total(
+            _diff(before.filter(mask), s.filter(mask), TATWEEL))
+    # 4. spaces: a row the step leaves as it is holds nothing it counts.
+    before = s  # steps 1-2 changed rows of `rare` only; step 3 writes no SPACE_LIKE
+    s = _spaces_series(s, _matching(s, rare, SPACE_LIKE))
+    if counts is not None:
+        changed = (before != s).fill_null(False)
+        if changed.any():
+            b, a = before.filter(changed), s.filter(changed)
+            counts["spaces_normalized"] += _total(
+                b.str.count_matches(f"{SPACE_LIKE}|{LINE_BREAK}").cast(pl.Int64)
+                + b.str.len_chars().cast(pl.Int64) - a.str.len_chars().cast(pl.Int64))
+    # 5. persian: it only removes ک and ی, so only the rows holding one before can change.
+    mask = s.str.contains(PERSIAN_MAPPED).fill_null(False)
+    before = s
+    s = persian_series(s, yeh_evidence, keep_final_yeh, mask)
+    if counts is not None:
+        if mask.any():
+            counts["persian_letters_mapped"] += _total(
+                _diff(before.filter(mask), s.filter(mask), PERSIAN_MAPPED))
+        only = s.str.count_matches(PERSIAN_ONLY)
+        counts["persian_only_letters_seen"] += _total(only)
+        lettered = mask | (only > 0).fill_null(False)
+        if lettered.any():
+            counts["persian_lines_kept"] += persian_lines_kept(s.filter(lettered))
+    return s
 
 
 # --------------------------------------------------------------------------- public API
@@ -231,9 +316,8 @@ def normalize_expr(e: pl.Expr, yeh_evidence: Mapping[str, str] | None = None, *,
     ``yeh_evidence`` maps a word ending in Farsi yeh to its Arabic form (from
     :func:`build_yeh_evidence`). ``keep_final_yeh`` leaves word-final ی undecided (used to
     gather that evidence)."""
-    for _, step in _steps(yeh_evidence, keep_final_yeh):
-        e = step(e)
-    return e
+    return e.map_batches(lambda s: _chain(s, yeh_evidence, keep_final_yeh, None),
+                         return_dtype=pl.String, is_elementwise=True)
 
 
 def normalize_frame(df: pl.DataFrame, column: str,
@@ -243,38 +327,9 @@ def normalize_frame(df: pl.DataFrame, column: str,
 
     Each change is counted once, under the step that makes it (a tatweel written as
     ``&#1600;`` is an entity, not a tatweel)."""
-    b, a = pl.col("__before"), pl.col("__after")
-    count_exprs: dict[str, list[pl.Expr]] = {
-        "unescape": [
-            b.str.count_matches(INVISIBLE).alias("invisible_removed"),
-            (b.str.count_matches(ENTITY).cast(pl.Int64)
-             - a.str.count_matches(ENTITY).cast(pl.Int64)).clip(0).alias("entities_unescaped"),
-        ],
-        "presentation": [b.str.count_matches(presentation_class())
-                         .alias("presentation_forms_folded")],
-        "tatweel": [(b.str.count_matches(TATWEEL).cast(pl.Int64)
-                     - a.str.count_matches(TATWEEL).cast(pl.Int64)).alias("tatweel_removed")],
-        "spaces": [(b.str.count_matches(f"{SPACE_LIKE}|{LINE_BREAK}").cast(pl.Int64)
-                    + b.str.len_chars().cast(pl.Int64) - a.str.len_chars().cast(pl.Int64))
-                   .alias("spaces_normalized")],
-        "persian": [
-            (b.str.count_matches(PERSIAN_MAPPED).cast(pl.Int64)
-             - a.str.count_matches(PERSIAN_MAPPED).cast(pl.Int64)).alias("persian_letters_mapped"),
-            a.str.count_matches(PERSIAN_ONLY).alias("persian_only_letters_seen"),
-        ],
-    }
     counts = dict.fromkeys(COUNT_KINDS, 0)
-    work = df.select(pl.col(column).alias("__before"))
-    for name, step in _steps(yeh_evidence, keep_final_yeh=False):
-        work = work.with_columns(step(b).alias("__after"))
-        if name in count_exprs:
-            sums = work.select(e.sum() for e in count_exprs[name]).row(0, named=True)
-            for kind, value in sums.items():
-                counts[kind] += int(value or 0)
-        if name == "persian":
-            counts["persian_lines_kept"] += persian_lines_kept(work.get_column("__after"))
-        work = work.select(a.alias("__before"))
-    return df.with_columns(work.get_column("__before").alias(column)), counts
+    out = _chain(df.get_column(column), yeh_evidence, False, counts)
+    return df.with_columns(out.alias(column)), counts
 
 
 def normalize(s: str, yeh_evidence: Mapping[str, str] | None = None) -> str:
