@@ -12,6 +12,7 @@ least one letter or digit (Gopher's non-symbol words).
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -164,6 +165,61 @@ def _word_signals(prose: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return n.cast(pl.Int64), mean.cast(pl.Float64)
 
 
+#: Class bits of :func:`_char_classes`: letter, Arabic letter, mark, white space, digit.
+_LETTER, _ARABIC, _MARK, _SPACE, _NUMBER = 1, 2, 4, 8, 16
+
+
+@functools.cache
+def _char_classes() -> np.ndarray:
+    r"""uint8 class bits of every code point (index = code point), built once per process
+    (~0.7 CPU-s) by asking the regex engine itself, so ``\p{L}``, ``\p{Arabic}``,
+    ``\p{M}``, ``\s`` and ``\p{N}`` mean exactly what they meant as patterns (same Unicode
+    version; Python's :mod:`unicodedata` may differ)."""
+    points = np.r_[0:0xD800, 0xE000:0x110000]  # surrogates never occur in a str
+    chars = pl.Series([chr(c) for c in points.tolist()], dtype=pl.String)
+    table = np.zeros(0x110000, dtype=np.uint8)
+    for bit, cls in [(_LETTER, r"\p{L}"), (_ARABIC, r"[\p{Arabic}&&\p{L}]"),
+                     (_MARK, r"\p{M}"), (_SPACE, r"\s"), (_NUMBER, r"\p{N}")]:
+        table[points] |= chars.str.contains(f"^{cls}$").to_numpy().astype(np.uint8) * bit
+    return table
+
+
+def prose_counts(prose: pl.Series) -> pl.DataFrame:
+    """letters, Arabic letters, words and word length (see :func:`_word_signals`) of each
+    text, in ONE pass over its code points instead of five regex passes.
+
+    The batch is decoded once to UTF-32; a table lookup gives each character its classes;
+    per-text sums are differences of running sums at the text boundaries. A word is a run
+    of non-space characters holding a letter or a digit (:data:`WORD_TOKEN`); its length
+    counts its non-mark characters. Same integers as the regex forms (tests compare them).
+    """
+    texts = prose.fill_null("")
+    sizes = texts.str.len_chars().to_numpy().astype(np.int64)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    points = np.frombuffer("".join(texts.to_list()).encode("utf-32-le"), dtype=np.uint32)
+    cls = _char_classes()[points]
+
+    def per_text(flags: np.ndarray) -> np.ndarray:
+        run = np.concatenate(([0], np.cumsum(flags, dtype=np.int64)))
+        return run[ends] - run[starts]
+
+    solid = (cls & _SPACE) == 0
+    begins = solid.copy()  # a token starts at a non-space char after a space or a text start
+    begins[1:] &= ~solid[:-1]
+    begins[starts[sizes > 0]] = solid[starts[sizes > 0]]
+    token = np.cumsum(begins) - 1  # token index of each non-space character
+    wordy = np.zeros(int(begins.sum()), dtype=bool)
+    wordy[token[solid & ((cls & (_LETTER | _NUMBER)) != 0)]] = True
+    in_word = solid & wordy[np.where(solid, token, 0)] if len(wordy) else solid
+    return pl.DataFrame({
+        "letters": per_text((cls & _LETTER) != 0).astype(np.float64),
+        "arabic": per_text((cls & _ARABIC) != 0).astype(np.float64),
+        "n_words": per_text(begins & in_word),
+        "word_chars": per_text(in_word & ((cls & _MARK) == 0)).astype(np.float64),
+    })
+
+
 def signals(df: pl.DataFrame, lang_prefix_chars: int = 300) -> pl.DataFrame:
     """``df`` with the ``QUALITY_FIELDS`` columns (re)computed from ``text``.
 
@@ -181,14 +237,16 @@ def signals(df: pl.DataFrame, lang_prefix_chars: int = 300) -> pl.DataFrame:
 
 def _polars_signals(df: pl.DataFrame, text: pl.Expr) -> pl.DataFrame:
     """Every signal but the language id, from ``text`` and its prose (``__prose``)."""
-    prose_col = pl.col("__prose")
     lines = _lines(text)
-    letters = _chars_besides(prose_col, r"\P{L}")
-    arabic = _chars_besides(prose_col, r"[^\p{Arabic}&&\p{L}]")
+    counts = prose_counts(df.get_column("__prose"))
+    letters, arabic = pl.col("__letters"), pl.col("__arabic")
     n_lines = lines.list.len().cast(pl.Float64)
     ratio = pl.when(letters > 0)
-    n_words, mean_word_length = _word_signals(prose_col)
-    out = df.with_columns(
+    n = pl.col("__n_words")
+    n_words = n.cast(pl.Int64)
+    mean_word_length = (pl.when(n > 0).then(pl.col("__word_chars") / n.cast(pl.Float64))
+                        .otherwise(0.0).cast(pl.Float64))
+    out = df.with_columns(counts.select(pl.all().name.prefix("__"))).with_columns(
         text.str.len_chars().cast(pl.Int64).alias("n_chars"),
         n_words.alias("n_words"),
         mean_word_length.alias("mean_word_length"),
@@ -203,7 +261,8 @@ def _polars_signals(df: pl.DataFrame, text: pl.Expr) -> pl.DataFrame:
         .then((lines.list.len() - lines.list.n_unique()).cast(pl.Float64) / n_lines)
         .otherwise(0.0).alias("dup_line_frac"),
     )
-    return out.with_columns(_top_bigram_frac(df)).drop("__prose")
+    return (out.with_columns(_top_bigram_frac(df))
+            .drop("__prose", *[f"__{c}" for c in counts.columns]))
 
 
 def _rules(q: config.Quality) -> list[tuple[str, pl.Expr]]:
