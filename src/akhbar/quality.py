@@ -175,13 +175,19 @@ def _char_classes() -> np.ndarray:
     (~0.7 CPU-s) by asking the regex engine itself, so ``\p{L}``, ``\p{Arabic}``,
     ``\p{M}``, ``\s`` and ``\p{N}`` mean exactly what they meant as patterns (same Unicode
     version; Python's :mod:`unicodedata` may differ)."""
-    points = np.r_[0:0xD800, 0xE000:0x110000]  # surrogates never occur in a str
-    chars = pl.Series([chr(c) for c in points.tolist()], dtype=pl.String)
     table = np.zeros(0x110000, dtype=np.uint8)
-    for bit, cls in [(_LETTER, r"\p{L}"), (_ARABIC, r"[\p{Arabic}&&\p{L}]"),
-                     (_MARK, r"\p{M}"), (_SPACE, r"\s"), (_NUMBER, r"\p{N}")]:
-        table[points] |= chars.str.contains(f"^{cls}$").to_numpy().astype(np.uint8) * bit
+    for plane in range(0, 0x110000, 0x10000):  # a plane at a time: small transient memory
+        points = [c for c in range(plane, plane + 0x10000) if not 0xD800 <= c < 0xE000]
+        chars = pl.Series([chr(c) for c in points], dtype=pl.String)  # (no surrogates in a str)
+        for bit, cls in [(_LETTER, r"\p{L}"), (_ARABIC, r"[\p{Arabic}&&\p{L}]"),
+                         (_MARK, r"\p{M}"), (_SPACE, r"\s"), (_NUMBER, r"\p{N}")]:
+            hit = chars.str.contains(f"^{cls}$").to_numpy()
+            table[np.asarray(points)[hit]] |= bit
     return table
+
+
+#: Rows per code-point pass of :func:`prose_counts` (~2M characters of news, ~40 MB).
+_COUNT_ROWS = 1000
 
 
 def prose_counts(prose: pl.Series) -> pl.DataFrame:
@@ -194,21 +200,28 @@ def prose_counts(prose: pl.Series) -> pl.DataFrame:
     counts its non-mark characters. Same integers as the regex forms (tests compare them).
     """
     texts = prose.fill_null("")
+    if len(texts) > _COUNT_ROWS:  # bounded transient memory: a few bytes per character
+        return pl.concat([prose_counts(texts.slice(i, _COUNT_ROWS))
+                          for i in range(0, len(texts), _COUNT_ROWS)], rechunk=True)
     sizes = texts.str.len_chars().to_numpy().astype(np.int64)
     ends = np.cumsum(sizes)
     starts = ends - sizes
     points = np.frombuffer("".join(texts.to_list()).encode("utf-32-le"), dtype=np.uint32)
     cls = _char_classes()[points]
+    del points
+
+    # running sums fit in 32 bits unless a batch holds 2³¹ characters
+    acc = np.int32 if len(cls) < 2**31 else np.int64
 
     def per_text(flags: np.ndarray) -> np.ndarray:
-        run = np.concatenate(([0], np.cumsum(flags, dtype=np.int64)))
-        return run[ends] - run[starts]
+        run = np.concatenate(([0], np.cumsum(flags, dtype=acc)))
+        return (run[ends] - run[starts]).astype(np.int64)
 
     solid = (cls & _SPACE) == 0
     begins = solid.copy()  # a token starts at a non-space char after a space or a text start
     begins[1:] &= ~solid[:-1]
     begins[starts[sizes > 0]] = solid[starts[sizes > 0]]
-    token = np.cumsum(begins) - 1  # token index of each non-space character
+    token = np.cumsum(begins, dtype=acc) - 1  # token index of each non-space character
     wordy = np.zeros(int(begins.sum()), dtype=bool)
     wordy[token[solid & ((cls & (_LETTER | _NUMBER)) != 0)]] = True
     in_word = solid & wordy[np.where(solid, token, 0)] if len(wordy) else solid
