@@ -92,6 +92,7 @@ def test_one_pass_counts_equal_the_regex_counts(monkeypatch) -> None:
         assert got.get_column("letters").to_list() == want.get_column("letters").to_list()
         assert got.get_column("arabic").to_list() == want.get_column("arabic").to_list()
         assert words.to_list() == want.get_column("n_words").to_list()
-        means = [c / w if w else 0.0 for c, w in zip(got.get_column("word_chars"), words)]
+        chars = got.get_column("word_chars")
+        means = [c / w if w else 0.0 for c, w in zip(chars, words, strict=True)]
         assert means == want.get_column("mean").to_list()
     assert want.get_column("arabic").sum() > 0 and words.sum() > 0
