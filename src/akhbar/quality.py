@@ -179,10 +179,11 @@ def _char_classes() -> np.ndarray:
     for plane in range(0, 0x110000, 0x10000):  # a plane at a time: small transient memory
         points = [c for c in range(plane, plane + 0x10000) if not 0xD800 <= c < 0xE000]
         chars = pl.Series([chr(c) for c in points], dtype=pl.String)  # (no surrogates in a str)
+        codes = np.asarray(points)
         for bit, cls in [(_LETTER, r"\p{L}"), (_ARABIC, r"[\p{Arabic}&&\p{L}]"),
                          (_MARK, r"\p{M}"), (_SPACE, r"\s"), (_NUMBER, r"\p{N}")]:
             hit = chars.str.contains(f"^{cls}$").to_numpy()
-            table[np.asarray(points)[hit]] |= bit
+            table[codes[hit]] |= bit
     return table
 
 
