@@ -73,3 +73,26 @@ def test_top_bigram_is_found_among_unrepeated_ones() -> None:
     n = [len(t) for t in texts]
     # "أ ب" three times over 13 chars; none repeated; "ع ع" twice vs "س ص" twice (both 3)
     assert frac.to_list() == [3 * 3 / n[0], 0.0, 2 * 3 / n[2], 0.0, 0.0]
+
+
+def test_one_pass_counts_equal_the_regex_counts(monkeypatch) -> None:
+    extra = ["كلمة\u00a0أخرى\u2003و\tثالثة", "𝐀𝐁 😀 ١٢٣ x\u0301y", "ـــ ، ۝", "a", " b "]
+    texts = [t or "" for t in [*_fixtures(), *extra]]
+    df = pl.DataFrame({"p": texts})
+    n, mean = quality._word_signals(pl.col("p"))
+    want = df.select(
+        pl.col("p").str.count_matches(r"\p{L}").cast(pl.Float64).alias("letters"),
+        pl.col("p").str.count_matches(r"[\p{Arabic}&&\p{L}]").cast(pl.Float64)
+        .alias("arabic"),
+        n.alias("n_words"), mean.alias("mean"))
+    for rows in (len(texts), 7):  # one pass, and slices of 7 rows (texts cut at slices)
+        monkeypatch.setattr(quality, "_COUNT_ROWS", rows)
+        got = quality.prose_counts(df.get_column("p"))
+        words = got.get_column("n_words")
+        assert got.get_column("letters").to_list() == want.get_column("letters").to_list()
+        assert got.get_column("arabic").to_list() == want.get_column("arabic").to_list()
+        assert words.to_list() == want.get_column("n_words").to_list()
+        chars = got.get_column("word_chars")
+        means = [c / w if w else 0.0 for c, w in zip(chars, words, strict=True)]
+        assert means == want.get_column("mean").to_list()
+    assert want.get_column("arabic").sum() > 0 and words.sum() > 0
