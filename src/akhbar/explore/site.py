@@ -107,6 +107,16 @@ def _name(dataset_dir: Path) -> str:
     return ""
 
 
+def _files(dataset_dir: Path) -> list[tuple[Path, str]]:
+    """Each Parquet file of the site's rows and its ``kind``: kept rows (split order)
+    then removed rows."""
+    files = [(f, split) for split in SPLITS for f in split_files(dataset_dir, split)]
+    files += [(f, "removed") for f in rejected_files(dataset_dir)]
+    if not files:
+        raise FileNotFoundError(f"{dataset_dir}: no data/ or rejected/ Parquet files")
+    return files
+
+
 def _rows(dataset_dir: Path, columns: Sequence[str] | None = None) -> pl.DataFrame:
     """Kept rows (split order) then removed rows, with ``kind`` (split or ``removed``);
     only ``columns`` (those a file has) when given."""
@@ -116,26 +126,22 @@ def _rows(dataset_dir: Path, columns: Sequence[str] | None = None) -> pl.DataFra
         have = set(pl.read_parquet_schema(f))
         return pl.read_parquet(f, columns=[c for c in columns if c in have])
 
-    frames = []
-    for split in SPLITS:
-        for f in split_files(dataset_dir, split):
-            frames.append(read(f).with_columns(pl.lit(split).alias("kind")))
-    for f in rejected_files(dataset_dir):
-        frames.append(read(f).with_columns(pl.lit("removed").alias("kind")))
-    if not frames:
-        raise FileNotFoundError(f"{dataset_dir}: no data/ or rejected/ Parquet files")
-    return pl.concat(frames, how="diagonal_relaxed")
+    return pl.concat([read(f).with_columns(pl.lit(kind).alias("kind"))
+                      for f, kind in _files(dataset_dir)], how="diagonal_relaxed")
 
 
-def start_search(dataset_dir: Path) -> Future[tuple[str, int]]:
+def start_search(dataset_dir: Path) -> Future[tuple[Path, int]]:
     """Build the search index (:func:`akhbar.explore.search.script`) in a background
     thread; :func:`generate` takes the future. Why a thread: the index is polars and zlib
     work that releases the GIL, so it runs on the second core while the main thread does
     GIL-bound work (the card's plots, the text shards' JSON): the card stage's wall time
-    drops by about the index's, for the cost of reading titles and texts twice."""
+    drops by about the index's, for the cost of reading titles and texts twice. The
+    index is streamed (:func:`akhbar.explore.search.build`): its memory does not grow
+    with the corpus."""
+    files = [f for f, _ in _files(Path(dataset_dir))]
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="akhbar-search")
     try:
-        return pool.submit(lambda: search.script(_rows(Path(dataset_dir), ("title", "text"))))
+        return pool.submit(search.build_site, files)
     finally:
         pool.shutdown(wait=False)  # the thread ends when its one job does
 
@@ -255,7 +261,7 @@ def _plots(dataset_dir: Path) -> list[str]:
 
 def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
              params_path: Path | None = None,
-             search_job: Future[tuple[str, int]] | None = None) -> Path:
+             search_job: Future[tuple[Path, int]] | None = None) -> Path:
     """Write ``dataset_dir/explorer/`` (index.html, assets, data) and return its path.
 
     ``compare`` is an :func:`akhbar.diff.compare` report shown on the "Changes" page;
