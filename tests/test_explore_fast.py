@@ -111,3 +111,19 @@ def test_text_shards_of_rows_without_text_columns(tmp_path: Path) -> None:
     assert (tmp_path / "text-0000.js").read_text(encoding="utf-8") == \
         'AKHBAR.shard(0,[["",{}],["",{}]]);\n'
     assert site_mod._write_shards(df.clear(), tmp_path / "none") == []
+
+
+@pytest.mark.parametrize(("batch", "bucket"), [(1, 1), (3, 2), (4096, 20_000)])
+def test_streamed_index_equals_one_frame(tmp_path: Path, batch: int, bucket: int) -> None:
+    """:func:`search.build` over several Parquet files, in batches and word-range
+    buckets, writes exactly the bytes :func:`search.script` writes for their rows."""
+    df = _frame()
+    files = [tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "c.parquet"]
+    df.slice(0, 3).write_parquet(files[0])
+    df.slice(3, 0).write_parquet(files[1])
+    df.slice(3).write_parquet(files[2])
+    out = tmp_path / "search.js"
+    words = search_mod.build(files, out, batch_rows=batch, bucket_rows=bucket)
+    text, expected_words = search_mod.script(df)
+    assert out.read_text(encoding="utf-8") == text
+    assert words == expected_words == len(_postings_by_folding_texts(df))
