@@ -18,13 +18,14 @@ import datetime as dt
 import json
 import re
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 import yaml
 
 from akhbar import folding
@@ -213,34 +214,80 @@ def _index(df: pl.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
     return idx, vocabs
 
 
-def _write_shards(df: pl.DataFrame, data_dir: Path) -> list[int]:
+#: Rows per Parquet batch read for the text shards: bounds the card's memory (a batch
+#: of long articles is tens of MB) while keeping polars' per-batch overhead small.
+BATCH_ROWS = 4096
+#: What the index reads: every column but the text and the article page's extras (those
+#: are read batch by batch for the shards), so the index's memory is titles and small
+#: fields only.
+INDEX_COLUMNS = ["id", "title", "source", "category", "reason", "published_from", "lang",
+                 "raw_file", "raw_sha256", "raw_record", "published", "detail",
+                 "duplicate_of", *(s["name"] for s in SIGNALS)]
+
+
+def _batches(dataset_dir: Path) -> Iterator[pl.DataFrame]:
+    """``text`` and the :data:`EXTRA` fields of every row, in :func:`_files` order, in
+    batches of at most :data:`BATCH_ROWS` rows (pyarrow ``iter_batches``: only one
+    batch's texts in memory)."""
+    for f, _ in _files(dataset_dir):
+        pf = pq.ParquetFile(f)
+        have = set(pf.schema_arrow.names)
+        cols = [c for c in ["text", *EXTRA] if c in have]
+        if not cols:  # no text nor extras: empty rows, as many as the file has
+            yield pl.DataFrame({"text": [None] * pf.metadata.num_rows}, schema={"text": pl.String})
+            continue
+        for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=cols):
+            yield pl.from_arrow(batch)  # type: ignore[misc]
+
+
+def _row_json(df: pl.DataFrame) -> tuple[pl.Series, list[int]]:
+    """Each row's JSON ``[text,extras]`` (the text escaped by polars with
+    :data:`_JSON_ESCAPES`, the small extras dumped by Python) and its text's byte size."""
+    text = (pl.col("text").cast(pl.String).fill_null("") if "text" in df.columns
+            else pl.repeat("", df.height, dtype=pl.String))
+    extras = pl.Series("_extras", [json.dumps(e, ensure_ascii=False, separators=(",", ":"))
+                                   for e in _extras(df)], dtype=pl.String)
+    out = df.with_columns(extras).select(
+        pl.concat_str(pl.lit('["'), text.str.replace_many(_JSON_ESCAPES), pl.lit('",'),
+                      pl.col("_extras"), pl.lit("]")).alias("row"),
+        text.str.len_bytes().alias("size"))
+    return out.get_column("row"), out.get_column("size").to_list()
+
+
+def _write_shards(batches: Iterable[pl.DataFrame], data_dir: Path) -> list[int]:
     """Text (and per-row extras) in shards of about SHARD_BYTES; returns each shard's
     first row number. A shard is ``AKHBAR.shard(n,[[text,extras],...]);``, byte for byte
-    what ``json.dumps(shard, ensure_ascii=False, separators=(",", ":"))`` writes: each
-    row's JSON is put together by polars (the text escaped by :data:`_JSON_ESCAPES`, the
-    small extras dumped by Python) and a shard is one ``str.join`` of its rows."""
-    text = (pl.col("text").fill_null("") if "text" in df.columns
-            else pl.repeat("", df.height, dtype=pl.String))
-    sizes = df.select(text.str.len_bytes()).to_series().to_list()
-    bounds: list[tuple[int, int]] = []
-    size, start = 0, 0
-    for i, n in enumerate(sizes):
-        size += n + 64
-        if size >= SHARD_BYTES:
-            bounds.append((start, i + 1))
-            size, start = 0, i + 1
-    if start < len(sizes):
-        bounds.append((start, len(sizes)))
-    extras = pl.Series([json.dumps(e, ensure_ascii=False, separators=(",", ":"))
-                        for e in _extras(df)], dtype=pl.String)
-    row = pl.concat_str(pl.lit('["'), text.str.replace_many(_JSON_ESCAPES), pl.lit('",'),
-                        pl.col("_extras"), pl.lit("]"))
-    for n, (a, b) in enumerate(bounds):  # one shard's rows at a time: bounded memory
-        part = df.slice(a, b - a).with_columns(extras.slice(a, b - a).alias("_extras"))
-        payload = part.select(row.str.join(",")).item()
+    what ``json.dumps(shard, ensure_ascii=False, separators=(",", ":"))`` writes; a shard
+    ends at the row where the running count of text bytes (+64 per row) reaches
+    SHARD_BYTES, whatever the batches' boundaries. Streamed (``batches``: those of
+    :func:`_batches`): memory holds one batch and one shard, whatever the corpus size."""
+    starts: list[int] = []
+    pending: list[pl.Series] = []
+    size = row = start = 0
+
+    def flush() -> None:
+        n = len(starts)
+        payload = pl.concat(pending).str.join(",").item()
         (data_dir / f"text-{n:04d}.js").write_text(f"AKHBAR.shard({n},[{payload}]);\n",
                                                    encoding="utf-8")
-    return [a for a, _ in bounds]
+        starts.append(start)
+        pending.clear()
+
+    for batch in batches:
+        rows, sizes = _row_json(batch)
+        a = 0
+        for i, n in enumerate(sizes):
+            size += n + 64
+            if size >= SHARD_BYTES:
+                pending.append(rows.slice(a, i + 1 - a))
+                flush()
+                size, a, start = 0, i + 1, row + i + 1
+        if a < len(sizes):
+            pending.append(rows.slice(a))
+        row += len(sizes)
+    if start < row:
+        flush()
+    return starts
 
 
 def _copy_assets(site: Path) -> None:
@@ -277,7 +324,7 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
     data_dir = site / "data"
     data_dir.mkdir(parents=True)
     _copy_assets(site)
-    df = _rows(dataset_dir)
+    df = _rows(dataset_dir, INDEX_COLUMNS)  # no texts: those are streamed to the shards
     index, vocabs = _index(df)
     stats_path = dataset_dir / "stats.json"
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
@@ -292,7 +339,7 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
         "thresholds": thresholds(dataset_dir, params_path),
         "plots": _plots(dataset_dir),
         "fold": {"drop": folding.FOLD_DROP, "map": folding.FOLD_MAP},
-        "shards": _write_shards(df, data_dir), "rows": df.height,
+        "shards": _write_shards(_batches(dataset_dir), data_dir), "rows": df.height,
         "search": search.save(search_job.result(), data_dir),
         "compare": compare is not None,
     }
