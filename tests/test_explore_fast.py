@@ -156,3 +156,23 @@ def test_streamed_index_equals_one_frame(tmp_path: Path, batch: int, bucket: int
     text, expected_words = search_mod.script(df)
     assert out.read_text(encoding="utf-8") == text
     assert words == expected_words == len(_postings_by_folding_texts(df))
+
+
+def test_index_written_field_by_field_is_what_js_writes(tmp_path: Path) -> None:
+    """:func:`site._write_index` (one field's list at a time) writes the bytes of
+    ``_js`` over the whole index dict, quotes, backslashes and Arabic included."""
+    df = _frame().with_columns(
+        pl.Series("id", ["a", "b", "a", "c", None, "d", "e", "f"]),
+        pl.Series("kind", ["train", "test", "removed", "train", "removed", "validation",
+                           "train", "removed"]),
+        pl.Series("duplicate_of", [None, None, "a", None, "zz", None, None, ""]),
+        pl.Series("source", ["س", None, "س", "\"q\"", "ب", "ب", None, "س"]),
+        pl.Series("n_words", [1.23456, None, 3, 4, 5, 6, 7, 8], dtype=pl.Float64))
+    index, vocabs = site_mod._index(df)
+    meta = {"vocabs": vocabs, "name": "أخبار \\ \"x\""}
+    site_mod._write_index(tmp_path / "index.js", meta, index)
+    whole = {k: f() for k, f in index.items()}
+    assert (tmp_path / "index.js").read_text(encoding="utf-8") == \
+        site_mod._js("AKHBAR.load", {"meta": meta, "index": whole})
+    assert whole["dup"] == [-1, -1, 0, -1, -1, -1, -1, -1]
+    assert vocabs["sources"] == ["\"q\"", "ب", "س"] and whole["source"][:2] == [2, -1]

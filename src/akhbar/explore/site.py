@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import re
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
@@ -188,30 +188,52 @@ _JSON_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\f": "\\f",
                  **{chr(c): f"\\u{c:04x}" for c in range(0x20) if chr(c) not in "\b\f\n\r\t"}}
 
 
-def _index(df: pl.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The columnar index and the vocabularies it points into."""
+def _index(df: pl.DataFrame) -> tuple[dict[str, Callable[[], list[Any]]], dict[str, Any]]:
+    """The columnar index, as each field's list made on demand (so that only one field's
+    Python list is alive while :func:`_write_index` writes it: a list per field of every
+    row is most of the card's memory at 300k rows), and the vocabularies it points into."""
     col = lambda c: df.get_column(c).to_list() if c in df.columns else [None] * df.height  # noqa: E731
     vocabs: dict[str, Any] = {}
-    idx: dict[str, Any] = {"id": col("id"), "title": col("title")}
     kinds = [*SPLITS, "removed"]
-    idx["kind"] = [kinds.index(k) for k in col("kind")]
+    kind = lambda: [kinds.index(k) for k in col("kind")]  # noqa: E731
+    idx: dict[str, Callable[[], list[Any]]] = {"id": lambda: col("id"),
+                                               "title": lambda: col("title"), "kind": kind}
     for key, name in (("source", "sources"), ("category", "categories"),
                       ("reason", "reasons"), ("published_from", "published_from"),
                       ("lang", "langs"), ("raw_file", "files")):
-        vocabs[name], idx[key] = _vocab(col(key))
-    idx["raw_record"] = col("raw_record")
-    idx["date"] = _days(col("published"))
-    idx["detail"] = col("detail")
+        vocabs[name], _ = _vocab(col(key))
+        idx[key] = lambda key=key: _vocab(col(key))[1]
+    idx["raw_record"] = lambda: col("raw_record")
+    idx["date"] = lambda: _days(col("published"))
+    idx["detail"] = lambda: col("detail")
     for s in SIGNALS:
-        idx[s["name"]] = _num(col(s["name"]))
-    # The kept copy of a removed duplicate, as a row number (ids are not unique across
-    # kept and removed: an exact copy carries the id of the article it duplicates).
-    first_kept = {}
-    for i, (rid, kind) in enumerate(zip(idx["id"], idx["kind"], strict=True)):
-        if kind < len(SPLITS) and rid is not None:
-            first_kept.setdefault(rid, i)
-    idx["dup"] = [first_kept.get(d, -1) if d else -1 for d in col("duplicate_of")]
+        idx[s["name"]] = lambda name=s["name"]: _num(col(name))
+
+    def dup() -> list[int]:
+        # The kept copy of a removed duplicate, as a row number (ids are not unique across
+        # kept and removed: an exact copy carries the id of the article it duplicates).
+        first_kept: dict[str, int] = {}
+        for i, (rid, k) in enumerate(zip(col("id"), kind(), strict=True)):
+            if k < len(SPLITS) and rid is not None:
+                first_kept.setdefault(rid, i)
+        return [first_kept.get(d, -1) if d else -1 for d in col("duplicate_of")]
+
+    idx["dup"] = dup
     return idx, vocabs
+
+
+def _write_index(path: Path, meta: dict[str, Any],
+                 index: dict[str, Callable[[], list[Any]]]) -> None:
+    """``AKHBAR.load({"meta":...,"index":{...}});``, byte for byte what :func:`_js` writes
+    of the whole dict, written one field at a time (one field's list and JSON in memory)."""
+    def dumps(v: Any) -> str:
+        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+
+    with path.open("w", encoding="utf-8") as out:
+        out.write(f'AKHBAR.load({{"meta":{dumps(meta)},"index":{{')
+        for i, (key, values) in enumerate(index.items()):
+            out.write(f"{',' if i else ''}{dumps(key)}:{dumps(values())}")
+        out.write("}});\n")
 
 
 #: Rows per Parquet batch read for the text shards: bounds the card's memory (a batch
@@ -343,8 +365,7 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
         "search": search.save(search_job.result(), data_dir),
         "compare": compare is not None,
     }
-    (data_dir / "index.js").write_text(_js("AKHBAR.load", {"meta": meta, "index": index}),
-                                       encoding="utf-8")
+    _write_index(data_dir / "index.js", meta, index)
     if compare is not None:
         (data_dir / "changes.js").write_text(_js("AKHBAR.changes", compare), encoding="utf-8")
     return site
