@@ -86,9 +86,17 @@ def _shards_with_json_dumps(df: pl.DataFrame) -> dict[str, str]:
             for name, rows in files.items()}
 
 
+def _batched(df: pl.DataFrame, rows: int) -> list[pl.DataFrame]:
+    return [df.slice(a, rows) for a in range(0, df.height, rows)]
+
+
 @pytest.mark.parametrize("shard_bytes", [1, 150, 2_000_000])
+@pytest.mark.parametrize("batch_rows", [1, 3, 4096])
 def test_text_shards_are_what_json_dumps_writes(tmp_path: Path, shard_bytes: int,
+                                                batch_rows: int,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamed in batches of any size, the shards are those ``json.dumps`` writes of
+    the whole frame cut by the running byte count."""
     monkeypatch.setattr(site_mod, "SHARD_BYTES", shard_bytes)
     df = _frame().with_columns(
         pl.Series("url", [f"https://example.org/{i}?q=\"x\"" for i in range(len(TEXTS))]),
@@ -97,17 +105,74 @@ def test_text_shards_are_what_json_dumps_writes(tmp_path: Path, shard_bytes: int
         pl.Series("published", [dt.datetime(2015, 7, 23, 10, 5, tzinfo=dt.UTC), None] * 4,
                   dtype=pl.Datetime("us", "UTC")),
         pl.Series("cluster_id", [3, None, 5, 5, None, 1, 2, 2], dtype=pl.Int64))
-    starts = site_mod._write_shards(df, tmp_path)
+    starts = site_mod._write_shards(_batched(df, batch_rows), tmp_path)
     written = {p.name: p.read_text(encoding="utf-8") for p in sorted(tmp_path.glob("*.js"))}
     expected = _shards_with_json_dumps(df)
     assert written == expected
     assert len(starts) == len(expected) and starts[0] == 0
     assert (len(starts) == len(TEXTS)) == (shard_bytes == 1)
+    if shard_bytes == 150:  # a shard boundary inside a batch and one across batches
+        assert 1 < len(starts) < len(TEXTS)
 
 
 def test_text_shards_of_rows_without_text_columns(tmp_path: Path) -> None:
     df = pl.DataFrame({"id": ["a", "b"]})
-    assert site_mod._write_shards(df, tmp_path) == [0]
+    assert site_mod._write_shards([df], tmp_path) == [0]
     assert (tmp_path / "text-0000.js").read_text(encoding="utf-8") == \
         'AKHBAR.shard(0,[["",{}],["",{}]]);\n'
-    assert site_mod._write_shards(df.clear(), tmp_path / "none") == []
+    assert site_mod._write_shards([df.clear()], tmp_path / "none") == []
+
+
+def test_batches_read_parquet_files_in_bounded_batches(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """:func:`site._batches` reads only the text and extras, file by file in
+    :func:`site._files` order, at most BATCH_ROWS rows at a time; a file without those
+    columns gives empty rows."""
+    monkeypatch.setattr(site_mod, "BATCH_ROWS", 3)
+    df = _frame().with_columns(pl.Series("url", [f"u{i}" for i in range(len(TEXTS))]),
+                               pl.Series("id", [str(i) for i in range(len(TEXTS))]))
+    files = [(tmp_path / "a.parquet", "train"), (tmp_path / "b.parquet", "removed")]
+    df.write_parquet(files[0][0])
+    pl.DataFrame({"id": ["x", "y"]}).write_parquet(files[1][0])
+    monkeypatch.setattr(site_mod, "_files", lambda _: files)
+    got = list(site_mod._batches(tmp_path))
+    assert [b.height for b in got] == [3, 3, 2, 2]
+    assert all("id" not in b.columns and "title" not in b.columns for b in got)
+    assert pl.concat(got[:3]).equals(df.select("text", "url"))
+    assert got[3]["text"].to_list() == [None, None]
+
+
+@pytest.mark.parametrize(("batch", "bucket"), [(1, 1), (3, 2), (4096, 20_000)])
+def test_streamed_index_equals_one_frame(tmp_path: Path, batch: int, bucket: int) -> None:
+    """:func:`search.build` over several Parquet files, in batches and word-range
+    buckets, writes exactly the bytes :func:`search.script` writes for their rows."""
+    df = _frame()
+    files = [tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "c.parquet"]
+    df.slice(0, 3).write_parquet(files[0])
+    df.slice(3, 0).write_parquet(files[1])
+    df.slice(3).write_parquet(files[2])
+    out = tmp_path / "search.js"
+    words = search_mod.build(files, out, batch_rows=batch, bucket_rows=bucket)
+    text, expected_words = search_mod.script(df)
+    assert out.read_text(encoding="utf-8") == text
+    assert words == expected_words == len(_postings_by_folding_texts(df))
+
+
+def test_index_written_field_by_field_is_what_js_writes(tmp_path: Path) -> None:
+    """:func:`site._write_index` (one field's list at a time) writes the bytes of
+    ``_js`` over the whole index dict, quotes, backslashes and Arabic included."""
+    df = _frame().with_columns(
+        pl.Series("id", ["a", "b", "a", "c", None, "d", "e", "f"]),
+        pl.Series("kind", ["train", "test", "removed", "train", "removed", "validation",
+                           "train", "removed"]),
+        pl.Series("duplicate_of", [None, None, "a", None, "zz", None, None, ""]),
+        pl.Series("source", ["س", None, "س", "\"q\"", "ب", "ب", None, "س"]),
+        pl.Series("n_words", [1.23456, None, 3, 4, 5, 6, 7, 8], dtype=pl.Float64))
+    index, vocabs = site_mod._index(df)
+    meta = {"vocabs": vocabs, "name": "أخبار \\ \"x\""}
+    site_mod._write_index(tmp_path / "index.js", meta, index)
+    whole = {k: f() for k, f in index.items()}
+    assert (tmp_path / "index.js").read_text(encoding="utf-8") == \
+        site_mod._js("AKHBAR.load", {"meta": meta, "index": whole})
+    assert whole["dup"] == [-1, -1, 0, -1, -1, -1, -1, -1]
+    assert vocabs["sources"] == ["\"q\"", "ب", "س"] and whole["source"][:2] == [2, -1]

@@ -30,12 +30,18 @@ from __future__ import annotations
 
 import base64
 import gzip
+import math
+import shutil
 import struct
+import tempfile
+import zlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
 
 from akhbar import folding
 
@@ -43,9 +49,16 @@ from akhbar import folding
 FILE = "search.js"
 #: Rows folded and split at a time (bounds the memory of the exploded words).
 CHUNK_ROWS = 4096
+#: Rows read from the Parquet files at a time by :func:`build` (its memory: one batch's
+#: texts, ~40 MB for news articles, and their word → rows groups).
+BATCH_ROWS = 8192
+#: Rows per on-disk bucket of :func:`build`: a bucket's (word, row) pairs are grouped in
+#: memory at once (~200 distinct words an article: ~4 M pairs, ~150 MB).
+BUCKET_ROWS = 20_000
 
 
-def postings(df: pl.DataFrame, chunk: int = CHUNK_ROWS) -> pl.DataFrame:
+def postings(df: pl.DataFrame, chunk: int = CHUNK_ROWS, *, ordered: bool = True
+             ) -> pl.DataFrame:
     """``word, rows``: each distinct folded word of the titles and texts of ``df`` (rows
     numbered in ``df``'s order) and the sorted rows holding it, in word order.
 
@@ -56,7 +69,8 @@ def postings(df: pl.DataFrame, chunk: int = CHUNK_ROWS) -> pl.DataFrame:
     several words, e.g. ``"كلمة،أخرى"`` or one holding a newline). So each chunk of rows is
     split on spaces, made distinct per row and grouped by token; only the distinct tokens
     of the whole frame (SaudiNewsNet: 0.6 M, against 95 MB of text) are folded. Memory:
-    one chunk's (token, row) pairs and the per-chunk groups, never the folded texts."""
+    one chunk's (token, row) pairs and the per-chunk groups, never the folded texts.
+    ``ordered=False``: words in no particular order (:func:`build` sorts them later)."""
     cols = [c for c in ("title", "text") if c in df.columns]
     if not cols or df.height == 0:
         return pl.DataFrame(schema={"word": pl.String, "rows": pl.List(pl.UInt32)})
@@ -69,13 +83,14 @@ def postings(df: pl.DataFrame, chunk: int = CHUNK_ROWS) -> pl.DataFrame:
         .select("row", tokens.alias("token")).explode("token")
         .group_by("token").agg("row")
         for start in range(0, df.height, chunk)])
-    by_token = by_token.group_by("token").agg(pl.col("row").explode())
+    if df.height > chunk:  # else each token is in one group already
+        by_token = by_token.group_by("token").agg(pl.col("row").explode())
     words = (by_token.select(folding.fold_expr(pl.col("token")).str.split(" ").alias("word"),
                              "row")
              .explode("word").filter(pl.col("word") != ""))
     # several tokens fold to one word (``قال`` and ``قال،``): unite their rows
-    return (words.group_by("word").agg(pl.col("row").explode().unique().sort().alias("rows"))
-            .sort("word"))
+    out = words.group_by("word").agg(pl.col("row").explode().unique().sort().alias("rows"))
+    return out.sort("word") if ordered else out
 
 
 def varints(values: np.ndarray) -> bytes:
@@ -94,16 +109,25 @@ def varints(values: np.ndarray) -> bytes:
     return out.tobytes()
 
 
-def encode(index: pl.DataFrame) -> bytes:
-    """The uncompressed payload (see the module docstring) of a :func:`postings` frame."""
-    vocab = ("\n" + "".join(w + "\n" for w in index.get_column("word").to_list())
-             ).encode("utf-8")
+def _words(index: pl.DataFrame) -> bytes:
+    """The vocabulary part of ``index``'s words: each word followed by a newline."""
+    return "".join(w + "\n" for w in index.get_column("word").to_list()).encode("utf-8")
+
+
+def _lists(index: pl.DataFrame) -> bytes:
+    """The postings part of ``index``: per word, its count, first row and gaps."""
     flat = index.select(pl.concat_list(
         pl.col("rows").list.len().cast(pl.Int64),
         pl.col("rows").list.first().cast(pl.Int64),
         pl.col("rows").list.diff().list.slice(1).cast(pl.List(pl.Int64)),
     ).alias("v")).explode("v").get_column("v")
-    return struct.pack("<I", len(vocab)) + vocab + varints(flat.to_numpy())
+    return varints(flat.to_numpy())
+
+
+def encode(index: pl.DataFrame) -> bytes:
+    """The uncompressed payload (see the module docstring) of a :func:`postings` frame."""
+    vocab = b"\n" + _words(index)
+    return struct.pack("<I", len(vocab)) + vocab + _lists(index)
 
 
 def decode(payload: bytes) -> dict[str, list[int]]:
@@ -150,11 +174,125 @@ def write(df: pl.DataFrame, data_dir: Path) -> dict[str, Any]:
     return save(script(df), data_dir)
 
 
-def save(built: tuple[str, int], data_dir: Path) -> dict[str, Any]:
-    """Write a :func:`script` result into ``data_dir``; the page's meta entry."""
+def save(built: tuple[str | Path, int], data_dir: Path) -> dict[str, Any]:
+    """Put a :func:`script` result (the text) or a :func:`build` result (the file, moved
+    and its temporary folder removed) into ``data_dir``; the page's meta entry."""
     text, words = built
-    (data_dir / FILE).write_text(text, encoding="utf-8")
+    if isinstance(text, Path):
+        shutil.move(text, data_dir / FILE)
+        shutil.rmtree(text.parent, ignore_errors=True)
+    else:
+        (data_dir / FILE).write_text(text, encoding="utf-8")
     return {"file": f"data/{FILE}", "words": words}
+
+
+def _batches(files: Sequence[Path], rows: int) -> Iterator[pl.DataFrame]:
+    """The titles and texts of ``files`` in order, ``rows`` at a time (Parquet batches:
+    only one batch's texts are ever in memory)."""
+    for f in files:
+        pf = pq.ParquetFile(f)
+        have = [c for c in ("title", "text") if c in pf.schema_arrow.names]
+        if not have:  # no searchable column: the rows still count
+            for g in range(pf.num_row_groups):
+                n = pf.metadata.row_group(g).num_rows
+                yield pl.DataFrame({"title": [None] * n}, schema={"title": pl.String})
+            continue
+        for batch in pf.iter_batches(batch_size=rows, columns=have):
+            yield pl.from_arrow(batch)  # type: ignore[misc]
+
+
+def _bounds(first: pl.DataFrame, buckets: int) -> pl.Series:
+    """``buckets - 1`` words cutting the vocabulary into ranges holding about as many
+    postings each, guessed from the first batch's index (word order: a range's groups
+    are written one after the other, so the file comes out in order)."""
+    if buckets <= 1 or first.height == 0:
+        return pl.Series("word", [], dtype=pl.String)
+    weight = first.get_column("rows").list.len().cum_sum().to_numpy()
+    at = np.searchsorted(weight, weight[-1] * np.arange(1, buckets) / buckets)
+    words = first.get_column("word")
+    return words.gather(np.minimum(at, len(words) - 1)).unique(maintain_order=True)
+
+
+def build(files: Sequence[Path], out: Path, *, batch_rows: int = BATCH_ROWS,
+          bucket_rows: int = BUCKET_ROWS) -> int:
+    """Write the text of ``data/search.js`` for the rows of ``files`` (Parquet, read in
+    order, rows numbered across them) to ``out``: byte for byte what :func:`script` of
+    their concatenation writes; returns the number of words.
+
+    Why not :func:`script`: it holds every title and text, their tokens and the whole
+    index at once (8 GB at 300k articles). Here memory is bounded by ``batch_rows`` and
+    ``bucket_rows``, never the corpus: each batch's :func:`postings` (row numbers
+    shifted) is cut by word range into buckets spilled as Parquet to a temporary
+    folder; each bucket is then grouped alone (the word's rows, concatenated in batch
+    order, ascend), and its words and postings appended to two files; the payload is
+    streamed through zlib (same bytes as one-shot ``gzip.compress``, mtime 0) and base64
+    (cut at multiples of 3 bytes) into ``out``."""
+    total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    buckets = max(1, math.ceil(total / bucket_rows))
+    with tempfile.TemporaryDirectory(prefix="akhbar-search-") as tmp:
+        spill = Path(tmp)
+        bounds, offset, n_batch = None, 0, 0
+        for batch in _batches(files, batch_rows):
+            part = postings(batch, ordered=False)
+            if bounds is None and part.height:
+                bounds = _bounds(part.sort("word"), buckets)
+            if part.height:
+                part = part.with_columns(pl.col("rows") + offset)
+                which = (bounds.search_sorted(part.get_column("word"), side="right")  # type: ignore[union-attr]
+                         if len(bounds) else pl.Series([0] * part.height))  # type: ignore[arg-type]
+                for (k,), group in part.with_columns(b=which).partition_by(
+                        "b", as_dict=True, include_key=False).items():
+                    group.write_parquet(spill / f"{k:05d}-{n_batch:06d}.parquet",
+                                        compression="lz4", statistics=False)
+            offset += batch.height
+            n_batch += 1
+        words, vocab_len = 0, 1
+        with open(spill / "vocab", "wb") as vocab, open(spill / "lists", "wb") as lists:
+            for k in range(len(bounds) + 1 if bounds is not None else 0):
+                parts = sorted(spill.glob(f"{k:05d}-*.parquet"))
+                if not parts:
+                    continue
+                index = (pl.read_parquet(parts).group_by("word")
+                         .agg(pl.col("rows").explode()).sort("word"))
+                for p in parts:
+                    p.unlink()
+                chunk = _words(index)
+                vocab.write(chunk)
+                lists.write(_lists(index))
+                vocab_len, words = vocab_len + len(chunk), words + index.height
+        _stream(out, struct.pack("<I", vocab_len) + b"\n",
+                [spill / "vocab", spill / "lists"])
+    return words
+
+
+def _stream(out: Path, head: bytes, parts: Sequence[Path], block: int = 3 << 20) -> None:
+    """``AKHBAR.searchIndex("<base64 of gzip(head + parts)>");`` into ``out``, a block
+    at a time."""
+    deflate = zlib.compressobj(6, zlib.DEFLATED, 31)  # what gzip.compress(mtime=0) does
+    pending = b""
+    with open(out, "w", encoding="ascii") as dst:
+        dst.write('AKHBAR.searchIndex("')
+
+        def emit(data: bytes, last: bool = False) -> None:
+            nonlocal pending
+            pending += data
+            cut = len(pending) if last else len(pending) - len(pending) % 3
+            dst.write(base64.b64encode(pending[:cut]).decode("ascii"))
+            pending = pending[cut:]
+
+        emit(deflate.compress(head))
+        for path in parts:
+            with open(path, "rb") as src:
+                while chunk := src.read(block):
+                    emit(deflate.compress(chunk))
+        emit(deflate.flush(), last=True)
+        dst.write('");\n')
+
+
+def build_site(files: Sequence[Path]) -> tuple[Path, int]:
+    """:func:`build` into a file of a new temporary folder (:func:`save` moves it)."""
+    out = Path(tempfile.mkdtemp(prefix="akhbar-search-js-")) / FILE
+    return out, build(files, out)
 
 
 def read(data_dir: Path) -> dict[str, list[int]]:

@@ -18,13 +18,14 @@ import datetime as dt
 import json
 import re
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 import yaml
 
 from akhbar import folding
@@ -107,6 +108,16 @@ def _name(dataset_dir: Path) -> str:
     return ""
 
 
+def _files(dataset_dir: Path) -> list[tuple[Path, str]]:
+    """Each Parquet file of the site's rows and its ``kind``: kept rows (split order)
+    then removed rows."""
+    files = [(f, split) for split in SPLITS for f in split_files(dataset_dir, split)]
+    files += [(f, "removed") for f in rejected_files(dataset_dir)]
+    if not files:
+        raise FileNotFoundError(f"{dataset_dir}: no data/ or rejected/ Parquet files")
+    return files
+
+
 def _rows(dataset_dir: Path, columns: Sequence[str] | None = None) -> pl.DataFrame:
     """Kept rows (split order) then removed rows, with ``kind`` (split or ``removed``);
     only ``columns`` (those a file has) when given."""
@@ -116,26 +127,22 @@ def _rows(dataset_dir: Path, columns: Sequence[str] | None = None) -> pl.DataFra
         have = set(pl.read_parquet_schema(f))
         return pl.read_parquet(f, columns=[c for c in columns if c in have])
 
-    frames = []
-    for split in SPLITS:
-        for f in split_files(dataset_dir, split):
-            frames.append(read(f).with_columns(pl.lit(split).alias("kind")))
-    for f in rejected_files(dataset_dir):
-        frames.append(read(f).with_columns(pl.lit("removed").alias("kind")))
-    if not frames:
-        raise FileNotFoundError(f"{dataset_dir}: no data/ or rejected/ Parquet files")
-    return pl.concat(frames, how="diagonal_relaxed")
+    return pl.concat([read(f).with_columns(pl.lit(kind).alias("kind"))
+                      for f, kind in _files(dataset_dir)], how="diagonal_relaxed")
 
 
-def start_search(dataset_dir: Path) -> Future[tuple[str, int]]:
+def start_search(dataset_dir: Path) -> Future[tuple[Path, int]]:
     """Build the search index (:func:`akhbar.explore.search.script`) in a background
     thread; :func:`generate` takes the future. Why a thread: the index is polars and zlib
     work that releases the GIL, so it runs on the second core while the main thread does
     GIL-bound work (the card's plots, the text shards' JSON): the card stage's wall time
-    drops by about the index's, for the cost of reading titles and texts twice."""
+    drops by about the index's, for the cost of reading titles and texts twice. The
+    index is streamed (:func:`akhbar.explore.search.build`): its memory does not grow
+    with the corpus."""
+    files = [f for f, _ in _files(Path(dataset_dir))]
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="akhbar-search")
     try:
-        return pool.submit(lambda: search.script(_rows(Path(dataset_dir), ("title", "text"))))
+        return pool.submit(search.build_site, files)
     finally:
         pool.shutdown(wait=False)  # the thread ends when its one job does
 
@@ -181,60 +188,128 @@ _JSON_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\f": "\\f",
                  **{chr(c): f"\\u{c:04x}" for c in range(0x20) if chr(c) not in "\b\f\n\r\t"}}
 
 
-def _index(df: pl.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The columnar index and the vocabularies it points into."""
+def _index(df: pl.DataFrame) -> tuple[dict[str, Callable[[], list[Any]]], dict[str, Any]]:
+    """The columnar index, as each field's list made on demand (so that only one field's
+    Python list is alive while :func:`_write_index` writes it: a list per field of every
+    row is most of the card's memory at 300k rows), and the vocabularies it points into."""
     col = lambda c: df.get_column(c).to_list() if c in df.columns else [None] * df.height  # noqa: E731
     vocabs: dict[str, Any] = {}
-    idx: dict[str, Any] = {"id": col("id"), "title": col("title")}
     kinds = [*SPLITS, "removed"]
-    idx["kind"] = [kinds.index(k) for k in col("kind")]
+    kind = lambda: [kinds.index(k) for k in col("kind")]  # noqa: E731
+    idx: dict[str, Callable[[], list[Any]]] = {"id": lambda: col("id"),
+                                               "title": lambda: col("title"), "kind": kind}
     for key, name in (("source", "sources"), ("category", "categories"),
                       ("reason", "reasons"), ("published_from", "published_from"),
                       ("lang", "langs"), ("raw_file", "files")):
-        vocabs[name], idx[key] = _vocab(col(key))
-    idx["raw_record"] = col("raw_record")
-    idx["date"] = _days(col("published"))
-    idx["detail"] = col("detail")
+        vocabs[name], _ = _vocab(col(key))
+        idx[key] = lambda key=key: _vocab(col(key))[1]
+    idx["raw_record"] = lambda: col("raw_record")
+    idx["date"] = lambda: _days(col("published"))
+    idx["detail"] = lambda: col("detail")
     for s in SIGNALS:
-        idx[s["name"]] = _num(col(s["name"]))
-    # The kept copy of a removed duplicate, as a row number (ids are not unique across
-    # kept and removed: an exact copy carries the id of the article it duplicates).
-    first_kept = {}
-    for i, (rid, kind) in enumerate(zip(idx["id"], idx["kind"], strict=True)):
-        if kind < len(SPLITS) and rid is not None:
-            first_kept.setdefault(rid, i)
-    idx["dup"] = [first_kept.get(d, -1) if d else -1 for d in col("duplicate_of")]
+        idx[s["name"]] = lambda name=s["name"]: _num(col(name))
+
+    def dup() -> list[int]:
+        # The kept copy of a removed duplicate, as a row number (ids are not unique across
+        # kept and removed: an exact copy carries the id of the article it duplicates).
+        first_kept: dict[str, int] = {}
+        for i, (rid, k) in enumerate(zip(col("id"), kind(), strict=True)):
+            if k < len(SPLITS) and rid is not None:
+                first_kept.setdefault(rid, i)
+        return [first_kept.get(d, -1) if d else -1 for d in col("duplicate_of")]
+
+    idx["dup"] = dup
     return idx, vocabs
 
 
-def _write_shards(df: pl.DataFrame, data_dir: Path) -> list[int]:
+def _write_index(path: Path, meta: dict[str, Any],
+                 index: dict[str, Callable[[], list[Any]]]) -> None:
+    """``AKHBAR.load({"meta":...,"index":{...}});``, byte for byte what :func:`_js` writes
+    of the whole dict, written one field at a time (one field's list and JSON in memory)."""
+    def dumps(v: Any) -> str:
+        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+
+    with path.open("w", encoding="utf-8") as out:
+        out.write(f'AKHBAR.load({{"meta":{dumps(meta)},"index":{{')
+        for i, (key, values) in enumerate(index.items()):
+            out.write(f"{',' if i else ''}{dumps(key)}:{dumps(values())}")
+        out.write("}});\n")
+
+
+#: Rows per Parquet batch read for the text shards: bounds the card's memory (a batch
+#: of long articles is tens of MB) while keeping polars' per-batch overhead small.
+BATCH_ROWS = 4096
+#: What the index reads: every column but the text and the article page's extras (those
+#: are read batch by batch for the shards), so the index's memory is titles and small
+#: fields only.
+INDEX_COLUMNS = ["id", "title", "source", "category", "reason", "published_from", "lang",
+                 "raw_file", "raw_sha256", "raw_record", "published", "detail",
+                 "duplicate_of", *(s["name"] for s in SIGNALS)]
+
+
+def _batches(dataset_dir: Path) -> Iterator[pl.DataFrame]:
+    """``text`` and the :data:`EXTRA` fields of every row, in :func:`_files` order, in
+    batches of at most :data:`BATCH_ROWS` rows (pyarrow ``iter_batches``: only one
+    batch's texts in memory)."""
+    for f, _ in _files(dataset_dir):
+        pf = pq.ParquetFile(f)
+        have = set(pf.schema_arrow.names)
+        cols = [c for c in ["text", *EXTRA] if c in have]
+        if not cols:  # no text nor extras: empty rows, as many as the file has
+            yield pl.DataFrame({"text": [None] * pf.metadata.num_rows}, schema={"text": pl.String})
+            continue
+        for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=cols):
+            yield pl.from_arrow(batch)  # type: ignore[misc]
+
+
+def _row_json(df: pl.DataFrame) -> tuple[pl.Series, list[int]]:
+    """Each row's JSON ``[text,extras]`` (the text escaped by polars with
+    :data:`_JSON_ESCAPES`, the small extras dumped by Python) and its text's byte size."""
+    text = (pl.col("text").cast(pl.String).fill_null("") if "text" in df.columns
+            else pl.repeat("", df.height, dtype=pl.String))
+    extras = pl.Series("_extras", [json.dumps(e, ensure_ascii=False, separators=(",", ":"))
+                                   for e in _extras(df)], dtype=pl.String)
+    out = df.with_columns(extras).select(
+        pl.concat_str(pl.lit('["'), text.str.replace_many(_JSON_ESCAPES), pl.lit('",'),
+                      pl.col("_extras"), pl.lit("]")).alias("row"),
+        text.str.len_bytes().alias("size"))
+    return out.get_column("row"), out.get_column("size").to_list()
+
+
+def _write_shards(batches: Iterable[pl.DataFrame], data_dir: Path) -> list[int]:
     """Text (and per-row extras) in shards of about SHARD_BYTES; returns each shard's
     first row number. A shard is ``AKHBAR.shard(n,[[text,extras],...]);``, byte for byte
-    what ``json.dumps(shard, ensure_ascii=False, separators=(",", ":"))`` writes: each
-    row's JSON is put together by polars (the text escaped by :data:`_JSON_ESCAPES`, the
-    small extras dumped by Python) and a shard is one ``str.join`` of its rows."""
-    text = (pl.col("text").fill_null("") if "text" in df.columns
-            else pl.repeat("", df.height, dtype=pl.String))
-    sizes = df.select(text.str.len_bytes()).to_series().to_list()
-    bounds: list[tuple[int, int]] = []
-    size, start = 0, 0
-    for i, n in enumerate(sizes):
-        size += n + 64
-        if size >= SHARD_BYTES:
-            bounds.append((start, i + 1))
-            size, start = 0, i + 1
-    if start < len(sizes):
-        bounds.append((start, len(sizes)))
-    extras = pl.Series([json.dumps(e, ensure_ascii=False, separators=(",", ":"))
-                        for e in _extras(df)], dtype=pl.String)
-    row = pl.concat_str(pl.lit('["'), text.str.replace_many(_JSON_ESCAPES), pl.lit('",'),
-                        pl.col("_extras"), pl.lit("]"))
-    for n, (a, b) in enumerate(bounds):  # one shard's rows at a time: bounded memory
-        part = df.slice(a, b - a).with_columns(extras.slice(a, b - a).alias("_extras"))
-        payload = part.select(row.str.join(",")).item()
+    what ``json.dumps(shard, ensure_ascii=False, separators=(",", ":"))`` writes; a shard
+    ends at the row where the running count of text bytes (+64 per row) reaches
+    SHARD_BYTES, whatever the batches' boundaries. Streamed (``batches``: those of
+    :func:`_batches`): memory holds one batch and one shard, whatever the corpus size."""
+    starts: list[int] = []
+    pending: list[pl.Series] = []
+    size = row = start = 0
+
+    def flush() -> None:
+        n = len(starts)
+        payload = pl.concat(pending).str.join(",").item()
         (data_dir / f"text-{n:04d}.js").write_text(f"AKHBAR.shard({n},[{payload}]);\n",
                                                    encoding="utf-8")
-    return [a for a, _ in bounds]
+        starts.append(start)
+        pending.clear()
+
+    for batch in batches:
+        rows, sizes = _row_json(batch)
+        a = 0
+        for i, n in enumerate(sizes):
+            size += n + 64
+            if size >= SHARD_BYTES:
+                pending.append(rows.slice(a, i + 1 - a))
+                flush()
+                size, a, start = 0, i + 1, row + i + 1
+        if a < len(sizes):
+            pending.append(rows.slice(a))
+        row += len(sizes)
+    if start < row:
+        flush()
+    return starts
 
 
 def _copy_assets(site: Path) -> None:
@@ -255,7 +330,7 @@ def _plots(dataset_dir: Path) -> list[str]:
 
 def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
              params_path: Path | None = None,
-             search_job: Future[tuple[str, int]] | None = None) -> Path:
+             search_job: Future[tuple[Path, int]] | None = None) -> Path:
     """Write ``dataset_dir/explorer/`` (index.html, assets, data) and return its path.
 
     ``compare`` is an :func:`akhbar.diff.compare` report shown on the "Changes" page;
@@ -271,7 +346,7 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
     data_dir = site / "data"
     data_dir.mkdir(parents=True)
     _copy_assets(site)
-    df = _rows(dataset_dir)
+    df = _rows(dataset_dir, INDEX_COLUMNS)  # no texts: those are streamed to the shards
     index, vocabs = _index(df)
     stats_path = dataset_dir / "stats.json"
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
@@ -286,12 +361,11 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
         "thresholds": thresholds(dataset_dir, params_path),
         "plots": _plots(dataset_dir),
         "fold": {"drop": folding.FOLD_DROP, "map": folding.FOLD_MAP},
-        "shards": _write_shards(df, data_dir), "rows": df.height,
+        "shards": _write_shards(_batches(dataset_dir), data_dir), "rows": df.height,
         "search": search.save(search_job.result(), data_dir),
         "compare": compare is not None,
     }
-    (data_dir / "index.js").write_text(_js("AKHBAR.load", {"meta": meta, "index": index}),
-                                       encoding="utf-8")
+    _write_index(data_dir / "index.js", meta, index)
     if compare is not None:
         (data_dir / "changes.js").write_text(_js("AKHBAR.changes", compare), encoding="utf-8")
     return site
