@@ -292,7 +292,11 @@ def _stream(out: Path, head: bytes, parts: Sequence[Path], block: int = 3 << 20)
 def build_site(files: Sequence[Path]) -> tuple[Path, int]:
     """:func:`build` into a file of a new temporary folder (:func:`save` moves it)."""
     out = Path(tempfile.mkdtemp(prefix="akhbar-search-js-")) / FILE
-    return out, build(files, out)
+    try:
+        return out, build(files, out)
+    except BaseException:  # a failed build leaves no temporary folder behind
+        shutil.rmtree(out.parent, ignore_errors=True)
+        raise
 
 
 def read(data_dir: Path) -> dict[str, list[int]]:
