@@ -1,7 +1,8 @@
-"""The ``keys`` suite as a cluster aggregation (akhbar.distributed.keys): key rows hashed
-to buckets on the workers, GX per bucket, outcomes folded in the driver, give the bytes
-of GX on the whole frame, with failures whose examples come from several buckets, splits
-and files (more than five of them: the first five in row order must be kept)."""
+"""The ``keys`` and ``leakage`` suites as cluster aggregations (akhbar.distributed.keys,
+akhbar.distributed.leakage): key rows (leakage pairs) hashed to buckets on the workers,
+GX per bucket, outcomes folded in the driver, give the bytes of GX on the whole frame,
+with failures whose examples come from several buckets, splits and files (more than five
+of them: the first five in the frame's order must be kept)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ distributed = pytest.importorskip(
     "distributed", reason='the "distributed" extra is not installed (uv sync --extra distributed)')
 
 from akhbar.distributed import keys as dkeys  # noqa: E402
+from akhbar.distributed import leakage as dleakage  # noqa: E402
 from akhbar.distributed import validate as dvalidate  # noqa: E402
 
 SIZES = {"train": 14, "validation": 6, "test": 6}
@@ -40,13 +42,20 @@ def _articles() -> dict[str, list[dict[str, Any]]]:
 
 def _broken() -> Fixture:
     """Seven ids published twice (within a split and across splits, later rows first
-    too), three URLs shared, and null ids in two files."""
+    too), three URLs shared, and null ids in two files; texts repeat across splits (eight
+    texts for 26 rows), six near-duplicate clusters span two splits, one story three
+    splits (two more stories stay within a split)."""
     fx = Fixture(articles=_articles())
     rows = [r for s in SPLITS for r in fx.articles[s]]
     for a, b in ((0, 1), (2, 20), (3, 15), (25, 5), (6, 24), (8, 9), (12, 22)):
         rows[b]["id"] = rows[a]["id"]
     for a, b in ((4, 18), (10, 11), (23, 13)):
         rows[b]["url"] = rows[a]["url"]
+    for a, b in ((1, 14), (3, 21), (7, 16), (9, 25), (19, 22), (2, 24)):
+        rows[b]["cluster_id"] = rows[a]["cluster_id"]
+    for k, members in (("s-alpha", (0, 17, 23)), ("s-beta", (5, 6)), ("s-gamma", (15, 19))):
+        for i in members:
+            rows[i]["story_id"] = k
     nulls = [_null_one("data/train-00002-of-00005.parquet", "id", 1),
              _null_one("data/test-00001-of-00002.parquet", "id", 0)]
 
@@ -89,6 +98,7 @@ def test_keys_checked_in_buckets_equal_one_frame(client, params, tmp_path: Path,
     assert dist.report == local.report
     ran = [t["key"].split("-")[0] for t in stream.data]
     assert ran.count("keys_bucket") == buckets and "validate_part" in ran
+    assert ran.count("leakage_bucket") == buckets
     checks = {c["check"]: c for c in local.report["suites"]["keys"]["expectations"]}
     assert checks["id_unique"]["unexpected_count"] == 14
     # the first five rows with a repeated id are rows 0, 1 (a000), 2, 3 and 5 (a025, whose
@@ -100,6 +110,15 @@ def test_keys_checked_in_buckets_equal_one_frame(client, params, tmp_path: Path,
                for e in checks["id_not_null"]["examples"])
     assert checks["dataset_not_empty"]["success"]
     assert not list(tmp_path.glob(".akhbar-keys-*")), "the bucket files are removed"
+    leaks = {c["check"]: c for c in local.report["suites"]["leakage"]["expectations"]}
+    # every kind of key leaks, with more unexpected rows than examples for texts
+    assert not any(c["success"] for c in leaks.values())
+    assert leaks["no_text_in_two_splits"]["unexpected_count"] > 5
+    assert len(leaks["no_text_in_two_splits"]["examples"]) == 5
+    # six clusters in two splits each: two (key, split) rows each
+    assert leaks["no_cluster_in_two_splits"]["unexpected_count"] == 2 * 6
+    # s-alpha is in the three splits; s-beta and s-gamma stay in one split each
+    assert leaks["no_story_in_two_splits"]["unexpected_count"] == 3
 
 
 def test_an_empty_dataset_fails_the_same_way(client, params, tmp_path: Path) -> None:
@@ -118,3 +137,8 @@ def test_only_foldable_suites_are_bucketed() -> None:
     suites = suite_dicts()
     assert dkeys.supported(dkeys.suite_dict()) and dkeys.supported(suites["keys"])
     assert not dkeys.supported(suites["leakage"])
+    assert dleakage.supported(dkeys.suite_dict("leakage"))
+    assert not dleakage.supported(suites["keys"])
+    other = copy.deepcopy(suites["leakage"])
+    other["expectations"][0]["type"] = "expect_column_values_to_not_be_null"
+    assert not dleakage.supported(other)

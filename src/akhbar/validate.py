@@ -151,8 +151,11 @@ def _validate_splits(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir:
         tally.merge(keys)
     else:
         tally.add_gx("keys", gx.validate(suites["keys"], _pandas(keys), parameters, _INDEX))
-    tally.add_gx("leakage", gx.validate(suites["leakage"], _pandas(leakage), parameters,
-                                        _INDEX))
+    if isinstance(leakage, Tally):  # checked bucket by bucket on a cluster
+        tally.merge(leakage)
+    else:
+        tally.add_gx("leakage", gx.validate(suites["leakage"], _pandas(leakage), parameters,
+                                            _INDEX))
 
 
 def _validate_rejected(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir: Path,

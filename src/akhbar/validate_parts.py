@@ -56,7 +56,9 @@ class PartResult:
     #: KEY_SCHEMA: id, url, loc of every row (the keys suite); or the keys suite's tally
     #: when the cluster checked the keys bucket by bucket (:mod:`akhbar.distributed.keys`)
     keys: pa.Table | Tally
-    pairs: dict[str, pa.Table]  # leakage key → distinct (key, split, min id)
+    #: leakage key → distinct (key, split, min id); or the leakage suite's tally when the
+    #: cluster checked the pairs bucket by bucket (:mod:`akhbar.distributed.leakage`)
+    pairs: dict[str, pa.Table] | Tally
 
 
 def plan(pairs: Sequence[tuple[str, Path]], batch_rows: int) -> list[list[Slice]]:
@@ -215,13 +217,14 @@ def map_local(parts: Sequence[Sequence[Slice]], parameters: dict[str, Any]
 
 
 def merge(results: Iterator[PartResult] | Sequence[PartResult]
-          ) -> tuple[Tally, pa.Table | Tally, pa.Table]:
+          ) -> tuple[Tally, pa.Table | Tally, pa.Table | Tally]:
     """Fold part results in order: (row-suite tally, keys of every row, leakage frame);
-    the keys are the keys suite's tally when a result carries one (checked on the
-    cluster: the parts' key tables are then empty)."""
+    the keys (the leakage frame) are the keys (leakage) suite's tally when a result
+    carries one (checked on the cluster: the parts' key tables (pairs) are then empty)."""
     tally = Tally()
     keys: list[pa.Table] = []
     checked: Tally | None = None
+    leaked: Tally | None = None
     pairs: dict[str, list[pa.Table]] = {target: [] for _, target in LEAK_KEYS}
     for r in results:
         tally.merge(r.tally)
@@ -230,12 +233,15 @@ def merge(results: Iterator[PartResult] | Sequence[PartResult]
             checked.merge(r.keys)
         else:
             keys.append(r.keys)
-        for name, t in r.pairs.items():
-            pairs[name].append(t)
-    if checked is not None:
-        return tally, checked, leakage_frame(pairs)
-    all_keys = pa.concat_tables(keys) if keys else KEY_SCHEMA.empty_table()
-    return tally, all_keys, leakage_frame(pairs)
+        if isinstance(r.pairs, Tally):
+            leaked = leaked or Tally()
+            leaked.merge(r.pairs)
+        else:
+            for name, t in r.pairs.items():
+                pairs[name].append(t)
+    all_keys = (checked if checked is not None
+                else pa.concat_tables(keys) if keys else KEY_SCHEMA.empty_table())
+    return tally, all_keys, leaked if leaked is not None else leakage_frame(pairs)
 
 
 def leakage_frame(pairs: dict[str, list[pa.Table]]) -> pa.Table:

@@ -30,10 +30,10 @@ the rows):
 * split: per split a count, an id sample (~8 ids per 10,000 rows), the bucket bounds and
   counts (:mod:`akhbar.distributed.split`);
 * collect: counts per reason and per format;
-* validate: per part its folded row checks and its distinct leakage pairs (O(rows) short
-  strings: the one structure left that grows with the corpus), and O(buckets) outcomes
-  of the ``keys`` suite (:mod:`akhbar.distributed.keys`), merged in the build's GX
-  process (a child of the driver, holding the same pairs while it merges);
+* validate: per part its folded row checks, and O(buckets) outcomes of the ``keys`` and
+  ``leakage`` suites (:mod:`akhbar.distributed.keys`, :mod:`akhbar.distributed.leakage`:
+  the key rows and leakage pairs go to hash buckets checked on the workers), merged in
+  the build's GX process (a child of the driver);
 * card: in the driver, streaming over the published files as locally (its explorer
   search index grows with the corpus's distinct tokens).
 

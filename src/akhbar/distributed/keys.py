@@ -34,7 +34,7 @@ dataset, so they see its parent), removed after the wave.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,16 +52,16 @@ SIDES = {"id": ("id", ("dataset_not_empty", "id_not_null", "id_unique")),
 _ROW_COUNT = "expect_table_row_count_to_be_between"
 
 
-def suite_dict() -> dict[str, Any]:
-    """The keys suite as its JSON (no GX import: the driver folds, the workers run GX)."""
+def suite_dict(name: str = SUITE) -> dict[str, Any]:
+    """A suite as its JSON (no GX import: the driver folds, the workers run GX)."""
     import json
 
     from akhbar.expectations_suites import SUITES_DIR, suite_dicts
 
-    path = SUITES_DIR / f"{SUITE}.json"
+    path = SUITES_DIR / f"{name}.json"
     if path.is_file():
         return dict(json.loads(path.read_text(encoding="utf-8")))
-    return suite_dicts()[SUITE]
+    return suite_dicts()[name]
 
 
 def _check(e: dict[str, Any]) -> str:
@@ -85,7 +85,7 @@ def supported(suite: dict[str, Any]) -> bool:
     return True
 
 
-def _write(table: pa.Table, path: Path) -> None:
+def write(table: pa.Table, path: Path) -> None:
     """Under a temporary name, then renamed: a task rerun (a worker died) rewrites the
     same bytes and a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,20 +108,20 @@ def scatter(keys: pa.Table, offset: int, work: Path, tag: str, buckets: int) -> 
         groups = frame.with_columns(bucket).partition_by("_b", as_dict=True,
                                                          include_key=False)
         for (b,), rows in groups.items():
-            _write(rows.to_arrow(), work / side / f"b{int(b):05d}" / f"{tag}.parquet")
+            write(rows.to_arrow(), work / side / f"b{int(b):05d}" / f"{tag}.parquet")
 
 
 @dataclass
 class Outcome:
     """One check's outcome in one bucket: what :class:`Tally` folds, the examples with
-    their global row numbers."""
+    their place in the global order (a row number; any sortable key)."""
 
     type: str
     column: str | None
     success: bool
     unexpected: int
     elements: int
-    examples: list[tuple[int, str]] = field(default_factory=list)
+    examples: list[tuple[Any, str]] = field(default_factory=list)
 
 
 def _sub_suite(suite: Any, checks: Sequence[str]) -> Any:
@@ -145,7 +145,6 @@ def check_bucket(work: Path | str, bucket: int, parameters: dict[str, Any]
                  ) -> dict[str, Outcome]:
     """One ``keys_bucket`` task: GX on the bucket's rows of each side, in row order;
     check name → :class:`Outcome`."""
-    from akhbar.expectations_report import _example, _exception
     from akhbar.expectations_suites import load_suites
     from akhbar.gx_session import gx, pandas_frame
     from akhbar.validate_parts import INDEX, KEY_SCHEMA
@@ -157,25 +156,50 @@ def check_bucket(work: Path | str, bucket: int, parameters: dict[str, Any]
         table = _bucket_frame(Path(work) / side / f"b{bucket:05d}", schema)
         result = gx().validate(_sub_suite(suite, checks), pandas_frame(table), parameters,
                                [*INDEX, ORDER])
-        for r in result.results:
-            cfg = r.expectation_config
-            error = _exception(r.exception_info)
-            examples: list[tuple[int, str]] = []
-            if error:
-                examples = [(-1, f"batch: error: {error}")]
-            elif not r.success:
-                examples = [(int(row[ORDER]), _example(row)) for row in
-                            r.result.get("partial_unexpected_index_list") or []]
-            out[cfg.meta.get("check", cfg.type)] = Outcome(
-                cfg.type, cfg.kwargs.get("column"), bool(r.success) and not error,
-                r.result.get("unexpected_count") or (0 if r.success else 1),
-                int(r.result.get("element_count") or 0), examples)
+        out.update(outcomes(result, lambda row: int(row[ORDER])))
     return out
 
 
-def merge(suite: dict[str, Any], buckets: Sequence[dict[str, Outcome]]) -> Tally:
-    """The buckets' outcomes folded into the checks of ``suite`` (:func:`suite_dict`), in
-    its order: the tally GX on the whole frame gives (module docstring)."""
+def outcomes(result: Any, order: Callable[[dict[str, Any]], Any]) -> dict[str, Outcome]:
+    """A GX suite result on one bucket as check name → :class:`Outcome`; ``order`` gives
+    an unexpected row's place in the global order (from its index columns)."""
+    from akhbar.expectations_report import _example, _exception
+
+    out: dict[str, Outcome] = {}
+    for r in result.results:
+        cfg = r.expectation_config
+        error = _exception(r.exception_info)
+        examples: list[tuple[Any, str]] = []
+        if error:
+            examples = [(_FIRST, f"batch: error: {error}")]
+        elif not r.success:
+            examples = [(order(row), _example(row)) for row in
+                        r.result.get("partial_unexpected_index_list") or []]
+        out[cfg.meta.get("check", cfg.type)] = Outcome(
+            cfg.type, cfg.kwargs.get("column"), bool(r.success) and not error,
+            r.result.get("unexpected_count") or (0 if r.success else 1),
+            int(r.result.get("element_count") or 0), examples)
+    return out
+
+
+class _First:
+    """Sorts before every order key (an error message comes before any row)."""
+
+    def __lt__(self, other: object) -> bool:
+        return not isinstance(other, _First)
+
+    def __gt__(self, other: object) -> bool:
+        return False
+
+
+_FIRST = _First()
+
+
+def merge(suite: dict[str, Any], buckets: Sequence[dict[str, Outcome]],
+          name_: str = SUITE) -> Tally:
+    """The buckets' outcomes folded into the checks of ``suite`` (:func:`suite_dict`,
+    named ``name_``), in its order: the tally GX on the whole frame gives (module
+    docstring)."""
     tally = Tally()
     for e in suite["expectations"]:
         name = _check(e)
@@ -185,10 +209,10 @@ def merge(suite: dict[str, Any], buckets: Sequence[dict[str, Outcome]]) -> Tally
         first = got[0]
         if first.type == _ROW_COUNT:  # at least one row in the union: in some bucket
             ok = any(o.success for o in got)
-            tally.add(SUITE, name, first.type, first.column, ok, 0 if ok else 1, [], 0)
+            tally.add(name_, name, first.type, first.column, ok, 0 if ok else 1, [], 0)
             continue
         examples = sorted(ex for o in got for ex in o.examples)[:MAX_EXAMPLES]
-        tally.add(SUITE, name, first.type, first.column, all(o.success for o in got),
+        tally.add(name_, name, first.type, first.column, all(o.success for o in got),
                   sum(o.unexpected for o in got if not o.success), [e for _, e in examples],
                   sum(o.elements for o in got))
     return tally

@@ -3,24 +3,25 @@ on the workers, merged into one GX result and one Data Docs site.
 
 Why this shape: the per-row suites are a fold over rows, so each part
 (:func:`akhbar.validate.parts`) is one task running :func:`akhbar.validate_parts.validate_part`
-where the data is (the workers import GX once each); a task returns its folded checks, the
-key columns of its rows (id, url, loc: no text) and its leakage pairs already reduced
-to distinct (key, split, min id). The global suites are then computed once from those
-aggregates by :func:`akhbar.validate.finish`: uniqueness of ids and urls across splits,
-text/cluster/story leakage on the union of the parts' pairs (reduced again by the same
-rule), and the accounting counts against ``stats.json``; the report and the Data Docs are
-written once. ``validation.json`` is byte-identical to the local run's
-(``tests/test_distributed.py``).
+where the data is (the workers import GX once each); a task folds its row checks and
+scatters the key columns of its rows (id, url, loc: no text) and its leakage pairs
+(reduced to distinct (key, split, min id)) to hash buckets. The global suites are then
+computed from those: uniqueness of ids and urls across splits and text/cluster/story
+leakage bucket by bucket on the workers (below), the accounting counts against
+``stats.json`` by :func:`akhbar.validate.finish`, which writes the report and the Data
+Docs once. ``validation.json`` is byte-identical to the local run's
+(``tests/test_distributed.py``, ``tests/test_distributed_keys.py``).
 
-The ``keys`` suite (ids not null, ids and URLs unique) is a cluster aggregation
-(:mod:`akhbar.distributed.keys`): each part task also scatters its key rows to hash
-buckets, one ``keys_bucket`` task per bucket runs the suite's expectations in GX, and the
-driver folds the buckets' outcomes into the one-frame tally.
+The ``keys`` suite (ids not null, ids and URLs unique) and the ``leakage`` suite (no key
+in two splits) are cluster aggregations (:mod:`akhbar.distributed.keys`,
+:mod:`akhbar.distributed.leakage`): each part task also scatters its key rows and its
+distinct leakage pairs to hash buckets, one ``keys_bucket`` and one ``leakage_bucket``
+task per bucket run the suites' expectations in GX, and the driver folds the buckets'
+outcomes into the one-frame tally.
 
 **Driver memory**: per part one :class:`~akhbar.validate_parts.PartResult` without keys
-(the folded row checks and the part's distinct leakage pairs: the pairs are still O(rows)
-short strings, reduced per part, never a text), plus O(buckets × checks × 5) outcomes of
-the keys suite.
+or pairs (the folded row checks), plus O(buckets × checks × 5) outcomes of the two
+suites: nothing that grows with the rows.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from akhbar.distributed import keys
+from akhbar.distributed import keys, leakage
 from akhbar.expectations_report import Tally, ValidationResult
 from akhbar.params import Params, RawParams
 from akhbar.validate_parts import KEY_SCHEMA, PartResult, validate_part
@@ -52,8 +53,9 @@ def run(client: Any, dataset_dir: Path, params: Params | RawParams,
     dataset_dir = Path(dataset_dir)
     parts = validate.parts(dataset_dir, params)
     parameters = validate.suite_parameters(params, reason_stages)
-    suite = keys.suite_dict()
-    if not parts or not keys.supported(suite):  # the one-frame path (nothing to shard)
+    suite, leak_suite = keys.suite_dict(), keys.suite_dict(leakage.SUITE)
+    if not parts or not keys.supported(suite) or not leakage.supported(leak_suite):
+        # the one-frame path (nothing to shard, or a suite the bucket fold does not cover)
         futures = [client.submit(validate_part, part, parameters, pure=False)
                    for part in parts]
         results = client.gather(futures)
@@ -72,19 +74,26 @@ def run(client: Any, dataset_dir: Path, params: Params | RawParams,
                 client.submit(keys.check_bucket, str(work), b, parameters, pure=False,
                               key=f"keys_bucket-{uuid.uuid4().hex}")
                 for b in range(buckets)])
+            leaked = client.gather([
+                client.submit(leakage.check_bucket, str(work), b, parameters, pure=False,
+                              key=f"leakage_bucket-{uuid.uuid4().hex}")
+                for b in range(buckets)])
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        results.append(PartResult(Tally(), keys.merge(suite, checked), {}))
+        results.append(PartResult(Tally(), keys.merge(suite, checked),
+                                  keys.merge(leak_suite, leaked, leakage.SUITE)))
     return (finish or validate.finish)(dataset_dir, params, results, reports_dir,
                                        reason_stages)
 
 
 def validate_part_keys(part: Sequence[Any], parameters: dict[str, Any], offset: int,
                        work: str, tag: str, buckets: int) -> PartResult:
-    """``validate_part`` whose key rows go to the keys suite's buckets instead of the
-    driver (:func:`akhbar.distributed.keys.scatter`)."""
+    """``validate_part`` whose key rows and leakage pairs go to the buckets of the keys
+    and leakage suites instead of the driver (:func:`akhbar.distributed.keys.scatter`,
+    :func:`akhbar.distributed.leakage.scatter`)."""
     result = validate_part(part, parameters)
-    assert not isinstance(result.keys, Tally)
+    assert not isinstance(result.keys, Tally) and not isinstance(result.pairs, Tally)
     keys.scatter(result.keys, offset, Path(work), tag, buckets)
-    result.keys = KEY_SCHEMA.empty_table()
+    leakage.scatter(result.pairs, Path(work), tag, buckets)
+    result.keys, result.pairs = KEY_SCHEMA.empty_table(), {}
     return result
