@@ -352,3 +352,20 @@ def test_url_ids_in_polars_are_those_of_article_id(urls: list[str | None]) -> No
     assert plain[:2] == [article_id("http://example.com/a/b", None),
                          article_id("https://x.org/", None)]
     assert plain[2] is None  # a query: ids.canonical_url's general path
+
+
+def test_date_counts_by_group_by_equal_the_per_row_counts() -> None:
+    """``_Stats.dates_of`` (one group-by) counts what ``_Stats.date`` counts row by row,
+    empty and null formats and dates included."""
+    when = datetime(2015, 7, 1, tzinfo=UTC)
+    rows = pl.DataFrame({
+        "raw_format": ["json", "json", "json", None, "", "csv (sniffed CSV in .txt)"],
+        "published_raw": ["2015-07-01", "أمس", None, "", "2015-07-01", "2015"],
+        "published": [when, None, None, None, when, None]})
+    by_row, by_group = parse._Stats(), parse._Stats()
+    for fmt, raw_date, published in rows.iter_rows():
+        by_row.date(fmt, raw_date, published is not None)
+    by_group.dates_of(rows)
+    assert by_group.as_dict() == by_row.as_dict()
+    assert by_group.as_dict()["published"]["unknown"] == {"parsed": 1, "unparsed": 0,
+                                                          "missing": 1}
