@@ -1,6 +1,8 @@
 """JSON arrays and objects, mapped to RAW columns by :mod:`presets`.
 
-Fast path: orjson parses the whole file (memory bounded by one file). When that fails,
+Fastest path: an array of string-valued records goes straight to Arrow columns
+(:mod:`.jsoncolumns`, which declines whatever it cannot vouch for). Fast path: orjson
+parses the whole file (memory bounded by one file). When that fails,
 the array is cut into its elements on bytes (:mod:`.jsonsplit`) and every element is
 decoded and parsed on its own, so each record is a row: a damaged, too deep or
 differently encoded element is one rejected record with its position, the others are
