@@ -1,9 +1,11 @@
 """Buffered, bounded writing of good rows (RAW_SCHEMA parts) and rejected rows.
 
 Good rows are kept as column lists and turned into one table per batch (much faster
-than a list of row dicts); Parquet encoding and compression of a batch run in a single
-background thread while the next batch is read (pyarrow releases the GIL). One writer
-thread and waiting for the previous batch keep order and memory bounded.
+than a list of row dicts), or arrive as polars frames already (the columnar JSON path,
+:mod:`.readers.jsoncolumns`), queued in order with the lists; Parquet encoding and
+compression of a batch run in a single background thread while the next batch is read
+(pyarrow releases the GIL). One writer thread and waiting for the previous batch keep
+order and memory bounded.
 
 Why polars builds the batch from the Python lists, not ``pa.Table.from_pydict``: pyarrow's
 conversion of Python sequences asks whether they are pandas objects, which imports pandas
