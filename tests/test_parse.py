@@ -9,6 +9,8 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from akhbar import io, parse
 from akhbar.ids import article_id, record_id
@@ -162,14 +164,14 @@ def test_error_in_one_aggregator_record_does_not_stop(tmp_path: Path,
 
 def test_error_in_one_dump_record_is_isolated(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    real = parse.article_id
+    real = parse._url_ids  # the ids of a batch's URLs: one bad URL fails its batch
 
-    def flaky(url: str | None, text: str | None) -> str:
-        if url == "https://bad.example/":
+    def flaky(urls: pl.Series) -> list[str | None]:
+        if "https://bad.example/" in urls.to_list():
             raise ValueError("bad url")
-        return real(url, text)
+        return real(urls)
 
-    monkeypatch.setattr(parse, "article_id", flaky)
+    monkeypatch.setattr(parse, "_url_ids", flaky)
     records = [raw(0, body="خبر أول.", url="https://ok.example/1"),
                raw(1, body="خبر ثان.", url="https://bad.example/"),
                raw(2, body="خبر ثالث.", url="https://ok.example/3")]
@@ -319,3 +321,51 @@ def test_site_suffixes_map_combine_decide_and_a_given_decision(tmp_path: Path) -
               suffixes={})
     kept = io.read_frame(tmp_path / "c" / "out").get_column("title").to_list()
     assert kept[0] == "ارتفاع أسعار الذهب - موقع ألف"
+
+
+_URL_EDGES = ["http://WWW.Example.com/a/b/", "https://x.org", "https://x.org//", "HTTPS://www.a.com",
+              "http://a.com/خبر/١٢", "http://a.com/p?q=1&utm_source=x", "ftp://a.com/x",
+              " http://a.com/x", "http://a.com/x y", "httpſ://a.com/x", "http://a.com/\u00a0",
+              "http://a.com/\u2028", "http://[::1]/x", "http://a.com/x#f", "http://user@a.com/x",
+              "http://a.com:8080/x/", "https://www.", "http:///x", "", None]
+
+
+_ASCII = st.characters(max_codepoint=0x7f)
+_URL = st.builds(lambda scheme, host, path: f"{scheme}://{host}{path}",
+                 st.sampled_from(["http", "https", "HTTP", "hTtPs", "ftp", "httpſ"]),
+                 st.text(alphabet=_ASCII | st.sampled_from("ﬀſK"), max_size=12),
+                 st.text(alphabet=_ASCII | st.sampled_from("خبر/ \u00a0\u2028\x85\x1c?#[]"),
+                         max_size=12))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_URL_EDGES), _URL), max_size=20))
+def test_url_ids_in_polars_are_those_of_article_id(urls: list[str | None]) -> None:
+    """The columnar URL ids equal :func:`akhbar.ids.article_id` wherever they are given,
+    and are given for every plain http(s) URL (the rest is left to ``article_id``)."""
+    got = parse._url_ids(pl.Series(urls, dtype=pl.String))
+    for url, value in zip(urls, got, strict=True):
+        if value is not None:
+            assert value == article_id(url, None), url
+    plain = parse._url_ids(pl.Series(["http://WWW.Example.com/a/b/", "https://x.org",
+                                      "http://a.com/p?q=1"]))
+    assert plain[:2] == [article_id("http://example.com/a/b", None),
+                         article_id("https://x.org/", None)]
+    assert plain[2] is None  # a query: ids.canonical_url's general path
+
+
+def test_date_counts_by_group_by_equal_the_per_row_counts() -> None:
+    """``_Stats.dates_of`` (one group-by) counts what ``_Stats.date`` counts row by row,
+    empty and null formats and dates included."""
+    when = datetime(2015, 7, 1, tzinfo=UTC)
+    rows = pl.DataFrame({
+        "raw_format": ["json", "json", "json", None, "", "csv (sniffed CSV in .txt)"],
+        "published_raw": ["2015-07-01", "أمس", None, "", "2015-07-01", "2015"],
+        "published": [when, None, None, None, when, None]})
+    by_row, by_group = parse._Stats(), parse._Stats()
+    for fmt, raw_date, published in rows.iter_rows():
+        by_row.date(fmt, raw_date, published is not None)
+    by_group.dates_of(rows)
+    assert by_group.as_dict() == by_row.as_dict()
+    assert by_group.as_dict()["published"]["unknown"] == {"parsed": 1, "unparsed": 0,
+                                                          "missing": 1}

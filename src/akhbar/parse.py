@@ -32,6 +32,7 @@ at a rejected row. The same "read also" article cut from several pages gets the 
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,18 @@ class _Stats:
         self.dates.setdefault(fmt or "unknown", Counter())[
             "missing" if not raw else "parsed" if parsed else "unparsed"] += 1
 
+    def dates_of(self, rows: pl.DataFrame) -> None:
+        """:meth:`date` of every row of ``rows`` (``raw_format``, ``published_raw`` and the
+        parsed ``published``), counted by one polars group-by instead of a call per row."""
+        raw = pl.col("published_raw")
+        counts = rows.group_by(
+            pl.col("raw_format").replace("", None).fill_null("unknown").alias("fmt"),
+            pl.when(raw.is_null() | (raw == "")).then(pl.lit("missing"))
+            .when(pl.col("published").is_not_null()).then(pl.lit("parsed"))
+            .otherwise(pl.lit("unparsed")).alias("kind")).len()
+        for fmt, kind, n in counts.iter_rows():
+            self.dates.setdefault(fmt, Counter())[kind] += n
+
     def as_dict(self) -> dict[str, Any]:
         return {**{k: self.counts[k] for k in sorted(self.counts)},
                 "published_from": {k: self.origins[k] for k in (*DATE_SOURCES, "none")},
@@ -112,19 +125,36 @@ def _other(df: pl.DataFrame, stats: _Stats) -> pl.DataFrame:
     # Hashing has no columnar form: one call per row; the text (large) is handed to Python
     # only for the rows whose id cannot come from a URL.
     urls = out.get_column("url").to_list()
-    ids = [article_id(u, None) if u and u.strip() else None for u in urls]  # a URL key
+    ids = _url_ids(out.get_column("url"))
+    ids = [v if v is not None else article_id(u, None) if u and u.strip() else None
+           for v, u in zip(ids, urls, strict=True)]  # a URL key
     need = [i for i, v in enumerate(ids) if v is None]
     if need:
         texts = out.get_column("text").gather(need).to_list()
         for i, text in zip(need, texts, strict=True):
             ids[i] = article_id(urls[i], text)
     out = out.with_columns(pl.Series("id", ids, dtype=pl.String))
-    for fmt, raw, parsed in zip(out.get_column("raw_format").to_list(),
-                                out.get_column("published_raw").to_list(),
-                                out.get_column("published").is_not_null().to_list(),
-                                strict=True):
-        stats.date(fmt, raw, parsed)
+    stats.dates_of(out)
     return _conform(out)
+
+
+#: The plain http(s) URLs whose canonical form polars can write (a subset of the shapes of
+#: ``akhbar.ids._SIMPLE``, the same result: ``tests/test_parse.py`` checks it): printable
+#: ASCII host, a path without query, fragment, bracket, space or control character.
+_PLAIN_URL = (r"^[hH][tT][tT][pP][sS]?://([!-~--[/?#\[\]]]+)"
+              r"(/[^?#\[\]\s\x00-\x20\x7f]*)?$")
+
+
+def _url_ids(urls: pl.Series) -> list[str | None]:
+    """``akhbar.ids.article_id(url, None)`` of the plain URLs (None for the others):
+    canonical form in polars, one ``hashlib`` call per row (0.31 → 0.09 CPU-s on the 31,030
+    SaudiNewsNet URLs)."""
+    host = urls.str.extract(_PLAIN_URL, 1).str.to_lowercase()
+    path = urls.str.extract(_PLAIN_URL, 2).fill_null("").str.strip_chars_end("/")
+    canon = (pl.lit("https://") + host.str.strip_prefix("www.")
+             + pl.when(path == "").then(pl.lit("/")).otherwise(path))
+    return [None if c is None else "u" + hashlib.sha256(c.encode()).hexdigest()[:31]
+            for c in pl.select(canon).to_series().to_list()]
 
 
 def _conform(df: pl.DataFrame) -> pl.DataFrame:

@@ -119,6 +119,8 @@ def _read_blob(unit: Unit, blob: Blob, writer: Writer, ctx: Context, files: _Fil
                 files.count(blob.label, base_format(item_format))
                 counted = True
             if isinstance(item, Batch):
+                if item.frame is not None and extra:  # rare: path fields fill as lists
+                    item.columns, item.frame = item.frame.to_dict(as_series=False), None
                 item.columns = PathFields.fill_columns(item.columns, len(item.raw_records),
                                                        extra)
                 writer.batch(blob, item_format, item)

@@ -1,9 +1,11 @@
 """Buffered, bounded writing of good rows (RAW_SCHEMA parts) and rejected rows.
 
 Good rows are kept as column lists and turned into one table per batch (much faster
-than a list of row dicts); Parquet encoding and compression of a batch run in a single
-background thread while the next batch is read (pyarrow releases the GIL). One writer
-thread and waiting for the previous batch keep order and memory bounded.
+than a list of row dicts), or arrive as polars frames already (the columnar JSON path,
+:mod:`.readers.jsoncolumns`), queued in order with the lists; Parquet encoding and
+compression of a batch run in a single background thread while the next batch is read
+(pyarrow releases the GIL). One writer thread and waiting for the previous batch keep
+order and memory bounded.
 
 Why polars builds the batch from the Python lists, not ``pa.Table.from_pydict``: pyarrow's
 conversion of Python sequences asks whether they are pandas objects, which imports pandas
@@ -59,7 +61,9 @@ class Writer:
         self.batch_bytes = cfg.batch_bytes
         self.ctx = ctx
         self.columns: dict[str, list[Any]] = {name: [] for name in RAW_SCHEMA.names}
-        self.n_rows = 0
+        self.n_rows = 0  # rows held in ``columns``
+        self.frames: list[pl.DataFrame] = []  # rows held as frames, before those lists
+        self.frame_rows = 0
         self.pending_bytes = 0
         self.bad_rows: list[dict[str, Any]] = []
         self.rows_out = 0
@@ -82,7 +86,41 @@ class Writer:
                      {name: [fields.get(name)] for name in FIELD_COLUMNS})
 
     def batch(self, blob: Blob, raw_format: str, batch: Batch) -> None:
+        if batch.frame is not None:
+            self._append_frame(blob, raw_format, batch.encoding, batch.raw_records,
+                               batch.frame)
+            return
         self._append(blob, raw_format, batch.encoding, batch.raw_records, batch.columns)
+
+    def _append_frame(self, blob: Blob, raw_format: str, encoding: str | None,
+                      records: list[int], frame: pl.DataFrame) -> None:
+        """A batch held as a polars frame: queued after the rows gathered so far, in
+        order; the bytes written depend only on the rows (``io.ParquetSink``)."""
+        n = frame.height
+        self._lists_to_frame()
+        given = {
+            "raw_file": pl.lit(blob.label), "raw_sha256": pl.lit(blob.sha256),
+            "raw_record": pl.Series(records), "raw_encoding": pl.lit(encoding),
+            "raw_format": pl.lit(raw_format), **{c: pl.col(c) for c in frame.columns}}
+        self.frames.append(frame.select(  # the contract's order and types
+            (given[name] if name in given else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in _RAW_POLARS.items()))
+        self.frame_rows += n
+        self.rows_out += n
+        body = frame.get_column("body") if "body" in frame.columns else None
+        self.pending_bytes += int(body.str.len_chars().sum() or 0) if body is not None else 0
+        self.formats[raw_format] += n
+        self.encodings[encoding or "unknown"] += n
+        if self.frame_rows >= self.batch_size or self.pending_bytes >= self.batch_bytes:
+            self.flush()
+
+    def _lists_to_frame(self) -> None:
+        """The rows gathered as lists so far, as one frame queued in ``frames``."""
+        if self.n_rows:
+            self.frames.append(pl.DataFrame(self.columns, schema=_RAW_POLARS))
+            self.frame_rows += self.n_rows
+            self.columns = {name: [] for name in RAW_SCHEMA.names}
+            self.n_rows = 0
 
     def _append(self, blob: Blob, raw_format: str, encoding: str | None, records: list[int],
                 columns: dict[str, list[Any]]) -> None:
@@ -100,7 +138,8 @@ class Writer:
         self.pending_bytes += sum(len(b) for b in columns["body"] if b)
         self.formats[raw_format] += n
         self.encodings[encoding or "unknown"] += n
-        if self.n_rows >= self.batch_size or self.pending_bytes >= self.batch_bytes:
+        if self.n_rows + self.frame_rows >= self.batch_size \
+                or self.pending_bytes >= self.batch_bytes:
             self.flush()
 
     def bad(self, label: str, sha: str | None, raw_format: str | None, item: Bad) -> None:
@@ -122,10 +161,10 @@ class Writer:
             self.flush()
 
     def flush(self) -> None:
-        if self.n_rows:
-            table = pl.DataFrame(self.columns, schema=_RAW_POLARS)
-            self.columns = {name: [] for name in RAW_SCHEMA.names}
-            self.n_rows, self.pending_bytes = 0, 0
+        self._lists_to_frame()
+        if self.frames:
+            table = pl.concat(self.frames, how="vertical", rechunk=False)
+            self.frames, self.frame_rows, self.pending_bytes = [], 0, 0
             self._wait()
             self._pending = self._pool.submit(self.sink.write, table)
         if self.bad_rows:

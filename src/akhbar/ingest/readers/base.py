@@ -11,7 +11,10 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
 
 from akhbar.ingest.encoding import (
     Decoded,
@@ -70,6 +73,9 @@ class Batch:
     encoding: str | None
     columns: dict[str, list[Any]]
     raw_format: str | None = None
+    #: the same columns as one polars frame instead (``columns`` then empty): the
+    #: columnar JSON path (:mod:`.jsoncolumns`), whose strings never become Python objects
+    frame: pl.DataFrame | None = None
 
     @property
     def raw_record(self) -> int:

@@ -1,6 +1,8 @@
 """JSON arrays and objects, mapped to RAW columns by :mod:`presets`.
 
-Fast path: orjson parses the whole file (memory bounded by one file). When that fails,
+Fastest path: an array of string-valued records goes straight to Arrow columns
+(:mod:`.jsoncolumns`, which declines whatever it cannot vouch for). Fast path: orjson
+parses the whole file (memory bounded by one file). When that fails,
 the array is cut into its elements on bytes (:mod:`.jsonsplit`) and every element is
 decoded and parsed on its own, so each record is a row: a damaged, too deep or
 differently encoded element is one rejected record with its position, the others are
@@ -24,6 +26,7 @@ from akhbar.ingest.encoding import (
 )
 from akhbar.ingest.presets import Mapping_, sample_mapping
 from akhbar.ingest.readers.base import Bad, Batch, Blob, Context, Good, too_large
+from akhbar.ingest.readers.jsoncolumns import read_columns
 from akhbar.ingest.readers.jsonl import read_jsonl_text
 from akhbar.ingest.readers.jsonsplit import elements
 
@@ -96,6 +99,10 @@ def read_json(blob: Blob, ctx: Context) -> Iterator[Good | Bad | Batch]:
     assert blob.data is not None
     data = blob.data
     if not data.startswith(_BOM_PREFIXES) and blob.truncated is None:
+        # Fastest path: an array of string-valued records straight to Arrow columns
+        if not check and (frame := read_columns(data, ctx.preset, ctx.fields)) is not None:
+            yield Batch(list(range(frame.height)), "utf-8", {}, frame=frame)
+            return
         # Fast path: orjson validates UTF-8 strictly while parsing the bytes, which is
         # the same decision as `encoding.decode`'s strict UTF-8 step, at no extra cost.
         try:
