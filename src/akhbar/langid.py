@@ -4,8 +4,9 @@ Why a module of its own: py3langid walks a byte automaton (DFA) in pure Python, 
 byte at a time, which made it the one per-row cost of the filter stage (31k texts: ~30
 CPU-seconds, spread over worker processes). :func:`classify` walks the SAME automaton
 for every text of a batch in lock-step with numpy (one array gather per byte position,
-not per byte), then hands each text's feature counts, in the order py3langid's own walk
-finds them, to py3langid's own scoring code. Results are therefore bit-identical to
+not per byte), then scores each text's feature counts, in the order py3langid's own walk
+finds them, with py3langid's own product and the same float32 operations on the whole
+chunk's (texts × classes) matrix (:func:`_scores`). Results are therefore bit-identical to
 ``LanguageIdentifier.classify`` (``tests/test_langid.py`` compares both), at a small
 fraction of the cost, in one process.
 
@@ -17,6 +18,7 @@ would change. The exact batched walk removes the cost instead.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from functools import lru_cache
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 
 _LETTER = re.compile(r"[^\W\d_]")
-#: The identifier holds one chunk's walk (``visits``) and a scratch buffer: one caller at
+#: The identifier holds a scratch buffer for the gathered weights: one caller at
 #: a time (the quality stage runs the language id in a thread beside polars).
 _LOCK = threading.Lock()
 #: Texts walked at once: bounds the (texts × bytes) feature matrix to ~5 MB (the packed
@@ -37,16 +39,14 @@ CHUNK = 2048
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
     """py3langid with normalized probabilities (the model ships inside the wheel), plus
-    numpy views of its automaton for the batched walk."""
+    numpy views of its automaton for the batched walk and of its weights for the scores."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     class Walked(LanguageIdentifier):  # type: ignore[misc]
-        """py3langid, with the automaton walk looked up in :attr:`visits` (filled by
-        :func:`_walk` for a batch) instead of redone byte by byte in Python."""
+        """py3langid's identifier with numpy copies of its tables."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.visits: dict[bytes, Visits] = {}
             # float16 → float32 is exact: the same values _sparse_score's matmul casts to
             # on every call, converted once
             self.ptc32 = np.asarray(self.nb_ptc, dtype=np.float32)
@@ -54,23 +54,6 @@ def _identifier() -> Any:
             self.np_row = np.asarray(self.tk_row, dtype=np.int32) << 8
             self.np_out = np.asarray(self.tk_output, dtype=np.int32)
             self.rows_buf = np.empty((0, self.ptc32.shape[1]), dtype=np.float32)
-
-        def _raw_score(self, text: bytes) -> Any:
-            # LanguageIdentifier._raw_score and _sparse_score, with the walk precomputed
-            if text not in self.visits:
-                return super()._raw_score(text)
-            found = self.visits[text]
-            if found is not None:
-                idx, counts = found
-                # the gathered rows go to a reused buffer: a fresh ~200 KB array per text
-                # cost an mmap and its page faults (same values, same matmul)
-                if self.rows_buf.shape[0] < idx.size:
-                    self.rows_buf = np.empty((2 * idx.size, self.ptc32.shape[1]),
-                                             dtype=np.float32)
-                rows = self.rows_buf[:idx.size]
-                np.take(self.ptc32, idx, axis=0, out=rows, mode="clip")  # unbuffered
-                return np.log1p(counts) @ rows + self.nb_pc
-            return np.full(len(self.nb_classes), 0.0, dtype=np.float32)
 
     return Walked.from_model_file(MODEL_FILE, norm_probs=True)
 
@@ -160,32 +143,66 @@ def classify_one(text: str) -> tuple[str, float]:
     ``und``/0.0 for a text without letters (py3langid would answer a uniform guess)."""
     if not _LETTER.search(text):
         return ("und", 0.0)
-    ident = _identifier()
-    with _LOCK:
-        ident.visits = {}
-        lang, score = ident.classify(text)
+    lang, score = _identifier().classify(text)
     return lang, float(score)
+
+
+def _scores(ident: Any, keys: list[bytes], walked: dict[bytes, Visits]
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """(class index, probability) per encoded text: py3langid's ``_decide`` and
+    ``classify`` (norm_probs, no minimum confidence) for a whole chunk at once.
+
+    Only the naive-Bayes product stays per text (``log1p(counts) @ rows`` is one BLAS
+    call whose summation order a batched product would change); the rest is done on the
+    (texts × classes) matrix with the same float32 element-wise operations, and the same
+    per-row reductions (max, pairwise sum, argmax), as py3langid's per-text code, so the
+    values are bit-identical (``tests/test_langid.py`` compares them) without the ~100 µs
+    of Python calls per text.
+    """
+    table = ident.ptc32
+    scores = np.zeros((len(keys), table.shape[1]), dtype=np.float32)
+    seen = np.zeros(len(keys), dtype=bool)
+    with _LOCK:  # the gather buffer is shared
+        for u, key in enumerate(keys):
+            found = walked[key]
+            if found is None:
+                continue  # no feature: py3langid's 0.0 row, without the class prior
+            idx, counts = found
+            # the gathered rows go to a reused buffer: a fresh ~200 KB array per text
+            # cost an mmap and its page faults (same values, same matmul)
+            if ident.rows_buf.shape[0] < idx.size:
+                ident.rows_buf = np.empty((2 * idx.size, table.shape[1]), dtype=np.float32)
+            rows = ident.rows_buf[:idx.size]
+            np.take(table, idx, axis=0, out=rows, mode="clip")
+            np.matmul(np.log1p(counts), rows, out=scores[u])
+            seen[u] = True
+    scores[seen] += ident.nb_pc
+    # T = sqrt(bytes): py3langid multiplies by the Python float 1/sqrt(n), i.e. by its
+    # float32 rounding (NEP 50), as here
+    inv = np.array([1.0 / math.sqrt(len(k) or 1) for k in keys], dtype=np.float64)
+    scores *= inv.astype(np.float32)[:, None]
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    for i, j in ident._alias_pairs:  # aliased labels: the duplicate folded into the first
+        scores[:, i] += scores[:, j]
+        scores[:, j] = 0.0
+    best = scores.argmax(axis=1)
+    return best, scores[np.arange(len(keys)), best]
 
 
 def classify(texts: list[str]) -> list[tuple[str, float]]:
     """(language, probability) per text, identical to :func:`classify_one` on each;
     ``und``/0.0 for a text without letters."""
     ident = _identifier()
+    classes = ident.nb_classes
     out: list[tuple[str, float]] = []
     for start in range(0, len(texts), CHUNK):
         chunk = texts[start:start + CHUNK]
-        has_letter = [bool(_LETTER.search(t)) for t in chunk]
-        encoded = [ident._encode(t) for t, ok in zip(chunk, has_letter, strict=True) if ok]
-        walked = _walk(ident, list(dict.fromkeys(encoded)))
-        with _LOCK:
-            ident.visits = walked
-            try:
-                for text, ok in zip(chunk, has_letter, strict=True):
-                    if ok:
-                        lang, score = ident.classify(text)
-                        out.append((lang, float(score)))
-                    else:
-                        out.append(("und", 0.0))
-            finally:
-                ident.visits = {}
+        encoded = [ident._encode(t) if _LETTER.search(t) else None for t in chunk]
+        keys = list(dict.fromkeys(e for e in encoded if e is not None))
+        best, conf = _scores(ident, keys, _walk(ident, keys))
+        found = {k: (classes[b], c) for k, b, c in
+                 zip(keys, best.tolist(), conf.tolist(), strict=True)}
+        out.extend(("und", 0.0) if e is None else found[e] for e in encoded)
     return out
