@@ -96,3 +96,17 @@ def test_one_pass_counts_equal_the_regex_counts(monkeypatch) -> None:
         means = [c / w if w else 0.0 for c, w in zip(chars, words, strict=True)]
         assert means == want.get_column("mean").to_list()
     assert want.get_column("arabic").sum() > 0 and words.sum() > 0
+
+
+def test_class_table_equals_the_regex_classes_in_every_plane() -> None:
+    rng = random.Random(7)
+    points = [c for c in (rng.randrange(0x110000) for _ in range(3000))
+              if not 0xD800 <= c < 0xE000] + [0x627, 0x64B, 0x661, 0x20, 0xA0, 0x1D400]
+    table = quality._char_classes(max(points))
+    chars = pl.Series([chr(c) for c in points], dtype=pl.String)
+    for bit, cls in [(quality._LETTER, r"\p{L}"), (quality._ARABIC, r"[\p{Arabic}&&\p{L}]"),
+                     (quality._MARK, r"\p{M}"), (quality._SPACE, r"\s"),
+                     (quality._NUMBER, r"\p{N}")]:
+        want = chars.str.contains(f"^{cls}$").to_list()
+        assert [bool(table[c] & bit) for c in points] == want
+    assert table[0x627] & quality._ARABIC and table[0x1D400] & quality._LETTER
