@@ -110,3 +110,13 @@ def test_class_table_equals_the_regex_classes_in_every_plane() -> None:
         want = chars.str.contains(f"^{cls}$").to_list()
         assert [bool(table[c] & bit) for c in points] == want
     assert table[0x627] & quality._ARABIC and table[0x1D400] & quality._LETTER
+
+
+def test_damaged_ratio_on_the_rows_that_may_hold_damage_equals_the_expression() -> None:
+    texts = [*_fixtures(), "كت?ب ج??د", "\ufffd\ufffd نص", "هل جاء؟ نعم?", "?", None]
+    series = pl.Series("text", texts, dtype=pl.String)
+    want = pl.select(quality.damaged_expr(pl.lit(series).fill_null(""))).to_series()
+    got = quality.damaged(series)
+    assert got.to_list() == want.to_list()
+    assert sum(v > 0 for v in got.to_list()) >= 2
+    assert quality.damaged(pl.Series("text", ["نص سليم", None])).to_list() == [0.0, 0.0]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from akhbar import config, langid, streaming
 from akhbar.params import Params, RawParams, typed
@@ -83,6 +84,18 @@ def damaged_expr(text: pl.Expr) -> pl.Expr:
            .fill_null(0).cast(pl.Float64))
     letters = text.str.count_matches(r"\p{L}").cast(pl.Float64)
     return pl.when(bad > 0).then(bad / (letters + bad)).otherwise(0.0)
+
+
+def damaged(text: pl.Series) -> pl.Series:
+    """:func:`damaged_expr` of ``text`` (nulls as ""), run only on the rows holding a
+    ``?`` or U+FFFD (the others are 0.0 by definition): its letter count is a pass over
+    every character otherwise."""
+    text = text.fill_null("")
+    rows = text.str.contains(r"[?\uFFFD]").arg_true()
+    ratio = pl.repeat(0.0, len(text), dtype=pl.Float64, eager=True).alias("damaged_ratio")
+    if not len(rows):
+        return ratio
+    return ratio.scatter(rows, pl.select(damaged_expr(pl.lit(text.gather(rows)))).to_series())
 
 
 #: White space other than the space and the line break: rows holding any are split by regex.
@@ -222,46 +235,80 @@ def _char_classes(top: int = 0x10FFFF) -> np.ndarray:
 _COUNT_ROWS = 1000
 
 
+def _weights(row: bool) -> np.ndarray:
+    """int64 per class byte, two 32-bit lanes summed at once. Per text (``row``): letters
+    + Arabic letters << 32. Per token: its non-mark characters + its letters or digits
+    << 32 (white space weighs 0: the gap after a token adds nothing to it)."""
+    c = np.arange(256)
+    solid = (c & _SPACE) == 0
+    if row:
+        low, high = (c & _LETTER) != 0, (c & _ARABIC) != 0
+    else:
+        low, high = solid & ((c & _MARK) == 0), solid & ((c & (_LETTER | _NUMBER)) != 0)
+    return low.astype(np.int64) + (high.astype(np.int64) << 32)
+
+
+_ROW_WEIGHTS, _TOKEN_WEIGHTS = _weights(True), _weights(False)
+
+
+def _utf32(texts: pl.Series) -> np.ndarray:
+    """The code points of ``texts`` (no nulls), end to end: the Arrow UTF-8 buffer decoded
+    once (no Python string per text)."""
+    arr = texts.to_arrow()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    if not len(arr) or offsets[-1] == offsets[0]:
+        return np.zeros(0, dtype=np.uint32)
+    data = memoryview(arr.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+    return np.frombuffer(str(data, "utf-8").encode("utf-32-le"), dtype=np.uint32)
+
+
 def prose_counts(prose: pl.Series) -> pl.DataFrame:
     """letters, Arabic letters, words and word length (see :func:`_word_signals`) of each
     text, in ONE pass over its code points instead of five regex passes.
 
-    The batch is decoded once to UTF-32; a table lookup gives each character its classes;
-    per-text sums are differences of running sums at the text boundaries. A word is a run
-    of non-space characters holding a letter or a digit (:data:`WORD_TOKEN`); its length
-    counts its non-mark characters. Same integers as the regex forms (tests compare them).
+    The batch is decoded once to UTF-32; a table lookup gives each character its classes,
+    a second one two counts packed in one int64 (:func:`_weights`). Per-text sums are
+    segment sums (``np.add.reduceat``) from each text's start, per-token sums from each
+    token's first character; a token's words and characters go to its text by
+    ``np.bincount``. A word is a run of non-space characters holding a letter or a digit
+    (:data:`WORD_TOKEN`); its length counts its non-mark characters. Same integers as the
+    regex forms (tests compare them).
     """
     texts = prose.fill_null("")
     if len(texts) > _COUNT_ROWS:  # bounded transient memory: a few bytes per character
         return pl.concat([prose_counts(texts.slice(i, _COUNT_ROWS))
                           for i in range(0, len(texts), _COUNT_ROWS)], rechunk=True)
+    n = len(texts)
     sizes = texts.str.len_chars().to_numpy().astype(np.int64)
     ends = np.cumsum(sizes)
-    starts = ends - sizes
-    points = np.frombuffer("".join(texts.to_list()).encode("utf-32-le"), dtype=np.uint32)
+    full = sizes > 0
+    starts = (ends - sizes)[full]
+    points = _utf32(texts)
     cls = _char_classes(int(points.max()) if len(points) else 0)[points]
     del points
-
-    # running sums fit in 32 bits unless a batch holds 2³¹ characters
-    acc = np.int32 if len(cls) < 2**31 else np.int64
-
-    def per_text(flags: np.ndarray) -> np.ndarray:
-        run = np.concatenate(([0], np.cumsum(flags, dtype=acc)))
-        return (run[ends] - run[starts]).astype(np.int64)
-
-    solid = (cls & _SPACE) == 0
-    begins = solid.copy()  # a token starts at a non-space char after a space or a text start
-    begins[1:] &= ~solid[:-1]
-    begins[starts[sizes > 0]] = solid[starts[sizes > 0]]
-    token = np.cumsum(begins, dtype=acc) - 1  # token index of each non-space character
-    wordy = np.zeros(int(begins.sum()), dtype=bool)
-    wordy[token[solid & ((cls & (_LETTER | _NUMBER)) != 0)]] = True
-    in_word = solid & wordy[np.where(solid, token, 0)] if len(wordy) else solid
+    letters = np.zeros(n, dtype=np.int64)
+    n_words = np.zeros(n, dtype=np.int64)
+    word_chars = np.zeros(n, dtype=np.float64)
+    if len(cls):
+        letters[full] = np.add.reduceat(_ROW_WEIGHTS[cls], starts)
+        solid = (cls & _SPACE) == 0
+        begins = solid.copy()  # a token starts at a non-space char after a space or a text start
+        begins[1:] &= ~solid[:-1]
+        begins[starts] = solid[starts]
+        first = np.flatnonzero(begins)
+        if len(first):
+            token = np.add.reduceat(_TOKEN_WEIGHTS[cls], first)
+            wordy = (token >> 32) > 0
+            row = np.searchsorted(ends, first[wordy], side="right")
+            n_words = np.bincount(row, minlength=n).astype(np.int64)
+            word_chars = np.bincount(row, weights=(token[wordy] & 0xFFFFFFFF), minlength=n)
     return pl.DataFrame({
-        "letters": per_text((cls & _LETTER) != 0).astype(np.float64),
-        "arabic": per_text((cls & _ARABIC) != 0).astype(np.float64),
-        "n_words": per_text(begins & in_word),
-        "word_chars": per_text(in_word & ((cls & _MARK) == 0)).astype(np.float64),
+        "letters": (letters & 0xFFFFFFFF).astype(np.float64),
+        "arabic": (letters >> 32).astype(np.float64),
+        "n_words": n_words,
+        "word_chars": word_chars.astype(np.float64),
     })
 
 
@@ -298,7 +345,7 @@ def _polars_signals(df: pl.DataFrame, text: pl.Expr) -> pl.DataFrame:
         text.str.len_chars().cast(pl.Int64).alias("n_chars"),
         n_words.alias("n_words"),
         mean_word_length.alias("mean_word_length"),
-        damaged_expr(text).alias("damaged_ratio"),
+        damaged(df.get_column("text")).alias("damaged_ratio"),
         ratio.then(arabic / letters).otherwise(0.0).alias("arabic_ratio"),
         ratio.then((letters - arabic) / letters).otherwise(0.0)
         .alias("non_arabic_script_ratio"),
