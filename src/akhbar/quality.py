@@ -149,7 +149,7 @@ def _top_bigram_frac(df: pl.DataFrame) -> pl.Series:
     if len(repeated):
         glen = (length[:-1] + 1 + length[1:])[same]
         grow = row[:-1][same]
-        keep = pl.Series(key).is_in(pl.Series(repeated)).to_numpy()
+        keep = pl.Series(key).is_in(pl.Series(repeated).implode()).to_numpy()
         k, g, r = key[keep], glen[keep], grow[keep].astype(np.int64)
         _, first, count = np.unique(k, return_index=True, return_counts=True)
         g, r = g[first], r[first]
