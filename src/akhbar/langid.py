@@ -18,10 +18,14 @@ would change. The exact batched walk removes the cost instead.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
+import tempfile
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,25 +41,93 @@ CHUNK = 2048
 
 
 @lru_cache(maxsize=1)
-def _identifier() -> Any:
-    """py3langid with normalized probabilities (the model ships inside the wheel), plus
-    numpy views of its automaton for the batched walk and of its weights for the scores."""
+def _reference() -> Any:
+    """py3langid's own identifier with normalized probabilities (the model ships inside
+    the wheel): :func:`classify_one`, and the source of :func:`_tables`."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    class Walked(LanguageIdentifier):  # type: ignore[misc]
-        """py3langid's identifier with numpy copies of its tables."""
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            # float16 → float32 is exact: the same values _sparse_score's matmul casts to
-            # on every call, converted once
-            self.ptc32 = np.asarray(self.nb_ptc, dtype=np.float32)
-            self.np_next = np.asarray(self.tk_nextmove, dtype=np.int32)
-            self.np_row = np.asarray(self.tk_row, dtype=np.int32) << 8
-            self.np_out = np.asarray(self.tk_output, dtype=np.int32)
-            self.rows_buf = np.empty((0, self.ptc32.shape[1]), dtype=np.float32)
 
-    return Walked.from_model_file(MODEL_FILE, norm_probs=True)
+class Tables:
+    """py3langid's model as numpy arrays: the automaton for the batched walk (``np_next``,
+    ``np_row`` pre-shifted by 8, ``np_out``), the weights as float32 (``ptc32``: float16
+    → float32 is exact, the values py3langid's matmul casts to on every call), the class
+    prior ``nb_pc``, the labels and py3langid's aliased label columns."""
+
+    ARRAYS = ("ptc32", "nb_pc", "np_next", "np_row", "np_out", "alias")
+
+    def __init__(self, arrays: dict[str, np.ndarray], classes: list[str]) -> None:
+        self.ptc32, self.nb_pc = arrays["ptc32"], arrays["nb_pc"]
+        self.np_next, self.np_row, self.np_out = (arrays["np_next"], arrays["np_row"],
+                                                  arrays["np_out"])
+        self.alias_pairs = [(int(i), int(j)) for i, j in arrays["alias"]]
+        self.nb_classes = classes
+        self.rows_buf = np.empty((0, self.ptc32.shape[1]), dtype=np.float32)
+
+    @classmethod
+    def from_reference(cls, ref: Any) -> Tables:
+        return cls({"ptc32": np.asarray(ref.nb_ptc, dtype=np.float32),
+                    "nb_pc": np.asarray(ref.nb_pc, dtype=np.float32),
+                    "np_next": np.asarray(ref.tk_nextmove, dtype=np.int32),
+                    "np_row": np.asarray(ref.tk_row, dtype=np.int32) << 8,
+                    "np_out": np.asarray(ref.tk_output, dtype=np.int32),
+                    "alias": np.asarray(ref._alias_pairs, dtype=np.int64).reshape(-1, 2)},
+                   list(ref.nb_classes))
+
+
+def _cache_dir() -> Path | None:
+    """Where the unpacked model is kept between processes: one folder per model file
+    (its size and mtime), under ``$XDG_CACHE_HOME/akhbar`` (``~/.cache/akhbar``)."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    try:
+        st = (MODEL_DIR / MODEL_FILE).stat()
+    except OSError:
+        return None
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "akhbar" / f"py3langid-{st.st_size}-{st.st_mtime_ns}-v1"
+
+
+@lru_cache(maxsize=1)
+def _tables() -> Tables:
+    """The model's :class:`Tables`, memory-mapped from the cache folder when an earlier
+    process unpacked it. Why a cache: py3langid's model is an LZMA-compressed npz whose
+    unpacking costs ~1 CPU-s in every process that scores text; the mapped arrays cost
+    nothing to open and only the pages of the features met are read. Same arrays either
+    way (a cache that cannot be written or read is skipped, never an error)."""
+    folder = _cache_dir()
+    if folder is not None and (folder / "classes.json").is_file():
+        try:
+            arrays = {k: np.asarray(np.load(folder / f"{k}.npy", mmap_mode="r"))
+                      for k in Tables.ARRAYS}
+            classes = json.loads((folder / "classes.json").read_text(encoding="utf-8"))
+            return Tables(arrays, classes)
+        except (OSError, ValueError):
+            pass
+    tables = Tables.from_reference(_reference())
+    if folder is not None:
+        _save(tables, folder)
+    return tables
+
+
+def _save(tables: Tables, folder: Path) -> None:
+    """Write ``tables`` to ``folder`` atomically (a finished folder is renamed into place,
+    so a reader never sees half of one); any failure leaves no cache."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
+            arrays = {"ptc32": tables.ptc32, "nb_pc": tables.nb_pc, "np_next": tables.np_next,
+                      "np_row": tables.np_row, "np_out": tables.np_out,
+                      "alias": np.asarray(tables.alias_pairs, dtype=np.int64).reshape(-1, 2)}
+            for key, value in arrays.items():
+                np.save(Path(tmp) / f"{key}.npy", value, allow_pickle=False)
+            (Path(tmp) / "classes.json").write_text(json.dumps(tables.nb_classes),
+                                                    encoding="utf-8")
+            os.rename(tmp, folder)
+            os.mkdir(tmp)  # for TemporaryDirectory's own clean-up
+    except OSError:
+        return
 
 
 #: A text's features as py3langid's ``visit_counts`` finds them: feature indexes (intp) in
@@ -63,7 +135,7 @@ def _identifier() -> Any:
 Visits = tuple[np.ndarray, np.ndarray] | None
 
 
-def _walk(ident: Any, encoded: list[bytes]) -> dict[bytes, Visits]:
+def _walk(ident: Tables, encoded: list[bytes]) -> dict[bytes, Visits]:
     """:data:`Visits` of each byte string. The order of first occurrence is kept because
     it fixes the order of the float sum of the score.
 
@@ -143,11 +215,11 @@ def classify_one(text: str) -> tuple[str, float]:
     ``und``/0.0 for a text without letters (py3langid would answer a uniform guess)."""
     if not _LETTER.search(text):
         return ("und", 0.0)
-    lang, score = _identifier().classify(text)
+    lang, score = _reference().classify(text)
     return lang, float(score)
 
 
-def _scores(ident: Any, keys: list[bytes], walked: dict[bytes, Visits]
+def _scores(ident: Tables, keys: list[bytes], walked: dict[bytes, Visits]
             ) -> tuple[np.ndarray, np.ndarray]:
     """(class index, probability) per encoded text: py3langid's ``_decide`` and
     ``classify`` (norm_probs, no minimum confidence) for a whole chunk at once.
@@ -184,7 +256,7 @@ def _scores(ident: Any, keys: list[bytes], walked: dict[bytes, Visits]
     scores -= scores.max(axis=1, keepdims=True)
     np.exp(scores, out=scores)
     scores /= scores.sum(axis=1, keepdims=True)
-    for i, j in ident._alias_pairs:  # aliased labels: the duplicate folded into the first
+    for i, j in ident.alias_pairs:  # aliased labels: the duplicate folded into the first
         scores[:, i] += scores[:, j]
         scores[:, j] = 0.0
     best = scores.argmax(axis=1)
@@ -194,12 +266,15 @@ def _scores(ident: Any, keys: list[bytes], walked: dict[bytes, Visits]
 def classify(texts: list[str]) -> list[tuple[str, float]]:
     """(language, probability) per text, identical to :func:`classify_one` on each;
     ``und``/0.0 for a text without letters."""
-    ident = _identifier()
+    from py3langid.langid import LanguageIdentifier
+
+    encode = LanguageIdentifier._encode  # a static method: no model needed
+    ident = _tables()
     classes = ident.nb_classes
     out: list[tuple[str, float]] = []
     for start in range(0, len(texts), CHUNK):
         chunk = texts[start:start + CHUNK]
-        encoded = [ident._encode(t) if _LETTER.search(t) else None for t in chunk]
+        encoded = [encode(t) if _LETTER.search(t) else None for t in chunk]
         keys = list(dict.fromkeys(e for e in encoded if e is not None))
         best, conf = _scores(ident, keys, _walk(ident, keys))
         found = {k: (classes[b], c) for k, b, c in
