@@ -148,18 +148,24 @@ def _walk(ident: Tables, encoded: list[bytes]) -> dict[bytes, Visits]:
     order = np.argsort(-lengths, kind="stable")
     lengths = lengths[order]
     flat = np.frombuffer(b"".join(encoded[k] for k in order.tolist()), dtype=np.uint8)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     width = int(lengths[0])
     # n_active[j]: texts longer than j (lengths are sorted descending)
     n_active = np.searchsorted(-lengths, -np.arange(width), side="left")
+    # byte position × text, so that each step reads and writes one contiguous row
+    by_text = np.zeros((len(encoded), width), dtype=np.uint8)
+    by_text[np.arange(width) < lengths[:, None]] = flat
+    at = np.ascontiguousarray(by_text.T)
+    del by_text
     state = np.zeros(len(encoded), dtype=np.int32)
-    feats = np.full((len(encoded), width), -1, dtype=np.int32)
+    found = np.full((width, len(encoded)), -1, dtype=np.int32)
     nxt, row, out = ident.np_next, ident.np_row, ident.np_out
     for j in range(width):
         n = int(n_active[j])
-        s = nxt[row[state[:n]] + flat[starts[:n] + j]]
+        s = nxt[row[state[:n]] + at[j, :n]]
         state[:n] = s
-        feats[:n, j] = out[s]
+        found[j, :n] = out[s]
+    feats = np.ascontiguousarray(found.T)
+    del found
     return _first_occurrences(feats, [encoded[k] for k in order.tolist()])
 
 
