@@ -300,10 +300,14 @@ def prose_counts(prose: pl.Series) -> pl.DataFrame:
         first = np.flatnonzero(begins)
         if len(first):
             token = np.add.reduceat(_TOKEN_WEIGHTS[cls], first)
-            wordy = (token >> 32) > 0
-            row = np.searchsorted(ends, first[wordy], side="right")
-            n_words = np.bincount(row, minlength=n).astype(np.int64)
-            word_chars = np.bincount(row, weights=(token[wordy] & 0xFFFFFFFF), minlength=n)
+            # a word: 1 + its non-mark characters << 32; tokens are in text order, so a
+            # text's words are the segment of tokens that start inside it
+            word = np.where((token >> 32) > 0, 1 + ((token & 0xFFFFFFFF) << 32), 0)
+            lo = np.searchsorted(first, ends - sizes)
+            some = np.searchsorted(first, ends) > lo
+            per_text = np.add.reduceat(word, lo[some])
+            n_words[some] = per_text & 0xFFFFFFFF
+            word_chars[some] = per_text >> 32
     return pl.DataFrame({
         "letters": (letters & 0xFFFFFFFF).astype(np.float64),
         "arabic": (letters >> 32).astype(np.float64),
