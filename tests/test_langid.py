@@ -105,3 +105,25 @@ def test_threads_classifying_at_once_get_their_own_answers() -> None:
     with ThreadPoolExecutor(max_workers=3) as pool:
         got = list(pool.map(langid.classify, batches))
     assert got == [reference(b) for b in batches]
+
+
+def test_unpacked_model_cache_gives_the_same_answers(monkeypatch, tmp_path) -> None:
+    """The first process unpacks py3langid's model into the cache folder, later ones map
+    it: both give py3langid's own answers; an unwritable cache is skipped."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    langid._tables.cache_clear()
+    try:
+        first = langid.classify(MIXED)
+        folder = langid._cache_dir()
+        assert folder is not None and (folder / "ptc32.npy").is_file()
+        assert folder.parent == tmp_path / "cache" / "akhbar"
+        langid._tables.cache_clear()
+        mapped = langid._tables()
+        assert not mapped.ptc32.flags.owndata  # a view of the mapped file, not unpacked
+        assert langid.classify(MIXED) == first == reference(MIXED)
+        (tmp_path / "ro").write_text("a file where the cache folder would go")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "ro"))
+        langid._tables.cache_clear()
+        assert langid.classify(MIXED) == first
+    finally:
+        langid._tables.cache_clear()

@@ -8,7 +8,7 @@ import random
 
 import polars as pl
 
-from akhbar import quality
+from akhbar import codepoints, quality
 
 # Own sentences: plain Arabic, a URL, an e-mail, a code line, upper-case WWW, a ';' line,
 # diacritics, a dash and an Arabic comma as their own tokens, digits, symbols, empty, null.
@@ -86,7 +86,7 @@ def test_one_pass_counts_equal_the_regex_counts(monkeypatch) -> None:
         .alias("arabic"),
         n.alias("n_words"), mean.alias("mean"))
     for rows in (len(texts), 7):  # one pass, and slices of 7 rows (texts cut at slices)
-        monkeypatch.setattr(quality, "_COUNT_ROWS", rows)
+        monkeypatch.setattr(codepoints, "_COUNT_ROWS", rows)
         got = quality.prose_counts(df.get_column("p"))
         words = got.get_column("n_words")
         assert got.get_column("letters").to_list() == want.get_column("letters").to_list()
@@ -96,3 +96,27 @@ def test_one_pass_counts_equal_the_regex_counts(monkeypatch) -> None:
         means = [c / w if w else 0.0 for c, w in zip(chars, words, strict=True)]
         assert means == want.get_column("mean").to_list()
     assert want.get_column("arabic").sum() > 0 and words.sum() > 0
+
+
+def test_class_table_equals_the_regex_classes_in_every_plane() -> None:
+    rng = random.Random(7)
+    points = [c for c in (rng.randrange(0x110000) for _ in range(3000))
+              if not 0xD800 <= c < 0xE000] + [0x627, 0x64B, 0x661, 0x20, 0xA0, 0x1D400]
+    table = codepoints._char_classes(max(points))
+    chars = pl.Series([chr(c) for c in points], dtype=pl.String)
+    for bit, cls in [(codepoints._LETTER, r"\p{L}"), (codepoints._ARABIC, r"[\p{Arabic}&&\p{L}]"),
+                     (codepoints._MARK, r"\p{M}"), (codepoints._SPACE, r"\s"),
+                     (codepoints._NUMBER, r"\p{N}")]:
+        want = chars.str.contains(f"^{cls}$").to_list()
+        assert [bool(table[c] & bit) for c in points] == want
+    assert table[0x627] & codepoints._ARABIC and table[0x1D400] & codepoints._LETTER
+
+
+def test_damaged_ratio_on_the_rows_that_may_hold_damage_equals_the_expression() -> None:
+    texts = [*_fixtures(), "كت?ب ج??د", "\ufffd\ufffd نص", "هل جاء؟ نعم?", "?", None]
+    series = pl.Series("text", texts, dtype=pl.String)
+    want = pl.select(quality.damaged_expr(pl.lit(series).fill_null(""))).to_series()
+    got = quality.damaged(series)
+    assert got.to_list() == want.to_list()
+    assert sum(v > 0 for v in got.to_list()) >= 2
+    assert quality.damaged(pl.Series("text", ["نص سليم", None])).to_list() == [0.0, 0.0]

@@ -12,7 +12,6 @@ least one letter or digit (Gopher's non-symbol words).
 
 from __future__ import annotations
 
-import functools
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from akhbar import config, langid, streaming
+from akhbar.codepoints import prose_counts
 from akhbar.params import Params, RawParams, typed
 from akhbar.stage import StageReport, rejected_frame
 
@@ -85,6 +85,37 @@ def damaged_expr(text: pl.Expr) -> pl.Expr:
     return pl.when(bad > 0).then(bad / (letters + bad)).otherwise(0.0)
 
 
+def damaged(text: pl.Series) -> pl.Series:
+    """:func:`damaged_expr` of ``text`` (nulls as ""), run only on the rows holding a
+    ``?`` or U+FFFD (the others are 0.0 by definition): its letter count is a pass over
+    every character otherwise."""
+    text = text.fill_null("")
+    rows = text.str.contains(r"[?\uFFFD]").arg_true()
+    ratio = pl.repeat(0.0, len(text), dtype=pl.Float64, eager=True).alias("damaged_ratio")
+    if not len(rows):
+        return ratio
+    return ratio.scatter(rows, pl.select(damaged_expr(pl.lit(text.gather(rows)))).to_series())
+
+
+#: White space other than the space and the line break: rows holding any are split by regex.
+_OTHER_SPACE = r"[^\S \n]"
+
+
+def _tokens(text: pl.Series) -> pl.DataFrame:
+    r"""Column ``w``: the whitespace tokens of each text (``\S+``) plus empty strings
+    where two spaces meet (the caller drops them). A plain split on " " (after "\n" →
+    " ") costs a third of the regex ``extract_all(r"\S+")``; the few rows holding another
+    white space (tab, NBSP, thin space) have it turned into " " first, so both give the
+    same non-empty tokens."""
+    text = text.fill_null("")
+    odd = text.str.contains(_OTHER_SPACE).arg_true()
+    if len(odd):
+        spaced = pl.select(pl.lit(text.gather(odd)).str.replace_all(r"\s", " ")).to_series()
+        text = text.scatter(odd, spaced)
+    return pl.select(pl.lit(text).str.replace_all("\n", " ", literal=True).str.split(" ")
+                     .alias("w"))
+
+
 def _top_bigram_frac(df: pl.DataFrame) -> pl.Series:
     """Fraction of characters covered by the most frequent word 2-gram (Gopher).
 
@@ -96,25 +127,28 @@ def _top_bigram_frac(df: pl.DataFrame) -> pl.Series:
     twice or more, and only those few 2-grams are grouped. Two different 2-grams of one
     text would have to collide in 64 bits to be miscounted: negligible (~n²/2⁶⁴).
     """
-    words = df.select(pl.col("text").fill_null("").str.extract_all(r"\S+").alias("w"))
-    tok = words.select(pl.col("w").list.eval(pl.element().hash(seed=0)).alias("h"),
-                       pl.col("w").list.eval(pl.element().str.len_chars()).alias("n"))
+    tok = _tokens(df.get_column("text")).select(
+        pl.col("w").list.eval(pl.element().hash(seed=0)).alias("h"),
+        pl.col("w").list.eval(pl.element().str.len_chars()).alias("n"))
     sizes = tok.get_column("h").list.len().to_numpy()
-    flat = tok.explode("h", "n").drop_nulls("h")
-    h = flat.get_column("h").to_numpy()
+    flat = tok.explode("h", "n")
     length = flat.get_column("n").to_numpy().astype(np.int64)
-    row = np.repeat(np.arange(df.height, dtype=np.uint64), sizes)
+    word = length > 0  # the empty pieces between two spaces are no token
+    h = flat.get_column("h").to_numpy()[word]
+    row = np.repeat(np.arange(df.height, dtype=np.uint64), sizes)[word]
+    length = length[word]
     same = row[:-1] == row[1:]
     with np.errstate(over="ignore"):  # u64 products wrap, as a hash mix should
         key = (h[:-1][same] * np.uint64(0x9E3779B97F4A7C15) ^ h[1:][same]
                ^ row[:-1][same] * np.uint64(0xC2B2AE3D27D4EB4F))
     coverage = np.zeros(df.height, dtype=np.int64)
     ordered = np.sort(key)
-    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]  # sorted: unique without a sort
+    repeated = twice[np.r_[True, twice[1:] != twice[:-1]]] if len(twice) else twice
     if len(repeated):
         glen = (length[:-1] + 1 + length[1:])[same]
         grow = row[:-1][same]
-        keep = pl.Series(key).is_in(pl.Series(repeated)).to_numpy()
+        keep = pl.Series(key).is_in(pl.Series(repeated).implode()).to_numpy()
         k, g, r = key[keep], glen[keep], grow[keep].astype(np.int64)
         _, first, count = np.unique(k, return_index=True, return_counts=True)
         g, r = g[first], r[first]
@@ -165,75 +199,6 @@ def _word_signals(prose: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return n.cast(pl.Int64), mean.cast(pl.Float64)
 
 
-#: Class bits of :func:`_char_classes`: letter, Arabic letter, mark, white space, digit.
-_LETTER, _ARABIC, _MARK, _SPACE, _NUMBER = 1, 2, 4, 8, 16
-
-
-@functools.cache
-def _char_classes() -> np.ndarray:
-    r"""uint8 class bits of every code point (index = code point), built once per process
-    (~0.7 CPU-s) by asking the regex engine itself, so ``\p{L}``, ``\p{Arabic}``,
-    ``\p{M}``, ``\s`` and ``\p{N}`` mean exactly what they meant as patterns (same Unicode
-    version; Python's :mod:`unicodedata` may differ)."""
-    table = np.zeros(0x110000, dtype=np.uint8)
-    for plane in range(0, 0x110000, 0x10000):  # a plane at a time: small transient memory
-        points = [c for c in range(plane, plane + 0x10000) if not 0xD800 <= c < 0xE000]
-        chars = pl.Series([chr(c) for c in points], dtype=pl.String)  # (no surrogates in a str)
-        codes = np.asarray(points)
-        for bit, cls in [(_LETTER, r"\p{L}"), (_ARABIC, r"[\p{Arabic}&&\p{L}]"),
-                         (_MARK, r"\p{M}"), (_SPACE, r"\s"), (_NUMBER, r"\p{N}")]:
-            hit = chars.str.contains(f"^{cls}$").to_numpy()
-            table[codes[hit]] |= bit
-    return table
-
-
-#: Rows per code-point pass of :func:`prose_counts` (~2M characters of news, ~40 MB).
-_COUNT_ROWS = 1000
-
-
-def prose_counts(prose: pl.Series) -> pl.DataFrame:
-    """letters, Arabic letters, words and word length (see :func:`_word_signals`) of each
-    text, in ONE pass over its code points instead of five regex passes.
-
-    The batch is decoded once to UTF-32; a table lookup gives each character its classes;
-    per-text sums are differences of running sums at the text boundaries. A word is a run
-    of non-space characters holding a letter or a digit (:data:`WORD_TOKEN`); its length
-    counts its non-mark characters. Same integers as the regex forms (tests compare them).
-    """
-    texts = prose.fill_null("")
-    if len(texts) > _COUNT_ROWS:  # bounded transient memory: a few bytes per character
-        return pl.concat([prose_counts(texts.slice(i, _COUNT_ROWS))
-                          for i in range(0, len(texts), _COUNT_ROWS)], rechunk=True)
-    sizes = texts.str.len_chars().to_numpy().astype(np.int64)
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
-    points = np.frombuffer("".join(texts.to_list()).encode("utf-32-le"), dtype=np.uint32)
-    cls = _char_classes()[points]
-    del points
-
-    # running sums fit in 32 bits unless a batch holds 2³¹ characters
-    acc = np.int32 if len(cls) < 2**31 else np.int64
-
-    def per_text(flags: np.ndarray) -> np.ndarray:
-        run = np.concatenate(([0], np.cumsum(flags, dtype=acc)))
-        return (run[ends] - run[starts]).astype(np.int64)
-
-    solid = (cls & _SPACE) == 0
-    begins = solid.copy()  # a token starts at a non-space char after a space or a text start
-    begins[1:] &= ~solid[:-1]
-    begins[starts[sizes > 0]] = solid[starts[sizes > 0]]
-    token = np.cumsum(begins, dtype=acc) - 1  # token index of each non-space character
-    wordy = np.zeros(int(begins.sum()), dtype=bool)
-    wordy[token[solid & ((cls & (_LETTER | _NUMBER)) != 0)]] = True
-    in_word = solid & wordy[np.where(solid, token, 0)] if len(wordy) else solid
-    return pl.DataFrame({
-        "letters": per_text((cls & _LETTER) != 0).astype(np.float64),
-        "arabic": per_text((cls & _ARABIC) != 0).astype(np.float64),
-        "n_words": per_text(begins & in_word),
-        "word_chars": per_text(in_word & ((cls & _MARK) == 0)).astype(np.float64),
-    })
-
-
 def signals(df: pl.DataFrame, lang_prefix_chars: int = 300) -> pl.DataFrame:
     """``df`` with the ``QUALITY_FIELDS`` columns (re)computed from ``text``.
 
@@ -251,7 +216,10 @@ def signals(df: pl.DataFrame, lang_prefix_chars: int = 300) -> pl.DataFrame:
 
 def _polars_signals(df: pl.DataFrame, text: pl.Expr) -> pl.DataFrame:
     """Every signal but the language id, from ``text`` and its prose (``__prose``)."""
-    lines = _lines(text)
+    # the lines once, as a column: an expression used four times would be split four
+    # times (eager frames run without common-subexpression elimination)
+    df = df.with_columns(_lines(text).alias("__lines"))
+    lines = pl.col("__lines")
     counts = prose_counts(df.get_column("__prose"))
     letters, arabic = pl.col("__letters"), pl.col("__arabic")
     n_lines = lines.list.len().cast(pl.Float64)
@@ -264,7 +232,7 @@ def _polars_signals(df: pl.DataFrame, text: pl.Expr) -> pl.DataFrame:
         text.str.len_chars().cast(pl.Int64).alias("n_chars"),
         n_words.alias("n_words"),
         mean_word_length.alias("mean_word_length"),
-        damaged_expr(text).alias("damaged_ratio"),
+        damaged(df.get_column("text")).alias("damaged_ratio"),
         ratio.then(arabic / letters).otherwise(0.0).alias("arabic_ratio"),
         ratio.then((letters - arabic) / letters).otherwise(0.0)
         .alias("non_arabic_script_ratio"),
@@ -276,7 +244,7 @@ def _polars_signals(df: pl.DataFrame, text: pl.Expr) -> pl.DataFrame:
         .otherwise(0.0).alias("dup_line_frac"),
     )
     return (out.with_columns(_top_bigram_frac(df))
-            .drop("__prose", *[f"__{c}" for c in counts.columns]))
+            .drop("__prose", "__lines", *[f"__{c}" for c in counts.columns]))
 
 
 def _rules(q: config.Quality) -> list[tuple[str, pl.Expr]]:
