@@ -54,22 +54,25 @@ def lines_frame(df: pl.DataFrame, text: str = "text", max_words: int | None = No
     lines carry most of a corpus's text. Folding only drops punctuation tokens, so such a
     line could fold to ``max_words`` words only if most of its tokens were punctuation.
     """
+    split = pl.col(text).fill_null("").str.split("\n")
     lines = (
         df.select(
             pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
             pl.col("source").fill_null("").cast(pl.String),
-            pl.col(text).fill_null("").str.split("\n").alias("line"),
+            split.alias("line"),
+            pl.int_ranges(0, split.list.len(), dtype=pl.UInt32).alias("line_no"),
         )
-        .explode("line")
-        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over("__row").alias("line_no"))
+        .explode("line", "line_no")
         .filter(pl.col("line").str.len_bytes() > 0)
     )
-    spaces = pl.col("line").str.count_matches(" ")
+    # eager polars does no common-subexpression elimination: each count is a column once
+    lines = lines.with_columns(pl.col("line").str.count_matches(" ", literal=True)
+                               .alias("__spaces"))
+    spaces = pl.col("__spaces")
     short = pl.lit(True) if max_words is None else spaces < 2 * max_words
     lines = lines.with_columns(short.alias("__short"))
     # only the short lines are folded (a when/then would fold every line, then mask it)
-    key = lines.filter(pl.col("__short")).select(_key_expr(pl.col("line")).alias("key"))
-    key = key.get_column("key")
+    key = _keys(lines.filter(pl.col("__short")).get_column("line"))
     if key.len() != lines.height:
         key = (pl.repeat(None, lines.height, dtype=pl.String, eager=True).alias("key")
                .scatter(lines.get_column("__short").arg_true(), key))
@@ -78,20 +81,23 @@ def lines_frame(df: pl.DataFrame, text: str = "text", max_words: int | None = No
         .with_columns(
             pl.when(~pl.col("__short")).then(spaces + 1)
             .when(pl.col("key") == "").then(0)
-            .otherwise(pl.col("key").str.count_matches(" ") + 1).alias("words"),
+            .otherwise(pl.col("key").str.count_matches(" ", literal=True) + 1).alias("words"),
             pl.when(pl.col("__short")).then(pl.col("key").hash()).alias("h"),
         )
-        .drop("__short")
+        .drop("__short", "__spaces")
     )
 
 
-def _key_expr(line: pl.Expr) -> pl.Expr:
-    """The folded key of a line: template-aware, a frame's slots (URL, e-mail, number) are
-    masked, so "للتواصل أرسل sms إلى 88 ... بالرمز 12" and "... بالرمز 45" are one line; a
-    line naming a month keeps its numbers (a dateline is data, not a frame)."""
-    folded = fold_expr(mask_expr(line))
-    return (pl.when(has_month(line)).then(folded)
-            .otherwise(folded.str.replace_all(r"\d+", "0")))
+def _keys(lines: pl.Series) -> pl.Series:
+    """The folded key of each line: template-aware, a frame's slots (URL, e-mail, number)
+    are masked, so "للتواصل أرسل sms إلى 88 ... بالرمز 12" and "... بالرمز 45" are one line;
+    a line naming a month keeps its numbers (a dateline is data, not a frame). The fold is
+    computed once, as a column (an eager ``select`` shares no subexpression)."""
+    parts = lines.to_frame("line").select(
+        fold_expr(mask_expr(pl.col("line"))).alias("f"), has_month(pl.col("line")).alias("m"))
+    return parts.select(pl.when(pl.col("m")).then(pl.col("f"))
+                        .otherwise(pl.col("f").str.replace_all(r"\d+", "0"))
+                        .alias("key")).get_column("key")
 
 
 COUNTS_SCHEMA = {"source": pl.String, "h": pl.UInt64, "docs": pl.UInt32}

@@ -57,18 +57,15 @@ from functools import cache
 import polars as pl
 
 from akhbar.chars import (
-    ALEF_MAQSURA,
     ARABIC_LETTER,
-    FARSI_YEH,
     INVISIBLE,
     MARKS,
     PERSIAN_MAPPED,
     PERSIAN_ONLY,
     TATWEEL,
-    YEH,
     char_class,
 )
-from akhbar.folding import on_string, strip_diacritics_expr
+from akhbar.folding import on_string
 from akhbar.persian import persian_lines_kept, persian_series
 
 # --------------------------------------------------------------------------- classes
@@ -244,7 +241,14 @@ def _diff(before: pl.Series, after: pl.Series, pattern: str) -> pl.Series:
 
 def _chain(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_final_yeh: bool,
            counts: dict[str, int] | None) -> pl.Series:
-    """The whole chain over one Series, counting into ``counts`` when given.
+    """The whole chain over one Series, counting into ``counts`` when given: steps 1-4
+    (:func:`_base_chain`), then the Persian step (:func:`_persian_step`)."""
+    return _persian_step(_base_chain(s, counts), yeh_evidence, keep_final_yeh, counts)
+
+
+def _base_chain(s: pl.Series, counts: dict[str, int] | None) -> pl.Series:
+    """Steps 1-4 over one Series, counting into ``counts`` when given. They need no
+    corpus evidence, so the clean stage runs them once, in its first pass.
 
     One function, not one ``map_batches`` per step, so that each step's row mask is
     computed once and serves both the step and its count: a count is taken on the rows
@@ -263,7 +267,7 @@ def _chain(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_final_yeh:
         counts["invisible_removed"] += _total(
             before.filter(invisible).str.len_chars().cast(pl.Int64)
             - s.filter(invisible).str.len_chars().cast(pl.Int64))
-    s = _decode_entities(s) if amp.any() else s
+    s = _on_rows(s, amp, _decode_entities)  # no entity outside the rows holding a "&"
     rare = rare | amp
     if counts is not None:
         if amp.any():
@@ -292,6 +296,14 @@ def _chain(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_final_yeh:
             counts["spaces_normalized"] += _total(
                 b.str.count_matches(f"{SPACE_LIKE}|{LINE_BREAK}").cast(pl.Int64)
                 + b.str.len_chars().cast(pl.Int64) - a.str.len_chars().cast(pl.Int64))
+    return s
+
+
+def _persian_step(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_final_yeh: bool,
+                  counts: dict[str, int] | None) -> pl.Series:
+    """Step 5 over one Series (the output of :func:`_base_chain`), counting into
+    ``counts`` when given."""
+    s = s.cast(pl.String)
     # 5. persian: it only removes ک and ی, so only the rows holding one before can change.
     mask = s.str.contains(PERSIAN_MAPPED).fill_null(False)
     before = s
@@ -346,49 +358,7 @@ def normalize_with_counts(s: str, yeh_evidence: Mapping[str, str] | None = None
 
 
 # --------------------------------------------------------------------------- yeh evidence
-#: A word ending in a yeh form, with the character after it (``\b`` would force the slow
-#: regex engine; a trailing space is appended to each text so the last word matches too).
-_YEH_WORD = "[\\p{L}\\p{M}]*[\u064a\u0649\u06cc][^\\p{L}\\p{M}]"
-
-
-def yeh_word_counts(texts: pl.Series, *, normalized: bool = False) -> pl.DataFrame:
-    """Counts of the words ending in ي, ى or ی (diacritics stripped) in ``texts``, after
-    normalization that leaves word-final ی undecided (``normalized=True``: ``texts`` already
-    went through ``normalize_expr(..., keep_final_yeh=True)``). Partial counts of several
-    batches add up (``pl.concat(...).group_by("word").agg(pl.col("n").sum())``)."""
-    t = pl.col("t") if normalized else normalize_expr(pl.col("t"), keep_final_yeh=True)
-    words = (pl.DataFrame({"t": texts.cast(pl.String)})
-             .select((strip_diacritics_expr(t) + " ").str.extract_all(_YEH_WORD).alias("word"))
-             .explode("word").drop_nulls()
-             .select(pl.col("word").str.head(-1)))
-    return (words.group_by("word").agg(pl.len().cast(pl.Int64).alias("n"))
-            .sort("word"))
-
-
-def yeh_evidence_from_counts(counts: pl.DataFrame, min_evidence: int = 1) -> dict[str, str]:
-    """For each word ending in ی, the Arabic form (…ي or …ى) seen more often in the corpus,
-    when that form is seen at least ``min_evidence`` times and strictly more than the
-    other; undecided words are left to the built-in fallback of :func:`normalize`."""
-    cand = (counts.filter(pl.col("word").str.ends_with(FARSI_YEH))
-            .select(pl.col("word"), pl.col("word").str.head(-1).alias("stem")))
-    n = counts.select("word", "n")
-    cand = (cand
-            .join(n.rename({"word": "w_y", "n": "n_y"}),
-                  left_on=pl.col("stem") + YEH, right_on="w_y", how="left")
-            .join(n.rename({"word": "w_m", "n": "n_m"}),
-                  left_on=pl.col("stem") + ALEF_MAQSURA, right_on="w_m", how="left")
-            .with_columns(pl.col("n_y", "n_m").fill_null(0)))
-    decided = cand.with_columns(
-        pl.when((pl.col("n_m") > pl.col("n_y")) & (pl.col("n_m") >= min_evidence))
-        .then(pl.col("stem") + ALEF_MAQSURA)
-        .when((pl.col("n_y") > pl.col("n_m")) & (pl.col("n_y") >= min_evidence))
-        .then(pl.col("stem") + YEH)
-        .alias("form")
-    ).drop_nulls("form").sort("word")
-    return dict(zip(decided.get_column("word").to_list(), decided.get_column("form").to_list(),
-                    strict=True))
-
-
-def build_yeh_evidence(texts: pl.Series, min_evidence: int = 1) -> dict[str, str]:
-    """Word-with-final-ی → chosen Arabic form, from the word frequencies of ``texts``."""
-    return yeh_evidence_from_counts(yeh_word_counts(texts), min_evidence)
+# (re-exported: the evidence functions live in akhbar.yeh; text.py keeps its public names)
+from akhbar.yeh import build_yeh_evidence as build_yeh_evidence  # noqa: E402
+from akhbar.yeh import yeh_evidence_from_counts as yeh_evidence_from_counts  # noqa: E402
+from akhbar.yeh import yeh_word_counts as yeh_word_counts  # noqa: E402
