@@ -53,6 +53,7 @@ import html.entities
 import unicodedata
 from collections.abc import Callable, Mapping
 from functools import cache
+from typing import Literal
 
 import polars as pl
 
@@ -321,26 +322,41 @@ def _persian_step(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_fin
 
 
 # --------------------------------------------------------------------------- public API
+#: Which steps a call runs: all five, steps 1-4 (``"base"``: no corpus evidence needed), or
+#: the Persian step 5 alone on text that went through the base steps. ``"base"`` then
+#: ``"persian"`` equals ``"all"``, counts included (each kind belongs to one step).
+Steps = Literal["all", "base", "persian"]
+
+
+def _steps(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_final_yeh: bool,
+           counts: dict[str, int] | None, steps: Steps) -> pl.Series:
+    if steps == "base":
+        return _base_chain(s, counts)
+    if steps == "persian":
+        return _persian_step(s, yeh_evidence, keep_final_yeh, counts)
+    return _chain(s, yeh_evidence, keep_final_yeh, counts)
+
+
 def normalize_expr(e: pl.Expr, yeh_evidence: Mapping[str, str] | None = None, *,
-                   keep_final_yeh: bool = False) -> pl.Expr:
+                   keep_final_yeh: bool = False, steps: Steps = "all") -> pl.Expr:
     """The normalization chain as one polars expression (see the module docstring).
 
     ``yeh_evidence`` maps a word ending in Farsi yeh to its Arabic form (from
     :func:`build_yeh_evidence`). ``keep_final_yeh`` leaves word-final ی undecided (used to
-    gather that evidence)."""
-    return e.map_batches(lambda s: _chain(s, yeh_evidence, keep_final_yeh, None),
+    gather that evidence). ``steps``: see :data:`Steps`."""
+    return e.map_batches(lambda s: _steps(s, yeh_evidence, keep_final_yeh, None, steps),
                          return_dtype=pl.String, is_elementwise=True)
 
 
 def normalize_frame(df: pl.DataFrame, column: str,
-                    yeh_evidence: Mapping[str, str] | None = None
+                    yeh_evidence: Mapping[str, str] | None = None, *, steps: Steps = "all"
                     ) -> tuple[pl.DataFrame, dict[str, int]]:
     """Normalize ``df[column]`` and count what changed, per kind (:data:`COUNT_KINDS`).
 
     Each change is counted once, under the step that makes it (a tatweel written as
-    ``&#1600;`` is an entity, not a tatweel)."""
+    ``&#1600;`` is an entity, not a tatweel). ``steps``: see :data:`Steps`."""
     counts = dict.fromkeys(COUNT_KINDS, 0)
-    out = _chain(df.get_column(column), yeh_evidence, False, counts)
+    out = _steps(df.get_column(column), yeh_evidence, False, counts, steps)
     return df.with_columns(out.alias(column)), counts
 
 
