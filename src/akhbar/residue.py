@@ -146,14 +146,14 @@ def _contains(lines: pl.Series, name: str, regex: str) -> pl.Series:
 
 def _strip_frames(df: pl.DataFrame, p: ResidueParams, text: str
                   ) -> tuple[pl.Series, pl.Series, pl.DataFrame]:
-    split = pl.col(text).fill_null("").str.split("\n")
-    lines = (
+    lines = (  # the split once, as a column (eager polars shares no subexpression)
         df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
                   pl.col("source").fill_null("").cast(pl.String),
-                  split.alias("line"),
-                  pl.int_ranges(0, split.list.len(), dtype=pl.UInt32).alias("no"),
-                  split.list.len().cast(pl.UInt32).alias("n"))
+                  pl.col(text).fill_null("").str.split("\n").alias("line"))
+        .with_columns(pl.col("line").list.len().cast(pl.UInt32).alias("n"))
+        .with_columns(pl.int_ranges(0, pl.col("n"), dtype=pl.UInt32).alias("no"))
         .explode("line", "no")
+        .select("__row", "source", "line", "no", "n")
     )
     # every pattern needs a hint word on its line: the patterns run on those lines only
     # (positions were counted on all lines above) and their results are scattered back
@@ -216,12 +216,17 @@ def _strip_frames(df: pl.DataFrame, p: ResidueParams, text: str
            .with_columns(pl.col("__row").is_in(touched.implode()).alias("__touched"))
            .select(pl.when(pl.col(text).is_null()).then(None)
                    .when(pl.col("__touched")).then(pl.col("__new").fill_null(""))
-                   .otherwise(pl.col(text)).str.replace_all(r"\n{3,}", "\n\n")
-                   .str.strip_chars("\n").alias(text),
+                   .otherwise(pl.col(text)).alias(text),
                    pl.when(pl.col("t").is_null()).then(pl.col("tags"))
                    .otherwise(pl.concat_list(pl.col("tags").fill_null(_NO_TAGS), pl.col("t"))
                               .list.unique(maintain_order=True)).alias("tags")))
-    return out.get_column(text), out.get_column("tags"), removed_df
+    texts = out.get_column(text)
+    runs = (texts.str.contains("\n\n\n", literal=True) | texts.str.starts_with("\n")
+            | texts.str.ends_with("\n")).fill_null(False)
+    if runs.any():  # blank lines: at most one in a row, none at either end
+        texts = texts.scatter(runs.arg_true(), texts.filter(runs)
+                              .str.replace_all(r"\n{3,}", "\n\n").str.strip_chars("\n"))
+    return texts, out.get_column("tags"), removed_df
 
 
 class ResidueReport:
