@@ -337,3 +337,16 @@ def test_spilled_second_pass_equals_normalizing_in_place(tmp_path: Path,
     assert got[records[-3]["id"]].startswith("على قال\n- بداية السطر")
     assert got[records[-2]["id"]] == f"{SENTENCES[2]}\nكتاب جديد"
     assert spilled.stats["normalize"]["text"]["persian_letters_mapped"] >= 1
+
+
+def test_yeh_evidence_counts_batches_read_before_the_first_farsi_yeh(tmp_path: Path) -> None:
+    """Pass 1 counts words only from the first batch holding a Persian letter on; the
+    batches before it are counted from the spill at the end: the twin spelling seen
+    only in the first batches still decides the word of the last one."""
+    records = [article(i, "s", "سقطت الكرة قرب المرمي الأيمن") for i in range(12)]
+    records.append(article(99, "s", f"سدد اللاعب نحو المرم{FA_YEH} بقوة"))
+    report, out, _ = run_clean(tmp_path / "a", records)  # batches of 4: the last holds ی
+    assert out["text"][12] == "سدد اللاعب نحو المرمي بقوة"  # the built-in list says ى
+    assert report.stats["yeh_evidence"] == {"words": 1, "to_alef_maqsura": 0, "to_yeh": 1}
+    report, _, _ = run_clean(tmp_path / "b", records[:12])  # no Persian letter at all
+    assert report.stats["yeh_evidence"] == {"words": 0, "to_alef_maqsura": 0, "to_yeh": 0}

@@ -9,6 +9,7 @@ pass 2 and the report.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,9 @@ class Spill:
         pq.write_table(pa.table({"row": pa.nulls(frame.height)}),
                        self.rows / f"part-{i:06d}.parquet", compression="none")
 
+    def frame(self, i: int) -> pl.DataFrame:
+        return pl.read_ipc(self.root / f"spill-{i:06d}.arrow")
+
     def read(self) -> Iterator[pl.DataFrame]:
         for path in sorted(self.root.glob("spill-*.arrow")):
             yield pl.read_ipc(path)
@@ -72,9 +76,17 @@ def index_pass(inp: Path, bp: BoilerplateParams, batch_size: int, min_evidence: 
     index = LineIndex(bp)
     word_counts: list[pl.DataFrame] = []
     counts: Counts = {c: Counter() for c in COLUMNS}
+    # The evidence decides words ending in a Farsi yeh: with none in the corpus it is
+    # empty, whatever the other counts. With a spill, a batch's words are counted only
+    # once a batch with a Persian letter was seen (the later ones may hold the twins of its
+    # words); the batches passed before are counted from the spill at the end, if needed.
+    farsi = threading.Event()
+    if spill is None:
+        farsi.set()
+    skipped: list[int] = []
 
     def work(item: tuple[int, pl.DataFrame]
-             ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, Counts]:
+             ) -> tuple[int, pl.DataFrame, pl.DataFrame, pl.DataFrame | None, Counts]:
         i, batch = item
         if spill is None:
             base, got = batch.with_columns(normalize_expr(pl.col("text"), steps="base")), {}
@@ -88,17 +100,31 @@ def index_pass(inp: Path, bp: BoilerplateParams, batch_size: int, min_evidence: 
             hashes = row_hashes(all_lines, base.height)
             spill.write(i, base.with_columns(
                 pl.when(persian).then(None).otherwise(hashes).alias("__h")))
-        return bodies, lines, yeh_word_counts(undecided, normalized=True), got
+        if persian.any():
+            farsi.set()
+        words = yeh_word_counts(undecided, normalized=True) if farsi.is_set() else None
+        return i, bodies, lines, words, got
+
+    def add(words: pl.DataFrame) -> None:
+        nonlocal word_counts
+        word_counts.append(words)
+        if len(word_counts) > 8:  # keep the partial counts compact
+            word_counts = [pl.concat(word_counts).group_by("word").agg(pl.col("n").sum())]
 
     batches = io.read_batches(inp, batch_size,
                               columns=None if spill is not None else ["source", "text"])
-    for bodies, lines, words, got in streaming.ordered_map(work, enumerate(batches), 2):
+    for i, bodies, lines, words, got in streaming.ordered_map(work, enumerate(batches), 2):
         index.add_lines(bodies, lines)
-        word_counts.append(words)
+        if words is None:
+            skipped.append(i)
+        else:
+            add(words)
         for column, c in got.items():
             counts[column].update(c)
-        if len(word_counts) > 8:  # keep the partial counts compact
-            word_counts = [pl.concat(word_counts).group_by("word").agg(pl.col("n").sum())]
+    if farsi.is_set() and spill is not None:
+        for i in skipped:
+            text = spill.frame(i).get_column("text")
+            add(yeh_word_counts(persian_series(text, None, True), normalized=True))
     words = (pl.concat(word_counts).group_by("word").agg(pl.col("n").sum()) if word_counts
              else pl.DataFrame(schema={"word": pl.String, "n": pl.Int64}))
     return index, yeh_evidence_from_counts(words, min_evidence), counts
