@@ -92,12 +92,16 @@ def _keys(lines: pl.Series) -> pl.Series:
     """The folded key of each line: template-aware, a frame's slots (URL, e-mail, number)
     are masked, so "للتواصل أرسل sms إلى 88 ... بالرمز 12" and "... بالرمز 45" are one line;
     a line naming a month keeps its numbers (a dateline is data, not a frame). The fold is
-    computed once, as a column (an eager ``select`` shares no subexpression)."""
-    parts = lines.to_frame("line").select(
-        fold_expr(mask_expr(pl.col("line"))).alias("f"), has_month(pl.col("line")).alias("m"))
-    return parts.select(pl.when(pl.col("m")).then(pl.col("f"))
-                        .otherwise(pl.col("f").str.replace_all(r"\d+", "0"))
-                        .alias("key")).get_column("key")
+    computed once, as a column (an eager ``select`` shares no subexpression), and the
+    month names are looked for in the lines whose key holds a number only."""
+    folded = lines.to_frame("line").select(fold_expr(mask_expr(pl.col("line")))).to_series()
+    digits = folded.str.contains(r"\d").fill_null(False)
+    if not digits.any():
+        return folded.alias("key")
+    some = pl.DataFrame({"line": lines.filter(digits), "f": folded.filter(digits)})
+    masked = some.select(pl.when(has_month(pl.col("line"))).then(pl.col("f"))
+                         .otherwise(pl.col("f").str.replace_all(r"\d+", "0"))).to_series()
+    return folded.scatter(digits.arg_true(), masked).alias("key")
 
 
 COUNTS_SCHEMA = {"source": pl.String, "h": pl.UInt64, "docs": pl.UInt32}
