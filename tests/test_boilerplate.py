@@ -101,3 +101,33 @@ def local_articles(df: pl.DataFrame, p: BoilerplateParams) -> pl.DataFrame:
     index = LineIndex(p)
     index.add(df)
     return index.articles()
+
+
+def test_remove_lines_with_known_hashes_equals_folding_every_row() -> None:
+    """With the line hashes of pass 1 (row_hashes), remove_lines folds again only the
+    rows whose hashes are unknown (null) or hit the index; the other rows only lose
+    their blank lines. Texts and removed lines equal those of folding every row."""
+    from akhbar.boilerplate import batch_lines, lines_frame, remove_lines, row_hashes
+
+    p = defaults_for(BoilerplateParams, min_docs=5, min_fraction=0.05, max_line_words=20)
+    df = corpus(200, seed=11)
+    rng = random.Random(4)
+    blanks = [t.replace("\n", "\n\n", 1) if rng.random() < 0.3 else t for t in df["text"]]
+    df = df.with_columns(pl.Series("text", blanks)).vstack(
+        pl.DataFrame({"source": ["spa", None], "text": [None, "\n" + FOOTER + "\n"]}))
+    table = local(df, p, batch=50)
+    assert table.height >= 2
+    want_texts, want_removed = remove_lines(df, table, max_words=p.max_line_words)
+    hashes = row_hashes(lines_frame(df, "text", p.max_line_words), df.height)
+    assert hashes.len() == df.height and hashes.null_count() == 0
+    unknown = pl.Series([rng.random() < 0.2 for _ in range(df.height)])
+    for h in (hashes, pl.select(pl.when(pl.lit(unknown)).then(None)
+                                .otherwise(pl.lit(hashes))).to_series()):
+        texts, removed = remove_lines(df, table, max_words=p.max_line_words, hashes=h)
+        assert texts.to_list() == want_texts.to_list()
+        assert removed.equals(want_removed)
+    assert want_removed.height > 0 and "\n\n" not in "".join(t or "" for t in want_texts)
+    # batch_lines: body_keys and body_lines of the batch from one fold of its lines
+    bodies, lines, _ = batch_lines(df, p)
+    assert bodies.equals(body_keys(df).select("source", "body"))
+    assert lines.equals(body_lines(body_keys(df), p))

@@ -295,3 +295,58 @@ def test_parts_with_the_corpus_decision_merge_to_the_whole_run(tmp_path: Path,
     assert json.dumps(merged.stats, sort_keys=True) == json.dumps(whole.stats, sort_keys=True)
     assert (merged.rows_in, merged.rows_out) == (whole.rows_in, whole.rows_out)
     assert pl.concat(outs).equals(io.read_frame(tmp_path / "out"))
+
+
+def test_spilled_second_pass_equals_normalizing_in_place(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """clean.run spills pass 1's normalized batches with their line hashes and reads them
+    back; given pass 1's decision (corpus=...), pass 2 reads the parsed parts and
+    normalizes them whole. Same files, byte for byte, and the same report, on rows with
+    Persian letters, frames, tatweel at a line start, blank lines and boilerplate; the
+    temporary folder is gone afterwards."""
+    import tempfile
+
+    records = wire_corpus()
+    records += [
+        article(200, "wire", f"{SENTENCES[0]}\n\n{SENTENCES[1]}\n{FOOTER}"),
+        article(201, "wire", f"عل{FA_YEH} قال\nـــ بداية السطر\n{SUBSCRIBE}",
+                title=f"خبر عن عل{FA_YEH}", tags=[f"مستشف{FA_YEH}"]),
+        article(202, "paper", "شارك عبر تويتر فيسبوك " + SENTENCES[2] + "\nرابط الخبر "
+                "بصحيفة المدينة: عنوان\nكتـــاب جديد"),
+        article(203, "paper", None),
+    ]
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    p = params(True, min_docs=5, min_fraction=0.5)
+    inp = write_parts(tmp_path / "in", records)
+    spilled = clean.run(inp, tmp_path / "a" / "out", tmp_path / "a" / "rej.parquet", p)
+    assert list(temp.iterdir()) == []
+    corpus = clean.first_pass(inp, p)
+    direct = clean.run(inp, tmp_path / "b" / "out", tmp_path / "b" / "rej.parquet", p,
+                       corpus=corpus)
+    assert json.dumps(spilled.to_dict()["stats"], sort_keys=True) == \
+        json.dumps(direct.to_dict()["stats"], sort_keys=True)
+    assert (spilled.rows_in, spilled.rows_out) == (direct.rows_in, direct.rows_out)
+    for name in ("out/part-00000.parquet", "rej.parquet"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    out = io.read_frame(tmp_path / "a" / "out")
+    got = dict(zip(out["id"].to_list(), out["text"].to_list(), strict=True))
+    assert got[records[-4]["id"]] == f"{SENTENCES[0]}\n{SENTENCES[1]}"  # footer, blank gone
+    assert got[records[-3]["id"]].startswith("على قال\n- بداية السطر")
+    assert got[records[-2]["id"]] == f"{SENTENCES[2]}\nكتاب جديد"
+    assert spilled.stats["normalize"]["text"]["persian_letters_mapped"] >= 1
+
+
+def test_yeh_evidence_counts_batches_read_before_the_first_farsi_yeh(tmp_path: Path) -> None:
+    """Pass 1 counts words only from the first batch holding a Persian letter on; the
+    batches before it are counted from the spill at the end: the twin spelling seen
+    only in the first batches still decides the word of the last one."""
+    records = [article(i, "s", "سقطت الكرة قرب المرمي الأيمن") for i in range(12)]
+    records.append(article(99, "s", f"سدد اللاعب نحو المرم{FA_YEH} بقوة"))
+    report, out, _ = run_clean(tmp_path / "a", records)  # batches of 4: the last holds ی
+    assert out["text"][12] == "سدد اللاعب نحو المرمي بقوة"  # the built-in list says ى
+    assert report.stats["yeh_evidence"] == {"words": 1, "to_alef_maqsura": 0, "to_yeh": 1}
+    report, _, _ = run_clean(tmp_path / "b", records[:12])  # no Persian letter at all
+    assert report.stats["yeh_evidence"] == {"words": 0, "to_alef_maqsura": 0, "to_yeh": 0}

@@ -277,3 +277,54 @@ def test_a_batch_counts_what_its_rows_count_alone() -> None:
     assert counts == {k: sum(c[k] for _, c in alone) for k in COUNT_KINDS}
     assert all(counts[k] > 0 for k in COUNT_KINDS)
     assert got["t"][12 + len(special) - 1] == "نص لا"  # decoded NBSP, ﻻ and ZWSP
+
+
+# ----------------------------------------------------------------- line-local shortcuts
+_LINEY = st.lists(st.sampled_from([
+    "كتاب", "ب", "ه", "م", TATWEEL, TATWEEL * 3, " ", "  ", "\n", "\n\n\n", "\r\n", "\r",
+    "\u2028", NBSP, "\t", "1436", "٢٠", "َ", "«", "-", "x", FA_YEH, KEHEH, fa("علي"),
+    fa("في"), "است", "که", "را", "گ",
+]), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINEY, min_size=1, max_size=6))
+@example(["a\n" + TATWEEL, TATWEEL + "\nب", "ب\n" + TATWEEL * 2 + " \nه" + TATWEEL + "ب"])
+def test_line_local_steps_equal_their_rules_on_the_whole_text(texts: list[str]) -> None:
+    """The tatweel rules and the Persian step run on the lines holding their character
+    only, the spaces step on the rows a few literal scans pick: each equals its rules
+    run on every row, whole."""
+    from akhbar import text
+    from akhbar.chars import PERSIAN_MAPPED
+    from akhbar.persian import _map_persian, persian_line, persian_series
+
+    s = pl.Series([*texts, None], dtype=pl.String)
+    assert text._tatweel_series(s).to_list() == text._tatweel_rules(s).to_list()
+    spaced = s.str.contains(text.SPACE_LIKE).fill_null(False)
+    assert text._spaces_series(s, spaced).to_list() == text._spaces_series(s).to_list()
+    el = pl.element()
+    for evidence, keep in [(None, True), ({fa("علي"): "على"}, False)]:
+        whole = (s.to_frame("t").select(
+            pl.col("t").str.split("\n").list.eval(
+                pl.when(persian_line(el)).then(el).otherwise(_map_persian(el, evidence, keep)))
+            .list.join("\n")).to_series())
+        mask = s.str.contains(PERSIAN_MAPPED).fill_null(False)
+        want = [w if m else t for w, m, t in zip(whole, mask, s, strict=True)]
+        assert persian_series(s, evidence, keep).to_list() == want
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(arabicish, min_size=1, max_size=5))
+def test_base_then_persian_steps_equal_the_whole_chain(texts: list[str]) -> None:
+    """The clean stage runs steps 1-4 in its first pass and the Persian step in its
+    second: together, the same text and the same counts as the whole chain."""
+    df = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    evidence = {fa("علي"): "على"}
+    whole, counts = normalize_frame(df, "t", evidence)
+    base, c1 = normalize_frame(df, "t", steps="base")
+    done, c2 = normalize_frame(base, "t", evidence, steps="persian")
+    assert done.equals(whole)
+    assert {k: c1[k] + c2[k] for k in COUNT_KINDS} == counts
+    expr = df.select(normalize_expr(normalize_expr(pl.col("t"), steps="base"), evidence,
+                                    steps="persian")).to_series()
+    assert expr.to_list() == whole.get_column("t").to_list()

@@ -54,22 +54,25 @@ def lines_frame(df: pl.DataFrame, text: str = "text", max_words: int | None = No
     lines carry most of a corpus's text. Folding only drops punctuation tokens, so such a
     line could fold to ``max_words`` words only if most of its tokens were punctuation.
     """
+    split = pl.col(text).fill_null("").str.split("\n")
     lines = (
         df.select(
             pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
             pl.col("source").fill_null("").cast(pl.String),
-            pl.col(text).fill_null("").str.split("\n").alias("line"),
+            split.alias("line"),
+            pl.int_ranges(0, split.list.len(), dtype=pl.UInt32).alias("line_no"),
         )
-        .explode("line")
-        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over("__row").alias("line_no"))
+        .explode("line", "line_no")
         .filter(pl.col("line").str.len_bytes() > 0)
     )
-    spaces = pl.col("line").str.count_matches(" ")
+    # eager polars does no common-subexpression elimination: each count is a column once
+    lines = lines.with_columns(pl.col("line").str.count_matches(" ", literal=True)
+                               .alias("__spaces"))
+    spaces = pl.col("__spaces")
     short = pl.lit(True) if max_words is None else spaces < 2 * max_words
     lines = lines.with_columns(short.alias("__short"))
     # only the short lines are folded (a when/then would fold every line, then mask it)
-    key = lines.filter(pl.col("__short")).select(_key_expr(pl.col("line")).alias("key"))
-    key = key.get_column("key")
+    key = _keys(lines.filter(pl.col("__short")).get_column("line"))
     if key.len() != lines.height:
         key = (pl.repeat(None, lines.height, dtype=pl.String, eager=True).alias("key")
                .scatter(lines.get_column("__short").arg_true(), key))
@@ -78,20 +81,27 @@ def lines_frame(df: pl.DataFrame, text: str = "text", max_words: int | None = No
         .with_columns(
             pl.when(~pl.col("__short")).then(spaces + 1)
             .when(pl.col("key") == "").then(0)
-            .otherwise(pl.col("key").str.count_matches(" ") + 1).alias("words"),
+            .otherwise(pl.col("key").str.count_matches(" ", literal=True) + 1).alias("words"),
             pl.when(pl.col("__short")).then(pl.col("key").hash()).alias("h"),
         )
-        .drop("__short")
+        .drop("__short", "__spaces")
     )
 
 
-def _key_expr(line: pl.Expr) -> pl.Expr:
-    """The folded key of a line: template-aware, a frame's slots (URL, e-mail, number) are
-    masked, so "للتواصل أرسل sms إلى 88 ... بالرمز 12" and "... بالرمز 45" are one line; a
-    line naming a month keeps its numbers (a dateline is data, not a frame)."""
-    folded = fold_expr(mask_expr(line))
-    return (pl.when(has_month(line)).then(folded)
-            .otherwise(folded.str.replace_all(r"\d+", "0")))
+def _keys(lines: pl.Series) -> pl.Series:
+    """The folded key of each line: template-aware, a frame's slots (URL, e-mail, number)
+    are masked, so "للتواصل أرسل sms إلى 88 ... بالرمز 12" and "... بالرمز 45" are one line;
+    a line naming a month keeps its numbers (a dateline is data, not a frame). The fold is
+    computed once, as a column (an eager ``select`` shares no subexpression), and the
+    month names are looked for in the lines whose key holds a number only."""
+    folded = lines.to_frame("line").select(fold_expr(mask_expr(pl.col("line")))).to_series()
+    digits = folded.str.contains(r"\d").fill_null(False)
+    if not digits.any():
+        return folded.alias("key")
+    some = pl.DataFrame({"line": lines.filter(digits), "f": folded.filter(digits)})
+    masked = some.select(pl.when(has_month(pl.col("line"))).then(pl.col("f"))
+                         .otherwise(pl.col("f").str.replace_all(r"\d+", "0"))).to_series()
+    return folded.scatter(digits.arg_true(), masked).alias("key")
 
 
 COUNTS_SCHEMA = {"source": pl.String, "h": pl.UInt64, "docs": pl.UInt32}
@@ -129,6 +139,24 @@ def body_lines(bodies: pl.DataFrame, p: BoilerplateParams, text: str = "text"
              .unique(["__row", "h"], maintain_order=True))
     return lines.select("source", bodies.get_column("body").gather(lines.get_column("__row")),
                         "h")
+
+
+def batch_lines(df: pl.DataFrame, p: BoilerplateParams, text: str = "text"
+                ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """:func:`body_keys` (source, body) and :func:`body_lines` of one batch, and the
+    :func:`lines_frame` of all its rows (for :func:`row_hashes`), each line folded once."""
+    lines = lines_frame(df.select("source", text), text, p.max_line_words)
+    bodies = (df.select(pl.col("source").fill_null("").cast(pl.String),
+                        pl.col(text).hash().alias("body"),
+                        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
+                        pl.col(text).str.len_bytes().alias("__n"))
+              .filter(pl.col("__n") > 0)
+              .unique(["source", "body"], keep="first", maintain_order=True))
+    counted = (lines.filter((pl.col("words") >= 1) & (pl.col("words") <= p.max_line_words))
+               .join(bodies.select("__row", "body"), on="__row", how="inner",
+                     maintain_order="left")
+               .unique(["__row", "h"], maintain_order=True))
+    return bodies.select("source", "body"), counted.select("source", "body", "h"), lines
 
 
 def combine(parts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -260,12 +288,54 @@ class LineIndex:
         return self._decided
 
 
+def row_hashes(lines: pl.DataFrame, rows: int) -> pl.Series:
+    """Per row of the ``rows``-row frame that :func:`lines_frame` read: the hashes of its
+    folded lines (List[UInt64], empty when it has none). Enough for :func:`remove_lines`
+    to know, without folding the row again, that it holds no boilerplate line."""
+    got = (lines.filter(pl.col("h").is_not_null())
+           .group_by("__row", maintain_order=True).agg("h"))
+    return (pl.DataFrame({"__row": pl.int_range(rows, dtype=pl.UInt32, eager=True)})
+            .join(got, on="__row", how="left", maintain_order="left")
+            .select(pl.col("h").fill_null(pl.lit([], pl.List(pl.UInt64))))
+            .get_column("h"))
+
+
 def remove_lines(df: pl.DataFrame, table: pl.DataFrame, text: str = "text",
-                 max_words: int | None = None) -> tuple[pl.Series, pl.DataFrame]:
+                 max_words: int | None = None, hashes: pl.Series | None = None
+                 ) -> tuple[pl.Series, pl.DataFrame]:
     """Pass 2: ``df[text]`` without the boilerplate lines of ``table`` (same order and
-    length as ``df``; a text whose every line is removed becomes ""), and the removed
-    lines: (__row, source, h, line, position), position being header | footer | middle
-    | whole (every line of the article was boilerplate)."""
+    length as ``df``; blank lines dropped; a text whose every line is removed becomes ""),
+    and the removed lines: (__row, source, h, line, position), position being header |
+    footer | middle | whole (every line of the article was boilerplate).
+
+    ``hashes``: per row, :func:`row_hashes` of ``df[text]`` as it is, or null where not
+    known. A known row none of whose hashes is a boilerplate line of its source only
+    loses its blank lines: the lines of the other rows alone are split, folded and
+    looked up (a few percent of the rows of a news corpus)."""
+    if hashes is None:
+        return _remove_lines(df, table, text, max_words)
+    known = hashes.is_not_null()
+    listed = (pl.DataFrame({"__row": pl.int_range(df.height, dtype=pl.UInt32, eager=True),
+                            "source": df.get_column("source").fill_null("").cast(pl.String),
+                            "h": hashes})
+              .filter(known).explode("h").drop_nulls("h"))
+    hit = listed.join(table.select("source", "h"), on=["source", "h"], how="semi")
+    todo = (~known).scatter(hit.get_column("__row").unique(), True)
+    rows = todo.arg_true()
+    texts, removed = _remove_lines(df.filter(todo), table, text, max_words)
+    removed = removed.with_columns(rows.gather(removed.get_column("__row")).alias("__row"))
+    s = df.get_column(text).clone()  # scattered into below
+    blank = (s.str.contains("\n\n", literal=True) | s.str.starts_with("\n")
+             | s.str.ends_with("\n")).fill_null(False) & ~todo
+    if blank.any():  # = split, drop the empty lines, join: what _remove_lines does
+        s = s.scatter(blank.arg_true(), s.filter(blank).str.replace_all("\n{2,}", "\n")
+                      .str.strip_chars("\n"))
+    return s.scatter(rows, texts).alias(text), removed
+
+
+def _remove_lines(df: pl.DataFrame, table: pl.DataFrame, text: str,
+                  max_words: int | None) -> tuple[pl.Series, pl.DataFrame]:
+    """:func:`remove_lines` folding every line of ``df``."""
     lines = lines_frame(df, text, max_words).join(
         table.select("source", "h", pl.lit(True).alias("bp")), on=["source", "h"],
         how="left", maintain_order="left",

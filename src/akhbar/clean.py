@@ -2,12 +2,21 @@
 
 Two streamed passes over the parsed parts (memory holds only the indexes):
 
-1. normalize ``text`` (word-final Farsi yeh left undecided) and feed the per-source line
-   index (:class:`akhbar.boilerplate.LineIndex`) and the yeh-evidence word counts;
-2. normalize ``title``, ``text``, ``author``, ``dateline`` and the elements of ``tags`` and
-   ``related_titles`` with that evidence, drop the boilerplate lines from ``text``, reject
-   rows whose text is left empty (``clean:empty-after-clean``) and write the rest in input
-   order. ``id`` is not touched (it hashes the URL, or ``akhbar.ids.id_text`` of the body).
+1. run the normalization steps that need no corpus evidence (:mod:`akhbar.text` steps 1-4)
+   on ``title``, ``text``, ``author``, ``dateline`` and the elements of ``tags`` and
+   ``related_titles``; feed the per-source line index (:class:`akhbar.boilerplate.LineIndex`)
+   and the yeh-evidence word counts from ``text`` with word-final Farsi yeh left undecided;
+   spill each batch, normalized, with the hashes of its folded lines, to a temporary folder;
+2. read the spill back: the Persian step (5) with that evidence, the template frames
+   (:mod:`akhbar.residue`), the boilerplate lines of ``text`` (only the rows whose line
+   hashes hit the index are split and folded again), reject rows whose text is left empty
+   (``clean:empty-after-clean``) and write the rest in input order. ``id`` is not touched
+   (it hashes the URL, or ``akhbar.ids.id_text`` of the body).
+
+So each text is normalized once and each line folded once (pass 2 folds again only the
+rows its frames or Persian letters changed, and the rows that lose a line). Given pass 1's
+decision (:class:`Corpus`, from a cluster), pass 2 reads the parsed parts and normalizes
+them whole itself.
 
 Both passes run their per-batch work on 2 threads (:func:`akhbar.streaming.ordered_map`:
 polars releases the GIL) and take the results in input order, so the output and the report
@@ -21,6 +30,7 @@ yeh-evidence size.
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,28 +41,20 @@ import polars as pl
 
 from akhbar import io, streaming
 from akhbar import params as params_mod
-from akhbar.boilerplate import (
-    BoilerplateParams,
-    LineIndex,
-    body_keys,
-    body_lines,
-    remove_lines,
-)
+from akhbar.boilerplate import BoilerplateParams, remove_lines
 from akhbar.chars import ALEF_MAQSURA
+from akhbar.clean_index import (
+    COLUMNS,
+    Spill,
+    index_pass,
+    normalize_columns,
+)
 from akhbar.residue import ResidueParams, ResidueReport, strip_frames
 from akhbar.stage import StageReport, rejected_frame
-from akhbar.text import (
-    COUNT_KINDS,
-    normalize_expr,
-    normalize_frame,
-    yeh_evidence_from_counts,
-    yeh_word_counts,
-)
+from akhbar.text import COUNT_KINDS
 
 STAGE = "clean"
 REASON_EMPTY = "clean:empty-after-clean"
-TEXT_COLUMNS = ("title", "text", "author", "dateline")
-LIST_COLUMNS = ("tags", "related_titles")
 
 
 @dataclass(frozen=True)
@@ -68,51 +70,11 @@ class Corpus:
 
 
 def first_pass(inp: Path, params: params_mod.Params | params_mod.RawParams) -> Corpus:
-    """Pass 1 over the whole of ``inp`` (see :func:`_first_pass`)."""
+    """Pass 1 over the whole of ``inp`` (see :func:`akhbar.clean_index.index_pass`)."""
     section = params_mod.typed(params).clean
-    index, evidence = _first_pass(Path(inp), section.boilerplate, section.batch_size,
-                                  section.persian_yeh_min_evidence)
+    index, evidence, _ = index_pass(Path(inp), section.boilerplate, section.batch_size,
+                                    section.persian_yeh_min_evidence)
     return Corpus(index.boilerplate(), index.articles(), evidence)
-
-
-def _first_pass(inp: Path, bp: BoilerplateParams, batch_size: int,
-                min_evidence: int) -> tuple[LineIndex, dict[str, str]]:
-    """Pass 1: the line index and the yeh evidence of the whole input. The index sees the
-    text with its frames (akhbar.residue runs in pass 2 only, halving its cost): a frame
-    line it counts is gone before pass 2 looks it up, and a line an inline cut changes
-    (the sentence after a share widget) is content, never a repeated line.
-
-    The costly per-batch work (normalize, split and fold the lines, yeh words) is
-    independent from batch to batch and runs in worker threads (polars releases the GIL);
-    the index takes the results in input order, so which copy of a body counts first is
-    the same as in one thread."""
-    index = LineIndex(bp)
-    word_counts: list[pl.DataFrame] = []
-
-    def work(batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-        batch = batch.with_columns(normalize_expr(pl.col("text"), keep_final_yeh=True))
-        bodies = body_keys(batch)
-        return (bodies.select("source", "body"), body_lines(bodies, bp),
-                yeh_word_counts(batch.get_column("text"), normalized=True))
-
-    batches = io.read_batches(inp, batch_size, columns=["source", "text"])
-    for bodies, lines, words in streaming.ordered_map(work, batches, 2):
-        index.add_lines(bodies, lines)
-        word_counts.append(words)
-        if len(word_counts) > 8:  # keep the partial counts compact
-            word_counts = [pl.concat(word_counts).group_by("word").agg(pl.col("n").sum())]
-    counts = (pl.concat(word_counts).group_by("word").agg(pl.col("n").sum()) if word_counts
-              else pl.DataFrame(schema={"word": pl.String, "n": pl.Int64}))
-    return index, yeh_evidence_from_counts(counts, min_evidence)
-
-
-def _normalize_lists(df: pl.DataFrame, column: str, evidence: dict[str, str]
-                     ) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Normalize every element of a list column; counts from the flattened elements."""
-    flat = df.select(pl.col(column).explode().drop_nulls().alias("e"))
-    _, counts = normalize_frame(flat, "e", evidence)
-    out = df.with_columns(pl.col(column).list.eval(normalize_expr(pl.element(), evidence)))
-    return out, counts
 
 
 def _merge_forms(parts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -168,14 +130,14 @@ class _Cleaner:
     """Pass 2's state: the evidence of pass 1 and the counts the report is made of."""
 
     def __init__(self, corpus: Corpus, bp: BoilerplateParams, rp: ResidueParams,
-                 min_chars: int, whole: bool = True) -> None:
+                 min_chars: int, whole: bool = True, spill: Spill | None = None) -> None:
         self.corpus, self.evidence, self.table = corpus, corpus.evidence, corpus.boilerplate
+        self.spill = spill  # pass 1's normalized batches, or None: normalize here
         # whole=False: one part of the input; the corpus-level parts of the report are
         # left empty for :func:`merge_parts`
         self.whole = whole
         self.bp, self.rp, self.min_chars = bp, rp, min_chars
-        self.counts: dict[str, Counter[str]] = {c: Counter()
-                                                for c in (*TEXT_COLUMNS, *LIST_COLUMNS)}
+        self.counts: dict[str, Counter[str]] = {c: Counter() for c in COLUMNS}
         self.positions: Counter[str] = Counter()
         self.removed_parts: list[pl.DataFrame] = []
         self.residue = ResidueReport(rp)
@@ -192,7 +154,8 @@ class _Cleaner:
         """Pass 2's per-batch work (:meth:`compute`) on 2 threads ahead of the streaming
         loop, over the same batches the loop reads (same file, same batch size): the loop
         then only takes each result in input order (:meth:`step`)."""
-        self._ahead = streaming.ordered_map(self.compute, io.read_batches(inp, batch_size), 2)
+        batches = io.read_batches(inp, batch_size) if self.spill is None else self.spill.read()
+        self._ahead = streaming.ordered_map(self.compute, batches, 2)
 
     def step(self, batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The kept and rejected rows of ``batch``; the report's counts, in input order."""
@@ -213,19 +176,24 @@ class _Cleaner:
         return done.kept, done.rejects
 
     def compute(self, batch: pl.DataFrame) -> _Done:
-        """Normalize, strip frames and boilerplate lines; reject what is left empty. Reads
-        only pass 1's decision (safe on a worker thread)."""
-        counts: dict[str, dict[str, int]] = {}
-        rows = batch.height
-        for column in TEXT_COLUMNS:
-            batch, counts[column] = normalize_frame(batch, column, self.evidence)
-        for column in LIST_COLUMNS:
-            batch, counts[column] = _normalize_lists(batch, column, self.evidence)
+        """Normalize (the Persian step only, on a spilled batch), strip frames and
+        boilerplate lines; reject what is left empty. Reads only pass 1's decision (safe on
+        a worker thread)."""
+        rows, hashes = batch.height, None
+        if self.spill is None:
+            batch, counts = normalize_columns(batch, self.evidence, "all")
+        else:
+            hashes = batch.get_column("__h")
+            batch, counts = normalize_columns(batch.drop("__h"), self.evidence, "persian")
         framed, frames = batch, None
         if self.rp.enabled:
             ftext, ftags, frames = strip_frames(batch, self.rp)
             framed = batch.with_columns(ftext, ftags)
-        texts, removed = remove_lines(framed, self.table, max_words=self.bp.max_line_words)
+        if hashes is not None:  # a row its frames changed is folded again
+            same = framed.get_column("text").eq_missing(batch.get_column("text"))
+            hashes = pl.select(pl.when(pl.lit(same)).then(pl.lit(hashes))).to_series()
+        texts, removed = remove_lines(framed, self.table, max_words=self.bp.max_line_words,
+                                      hashes=hashes)
         empty = (texts.is_null() | (texts.str.len_chars() < self.min_chars)).alias("__empty")
         rejects = rejected_frame(
             batch.filter(empty), STAGE, REASON_EMPTY,
@@ -286,18 +254,30 @@ def _run(inp: Path, out: Path, rejected: Path,
     section = params_mod.typed(params).clean
     bp, rp, min_chars = section.boilerplate, section.residue, section.min_text_chars
     made: list[_Cleaner] = []
+    with tempfile.TemporaryDirectory(prefix="akhbar-clean-") as tmp:
+        spill = Spill(Path(tmp)) if corpus is None else None
 
-    def prepare(inp: Path) -> _Cleaner:
-        made.append(_Cleaner(corpus if corpus is not None else first_pass(inp, params),
-                             bp, rp, min_chars, whole))
-        made[0].start(inp, section.batch_size)
-        return made[0]
+        def prepare(_: Path) -> _Cleaner:
+            if spill is None:
+                assert corpus is not None
+                made.append(_Cleaner(corpus, bp, rp, min_chars, whole))
+            else:
+                index, evidence, counts = index_pass(
+                    Path(inp), bp, section.batch_size, section.persian_yeh_min_evidence, spill)
+                made.append(_Cleaner(Corpus(index.boilerplate(), index.articles(), evidence),
+                                     bp, rp, min_chars, whole, spill))
+                for column, c in counts.items():
+                    made[0].counts[column].update(c)
+            made[0].start(Path(inp), section.batch_size)
+            return made[0]
 
-    passes = streaming.Passes(lambda batch, cleaner: cleaner.step(batch), prepare,
-                              _Cleaner.stats)
-    report = streaming.run(STAGE, Path(inp), Path(out), Path(rejected), passes,
-                           batch_size=section.batch_size,
-                           rows_per_file=section.rows_per_file)
+        passes = streaming.Passes(lambda batch, cleaner: cleaner.step(batch), prepare,
+                                  _Cleaner.stats)
+        # the loop reads the spill's row counts (written by prepare), or the input itself
+        report = streaming.run(STAGE, spill.rows if spill is not None else Path(inp),
+                               Path(out), Path(rejected), passes,
+                               batch_size=section.batch_size,
+                               rows_per_file=section.rows_per_file)
     return report, (made[0] if made else None)
 
 

@@ -125,47 +125,78 @@ def strip_frames(df: pl.DataFrame, p: ResidueParams, text: str = "text"
     return out.get_column(text), out.get_column("tags"), removed
 
 
+#: A literal every match of a costly pattern holds (Arabic letters have no case, so the
+#: patterns' ``(?i)`` does not widen them): the pattern runs on the lines holding it only.
+#: The slow patterns are those with ``\b`` or long bounded repeats on non-ASCII text.
+_NEEDS = {"link-back": "رابط ", "sms-contact": "للتواصل|للاشتراك|أرسل|ارسل"}
+
+
+def _contains(lines: pl.Series, name: str, regex: str) -> pl.Series:
+    """``lines.str.contains(regex)`` (nulls false), run on the lines holding the pattern's
+    required literal (:data:`_NEEDS`) only."""
+    need = _NEEDS.get(name)
+    if need is None:
+        return lines.str.contains(regex).fill_null(False)
+    mask = lines.str.contains(need).fill_null(False)
+    if not mask.any():
+        return mask
+    return mask.scatter(mask.arg_true(),
+                        lines.filter(mask).str.contains(regex).fill_null(False))
+
+
 def _strip_frames(df: pl.DataFrame, p: ResidueParams, text: str
                   ) -> tuple[pl.Series, pl.Series, pl.DataFrame]:
-    lines = (
+    lines = (  # the split once, as a column (eager polars shares no subexpression)
         df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
                   pl.col("source").fill_null("").cast(pl.String),
                   pl.col(text).fill_null("").str.split("\n").alias("line"))
-        .explode("line")
-        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over("__row").alias("no"),
-                      pl.len().over("__row").cast(pl.UInt32).alias("n"))
+        .with_columns(pl.col("line").list.len().cast(pl.UInt32).alias("n"))
+        .with_columns(pl.int_ranges(0, pl.col("n"), dtype=pl.UInt32).alias("no"))
+        .explode("line", "no")
+        .select("__row", "source", "line", "no", "n")
     )
-    last = pl.col("n") - 1 - pl.col("no")
-    where = {"any": pl.lit(True), "edge": (pl.col("no") <= 1) | (last <= 1), "tail": last <= 2}
     # every pattern needs a hint word on its line: the patterns run on those lines only
     # (positions were counted on all lines above) and their results are scattered back
     hinted = lines.get_column("line").str.contains(_HINT).fill_null(False)
     at = hinted.arg_true()
     cand = lines.filter(hinted).with_columns(at.alias("__at"))
-    pattern = pl.lit(None, pl.String)
-    for name, (regex, at_) in reversed(list(LINE_FRAMES.items())):
-        pattern = pl.when(where[at_] & pl.col("line").str.contains(regex)).then(pl.lit(name)) \
-            .otherwise(pattern)
+    line = cand.get_column("line")
+    no, last = cand.get_column("no"), cand.get_column("n") - 1 - cand.get_column("no")
+    where = {"edge": (no <= 1) | (last <= 1), "tail": last <= 2}
+    pattern = pl.repeat(None, cand.height, dtype=pl.String, eager=True)
+    free = pl.repeat(True, cand.height, dtype=pl.Boolean, eager=True)
+    for name, (regex, at_) in LINE_FRAMES.items():  # the first pattern that matches wins
+        hit = _contains(line, name, regex) & free
+        if at_ != "any":
+            hit = hit & where[at_]
+        if hit.any():
+            pattern = pattern.scatter(hit.arg_true(), name)
+            free = free & ~hit
     cand = cand.with_columns(pattern.alias("pattern"))
     removed = [cand.filter(pl.col("pattern").is_not_null())
                .select("__row", "source", "pattern", "line")]
     kept = cand.filter(pl.col("pattern").is_null())
+    line = kept.get_column("line")
     for name, regex in INLINE_FRAMES.items():
-        hit = pl.col("line").str.contains(regex)
-        removed.append(kept.filter(hit).select("__row", "source", pl.lit(name).alias("pattern"),
-                                               pl.col("line").str.extract(f"({regex})")
-                                               .str.strip_chars().alias("line")))
+        hit = _contains(line, name, regex)
+        if not hit.any():
+            continue
+        cut = kept.filter(hit)
+        removed.append(cut.select("__row", "source", pl.lit(name).alias("pattern"),
+                                  pl.col("line").str.extract(f"({regex})")
+                                  .str.strip_chars().alias("line")))
         repl = " " if name == "wire-marker" else ""
-        cut = pl.col("line").str.replace_all(regex, repl).str.strip_chars(" ")
-        kept = kept.with_columns(pl.when(hit & (cut == "")).then(pl.lit("\u0000"))
-                                 .when(hit).then(cut)
-                                 .otherwise(pl.col("line")).alias("line"))
+        new = cut.select(pl.col("line").str.replace_all(regex, repl).str.strip_chars(" ")
+                         .replace("", "\u0000")).get_column("line")
+        line = line.scatter(hit.arg_true(), new)
     framed = (pl.repeat(False, lines.height, dtype=pl.Boolean, eager=True)
               .scatter(at, cand.get_column("pattern").is_not_null()))
-    lines = lines.with_columns(lines.get_column("line").scatter(kept.get_column("__at"),
-                                                                kept.get_column("line")))
-    kept = lines.filter(~framed)
+    changed_lines = line != kept.get_column("line")
+    lines = lines.with_columns(lines.get_column("line").scatter(kept.get_column("__at"), line))
     removed_df = pl.concat(removed)
+    # the rows that lost or changed a line are joined again; the others keep their text
+    touched = pl.concat([removed_df.get_column("__row"),
+                         kept.get_column("__row").filter(changed_lines)]).unique()
     tags = (removed_df.filter(pl.col("pattern") == "tag-list")
             .select("__row", pl.col("line").str.replace(TAG_MARKER, "")
                     .str.replace_all(TAG_SPLIT, "\u0001").str.split("\u0001").alias("t"))
@@ -174,20 +205,28 @@ def _strip_frames(df: pl.DataFrame, p: ResidueParams, text: str
                     & (pl.col("t").str.count_matches(" ") < p.max_tag_words))
             .group_by("__row", maintain_order=True).agg(pl.col("t").unique(maintain_order=True)))
     # a line emptied by a cut goes; a blank line of the input stays (a paragraph break)
-    joined = (kept.filter(pl.col("line") != "\u0000")
+    joined = (lines.filter(~framed & pl.col("__row").is_in(touched.implode())
+                           & (pl.col("line") != "\u0000"))
               .group_by("__row", maintain_order=True)
-              .agg(pl.col("line").str.join("\n").str.replace_all(r"\n{3,}", "\n\n")
-                   .str.strip_chars("\n").alias("__new")))
+              .agg(pl.col("line").str.join("\n").alias("__new")))
     base = df.select(pl.col(text), pl.col("tags"),
                      pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"))
     out = (base.join(joined, on="__row", how="left", maintain_order="left")
            .join(tags, on="__row", how="left", maintain_order="left")
+           .with_columns(pl.col("__row").is_in(touched.implode()).alias("__touched"))
            .select(pl.when(pl.col(text).is_null()).then(None)
-                   .otherwise(pl.col("__new").fill_null("")).alias(text),
+                   .when(pl.col("__touched")).then(pl.col("__new").fill_null(""))
+                   .otherwise(pl.col(text)).alias(text),
                    pl.when(pl.col("t").is_null()).then(pl.col("tags"))
                    .otherwise(pl.concat_list(pl.col("tags").fill_null(_NO_TAGS), pl.col("t"))
                               .list.unique(maintain_order=True)).alias("tags")))
-    return out.get_column(text), out.get_column("tags"), removed_df
+    texts = out.get_column(text)
+    runs = (texts.str.contains("\n\n\n", literal=True) | texts.str.starts_with("\n")
+            | texts.str.ends_with("\n")).fill_null(False)
+    if runs.any():  # blank lines: at most one in a row, none at either end
+        texts = texts.scatter(runs.arg_true(), texts.filter(runs)
+                              .str.replace_all(r"\n{3,}", "\n\n").str.strip_chars("\n"))
+    return texts, out.get_column("tags"), removed_df
 
 
 class ResidueReport:

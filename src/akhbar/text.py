@@ -53,23 +53,21 @@ import html.entities
 import unicodedata
 from collections.abc import Callable, Mapping
 from functools import cache
+from typing import Literal
 
 import polars as pl
 
 from akhbar.chars import (
-    ALEF_MAQSURA,
     ARABIC_LETTER,
-    FARSI_YEH,
     INVISIBLE,
     MARKS,
     PERSIAN_MAPPED,
     PERSIAN_ONLY,
     TATWEEL,
-    YEH,
     char_class,
 )
-from akhbar.folding import on_string, strip_diacritics_expr
-from akhbar.persian import persian_lines_kept, persian_series
+from akhbar.folding import on_string
+from akhbar.persian import on_lines, persian_lines_kept, persian_series
 
 # --------------------------------------------------------------------------- classes
 _DROP = INVISIBLE
@@ -177,13 +175,18 @@ def _tatweel_series(s: pl.Series, mask: pl.Series | None = None) -> pl.Series:
     (``2013 ــ 2022``, a line opening with ``ـــ``); a run after a letter and before a
     non-letter (``1436 هـ``, ``2015 مـ``, ``بـ 50``, ``الـ«63»``) is kept, as one tatweel:
     there it writes an abbreviation or a detached letter, and removing it changes meaning
-    (``1436 ه``). ``mask``: the rows holding a tatweel, when the caller has it."""
+    (``1436 ه``). ``mask``: the rows holding a tatweel, when the caller has it.
+
+    Every rule is local to a line (no pattern spans a line break; a line's start reads as
+    the text's start), so they run on the lines holding a tatweel only: a third of the
+    bytes of the rows holding one, in news text."""
     if mask is None:
         mask = s.str.contains(TATWEEL, literal=True).fill_null(False)
-    if not mask.any():
-        return s
-    if mask.sum() * 2 < s.len():  # the rules below run on the rows with a tatweel only
-        return s.clone().scatter(mask.arg_true(), _tatweel_series(s.filter(mask)))
+    return _on_rows(s, mask, lambda r: on_lines(r, TATWEEL, _tatweel_rules, literal=True))
+
+
+def _tatweel_rules(s: pl.Series) -> pl.Series:
+    """The rules of :func:`_tatweel_series`, on every string of ``s``."""
     # "1436 هـالموافق": the era mark glued to the next word; a space keeps the mark.
     s = s.str.replace_all(_GLUED_ERA, f"${{1}}{TATWEEL} ${{2}}")
     while s.str.contains(_INTRA).any():
@@ -193,16 +196,29 @@ def _tatweel_series(s: pl.Series, mask: pl.Series | None = None) -> pl.Series:
             .str.replace_all(f"{TATWEEL}{{2,}}", TATWEEL))
 
 
+def _spaces_work(s: pl.Series) -> pl.Series:
+    """The rows the ``spaces`` step may change other than by a :data:`SPACE_LIKE`
+    character: a line break other than ``\\n``, two spaces, a space next to a line end,
+    three line ends, a space or line end at either end. Literal scans (~1 GB/s each); a
+    row outside them and without a SPACE_LIKE character is left as it is by every rule."""
+    found = s.str.contains("[\r\u000b\u000c\u0085\u2028\u2029]")
+    for literal in ("  ", " \n", "\n ", "\n\n\n"):
+        found = found | s.str.contains(literal, literal=True)
+    for end in (" ", "\n"):
+        found = found | s.str.starts_with(end) | s.str.ends_with(end)
+    return found.fill_null(False)
+
+
 def _spaces_series(s: pl.Series, spaced: pl.Series | None = None) -> pl.Series:
     """The ``spaces`` step; ``spaced``: the rows that may hold a :data:`SPACE_LIKE`
-    character (the others skip that scan, the costliest of the step)."""
-    s = s.str.replace_all(LINE_BREAK, "\n")  # no line break is SPACE_LIKE: order-free
-    if spaced is None:
-        s = s.str.replace_all(SPACE_LIKE, " ")
-    else:
-        s = _on_rows(s, spaced, lambda r: r.str.replace_all(SPACE_LIKE, " "))
+    character (the others skip that scan, the costliest of the step, and the whole step
+    when :func:`_spaces_work` finds nothing in them either)."""
+    if spaced is not None:
+        return _on_rows(s, spaced | _spaces_work(s), _spaces_series)
     return (
-        s.str.replace_all(" {2,}", " ")
+        s.str.replace_all(LINE_BREAK, "\n")  # no line break is SPACE_LIKE: order-free
+        .str.replace_all(SPACE_LIKE, " ")
+        .str.replace_all(" {2,}", " ")
         .str.replace_all(" \n ?|\n ", "\n")  # = " ?\n ?" without rewriting every \n
         .str.replace_all("\n{3,}", "\n\n")
         .str.strip_chars(" \n")
@@ -244,7 +260,14 @@ def _diff(before: pl.Series, after: pl.Series, pattern: str) -> pl.Series:
 
 def _chain(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_final_yeh: bool,
            counts: dict[str, int] | None) -> pl.Series:
-    """The whole chain over one Series, counting into ``counts`` when given.
+    """The whole chain over one Series, counting into ``counts`` when given: steps 1-4
+    (:func:`_base_chain`), then the Persian step (:func:`_persian_step`)."""
+    return _persian_step(_base_chain(s, counts), yeh_evidence, keep_final_yeh, counts)
+
+
+def _base_chain(s: pl.Series, counts: dict[str, int] | None) -> pl.Series:
+    """Steps 1-4 over one Series, counting into ``counts`` when given. They need no
+    corpus evidence, so the clean stage runs them once, in its first pass.
 
     One function, not one ``map_batches`` per step, so that each step's row mask is
     computed once and serves both the step and its count: a count is taken on the rows
@@ -263,7 +286,7 @@ def _chain(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_final_yeh:
         counts["invisible_removed"] += _total(
             before.filter(invisible).str.len_chars().cast(pl.Int64)
             - s.filter(invisible).str.len_chars().cast(pl.Int64))
-    s = _decode_entities(s) if amp.any() else s
+    s = _on_rows(s, amp, _decode_entities)  # no entity outside the rows holding a "&"
     rare = rare | amp
     if counts is not None:
         if amp.any():
@@ -292,6 +315,14 @@ def _chain(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_final_yeh:
             counts["spaces_normalized"] += _total(
                 b.str.count_matches(f"{SPACE_LIKE}|{LINE_BREAK}").cast(pl.Int64)
                 + b.str.len_chars().cast(pl.Int64) - a.str.len_chars().cast(pl.Int64))
+    return s
+
+
+def _persian_step(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_final_yeh: bool,
+                  counts: dict[str, int] | None) -> pl.Series:
+    """Step 5 over one Series (the output of :func:`_base_chain`), counting into
+    ``counts`` when given."""
+    s = s.cast(pl.String)
     # 5. persian: it only removes ک and ی, so only the rows holding one before can change.
     mask = s.str.contains(PERSIAN_MAPPED).fill_null(False)
     before = s
@@ -309,26 +340,41 @@ def _chain(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_final_yeh:
 
 
 # --------------------------------------------------------------------------- public API
+#: Which steps a call runs: all five, steps 1-4 (``"base"``: no corpus evidence needed), or
+#: the Persian step 5 alone on text that went through the base steps. ``"base"`` then
+#: ``"persian"`` equals ``"all"``, counts included (each kind belongs to one step).
+Steps = Literal["all", "base", "persian"]
+
+
+def _steps(s: pl.Series, yeh_evidence: Mapping[str, str] | None, keep_final_yeh: bool,
+           counts: dict[str, int] | None, steps: Steps) -> pl.Series:
+    if steps == "base":
+        return _base_chain(s, counts)
+    if steps == "persian":
+        return _persian_step(s, yeh_evidence, keep_final_yeh, counts)
+    return _chain(s, yeh_evidence, keep_final_yeh, counts)
+
+
 def normalize_expr(e: pl.Expr, yeh_evidence: Mapping[str, str] | None = None, *,
-                   keep_final_yeh: bool = False) -> pl.Expr:
+                   keep_final_yeh: bool = False, steps: Steps = "all") -> pl.Expr:
     """The normalization chain as one polars expression (see the module docstring).
 
     ``yeh_evidence`` maps a word ending in Farsi yeh to its Arabic form (from
     :func:`build_yeh_evidence`). ``keep_final_yeh`` leaves word-final ی undecided (used to
-    gather that evidence)."""
-    return e.map_batches(lambda s: _chain(s, yeh_evidence, keep_final_yeh, None),
+    gather that evidence). ``steps``: see :data:`Steps`."""
+    return e.map_batches(lambda s: _steps(s, yeh_evidence, keep_final_yeh, None, steps),
                          return_dtype=pl.String, is_elementwise=True)
 
 
 def normalize_frame(df: pl.DataFrame, column: str,
-                    yeh_evidence: Mapping[str, str] | None = None
+                    yeh_evidence: Mapping[str, str] | None = None, *, steps: Steps = "all"
                     ) -> tuple[pl.DataFrame, dict[str, int]]:
     """Normalize ``df[column]`` and count what changed, per kind (:data:`COUNT_KINDS`).
 
     Each change is counted once, under the step that makes it (a tatweel written as
-    ``&#1600;`` is an entity, not a tatweel)."""
+    ``&#1600;`` is an entity, not a tatweel). ``steps``: see :data:`Steps`."""
     counts = dict.fromkeys(COUNT_KINDS, 0)
-    out = _chain(df.get_column(column), yeh_evidence, False, counts)
+    out = _steps(df.get_column(column), yeh_evidence, False, counts, steps)
     return df.with_columns(out.alias(column)), counts
 
 
@@ -346,49 +392,7 @@ def normalize_with_counts(s: str, yeh_evidence: Mapping[str, str] | None = None
 
 
 # --------------------------------------------------------------------------- yeh evidence
-#: A word ending in a yeh form, with the character after it (``\b`` would force the slow
-#: regex engine; a trailing space is appended to each text so the last word matches too).
-_YEH_WORD = "[\\p{L}\\p{M}]*[\u064a\u0649\u06cc][^\\p{L}\\p{M}]"
-
-
-def yeh_word_counts(texts: pl.Series, *, normalized: bool = False) -> pl.DataFrame:
-    """Counts of the words ending in ي, ى or ی (diacritics stripped) in ``texts``, after
-    normalization that leaves word-final ی undecided (``normalized=True``: ``texts`` already
-    went through ``normalize_expr(..., keep_final_yeh=True)``). Partial counts of several
-    batches add up (``pl.concat(...).group_by("word").agg(pl.col("n").sum())``)."""
-    t = pl.col("t") if normalized else normalize_expr(pl.col("t"), keep_final_yeh=True)
-    words = (pl.DataFrame({"t": texts.cast(pl.String)})
-             .select((strip_diacritics_expr(t) + " ").str.extract_all(_YEH_WORD).alias("word"))
-             .explode("word").drop_nulls()
-             .select(pl.col("word").str.head(-1)))
-    return (words.group_by("word").agg(pl.len().cast(pl.Int64).alias("n"))
-            .sort("word"))
-
-
-def yeh_evidence_from_counts(counts: pl.DataFrame, min_evidence: int = 1) -> dict[str, str]:
-    """For each word ending in ی, the Arabic form (…ي or …ى) seen more often in the corpus,
-    when that form is seen at least ``min_evidence`` times and strictly more than the
-    other; undecided words are left to the built-in fallback of :func:`normalize`."""
-    cand = (counts.filter(pl.col("word").str.ends_with(FARSI_YEH))
-            .select(pl.col("word"), pl.col("word").str.head(-1).alias("stem")))
-    n = counts.select("word", "n")
-    cand = (cand
-            .join(n.rename({"word": "w_y", "n": "n_y"}),
-                  left_on=pl.col("stem") + YEH, right_on="w_y", how="left")
-            .join(n.rename({"word": "w_m", "n": "n_m"}),
-                  left_on=pl.col("stem") + ALEF_MAQSURA, right_on="w_m", how="left")
-            .with_columns(pl.col("n_y", "n_m").fill_null(0)))
-    decided = cand.with_columns(
-        pl.when((pl.col("n_m") > pl.col("n_y")) & (pl.col("n_m") >= min_evidence))
-        .then(pl.col("stem") + ALEF_MAQSURA)
-        .when((pl.col("n_y") > pl.col("n_m")) & (pl.col("n_y") >= min_evidence))
-        .then(pl.col("stem") + YEH)
-        .alias("form")
-    ).drop_nulls("form").sort("word")
-    return dict(zip(decided.get_column("word").to_list(), decided.get_column("form").to_list(),
-                    strict=True))
-
-
-def build_yeh_evidence(texts: pl.Series, min_evidence: int = 1) -> dict[str, str]:
-    """Word-with-final-ی → chosen Arabic form, from the word frequencies of ``texts``."""
-    return yeh_evidence_from_counts(yeh_word_counts(texts), min_evidence)
+# (re-exported: the evidence functions live in akhbar.yeh; text.py keeps its public names)
+from akhbar.yeh import build_yeh_evidence as build_yeh_evidence  # noqa: E402
+from akhbar.yeh import yeh_evidence_from_counts as yeh_evidence_from_counts  # noqa: E402
+from akhbar.yeh import yeh_word_counts as yeh_word_counts  # noqa: E402
