@@ -121,6 +121,13 @@ def test_unpacked_model_cache_gives_the_same_answers(monkeypatch, tmp_path) -> N
         mapped = langid._tables()
         assert not mapped.ptc32.flags.owndata  # a view of the mapped file, not unpacked
         assert langid.classify(MIXED) == first == reference(MIXED)
+        # a damaged cache file is not used: the model is unpacked again
+        with (folder / "nb_pc.npy").open("r+b") as f:
+            f.seek(-4, 2)
+            f.write(b"\x00\x00\x80\x7f")
+        langid._tables.cache_clear()
+        assert langid._tables().ptc32.flags.owndata
+        assert langid.classify(MIXED) == first
         (tmp_path / "ro").write_text("a file where the cache folder would go")
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "ro"))
         langid._tables.cache_clear()

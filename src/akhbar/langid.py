@@ -86,7 +86,7 @@ def _cache_dir() -> Path | None:
     except OSError:
         return None
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "akhbar" / f"py3langid-{st.st_size}-{st.st_mtime_ns}-v1"
+    return Path(root) / "akhbar" / f"py3langid-{st.st_size}-{st.st_mtime_ns}-v2"
 
 
 @lru_cache(maxsize=1)
@@ -99,16 +99,31 @@ def _tables() -> Tables:
     folder = _cache_dir()
     if folder is not None and (folder / "classes.json").is_file():
         try:
-            arrays = {k: np.asarray(np.load(folder / f"{k}.npy", mmap_mode="r"))
-                      for k in Tables.ARRAYS}
-            classes = json.loads((folder / "classes.json").read_text(encoding="utf-8"))
-            return Tables(arrays, classes)
+            if _digests(folder) == json.loads(
+                    (folder / "digests.json").read_text(encoding="utf-8")):
+                arrays = {k: np.asarray(np.load(folder / f"{k}.npy", mmap_mode="r"))
+                          for k in Tables.ARRAYS}
+                classes = json.loads((folder / "classes.json").read_text(encoding="utf-8"))
+                return Tables(arrays, classes)
         except (OSError, ValueError):
             pass
     tables = Tables.from_reference(_reference())
     if folder is not None:
         _save(tables, folder)
     return tables
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    """sha256 of each cached file: a cache damaged or altered after it was written is
+    not used (it would change decisions silently); hashing ~100 MB costs ~0.1 CPU-s,
+    a tenth of unpacking the model."""
+    import hashlib
+
+    out = {}
+    for path in [*sorted(folder.glob("*.npy")), folder / "classes.json"]:
+        with path.open("rb") as f:
+            out[path.name] = hashlib.file_digest(f, "sha256").hexdigest()
+    return out
 
 
 def _save(tables: Tables, folder: Path) -> None:
@@ -123,6 +138,8 @@ def _save(tables: Tables, folder: Path) -> None:
             for key, value in arrays.items():
                 np.save(Path(tmp) / f"{key}.npy", value, allow_pickle=False)
             (Path(tmp) / "classes.json").write_text(json.dumps(tables.nb_classes),
+                                                    encoding="utf-8")
+            (Path(tmp) / "digests.json").write_text(json.dumps(_digests(Path(tmp))),
                                                     encoding="utf-8")
             os.rename(tmp, folder)
             os.mkdir(tmp)  # for TemporaryDirectory's own clean-up
