@@ -105,15 +105,17 @@ class Gx:
         self.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
         # suite id -> (suite, plan); the suite is kept so that its id is not reused
         self._plans: dict[int, tuple[Any, list[tuple[tuple[str, ...] | None, Any]]]] = {}
+        self._plans_lock = threading.Lock()
 
     def plan(self, suite: Any) -> list[tuple[tuple[str, ...] | None, Any]]:
         """:func:`_plan` of ``suite``, built once per suite object (a few recent ones)."""
-        got = self._plans.get(id(suite))
-        if got is None or got[0] is not suite:
-            if len(self._plans) >= _PLANS_KEPT:
-                self._plans.pop(next(iter(self._plans)))
-            got = self._plans[id(suite)] = (suite, _plan(suite))
-        return got[1]
+        with self._plans_lock:  # a Dask worker may validate parts in several threads
+            got = self._plans.get(id(suite))
+            if got is None or got[0] is not suite:
+                if len(self._plans) >= _PLANS_KEPT:
+                    self._plans.pop(next(iter(self._plans)))
+                got = self._plans[id(suite)] = (suite, _plan(suite))
+            return got[1]
 
     def validate(self, suite: Any, frame: Any, parameters: dict[str, Any],
                  index: list[str] | None = None) -> SuiteResult:
