@@ -3,9 +3,11 @@
 Why GX: the suites are declarative JSON that a reviewer can read and DVC can track, and
 GX's expectations (regex, ranges, uniqueness, column pairs) already report unexpected
 rows with their ids. GX 1.x has no polars engine, so rows are fed to its pandas engine
-as Arrow-backed frames (``types_mapper=pd.ArrowDtype``, no per-cell Python objects), one
-part of ``validate.batch_size`` rows at a time so that memory stays bounded whatever the
-corpus size. Cross-split checks (keys, leakage) keep only small key columns in memory.
+(:meth:`akhbar.gx_session.Gx.validate_many`: strings Arrow-backed, numbers numpy where
+exact; each group of expectations on the columns it reads; BASIC results, SUMMARY with
+example ids only for a group that failed), one part of ``validate.batch_size`` rows at a
+time so that memory stays bounded whatever the corpus size. Cross-split checks (keys,
+leakage) keep only small key columns in memory.
 
 The stage is a map and a reduce: :func:`parts` cuts the published splits, each part is
 validated on its own (:mod:`akhbar.validate_parts`: here, or as Dask tasks through
