@@ -3,9 +3,11 @@
 Why GX: the suites are declarative JSON that a reviewer can read and DVC can track, and
 GX's expectations (regex, ranges, uniqueness, column pairs) already report unexpected
 rows with their ids. GX 1.x has no polars engine, so rows are fed to its pandas engine
-as Arrow-backed frames (``types_mapper=pd.ArrowDtype``, no per-cell Python objects), one
-part of ``validate.batch_size`` rows at a time so that memory stays bounded whatever the
-corpus size. Cross-split checks (keys, leakage) keep only small key columns in memory.
+(:meth:`akhbar.gx_session.Gx.validate_many`: strings Arrow-backed, numbers numpy where
+exact; each group of expectations on the columns it reads; BASIC results, SUMMARY with
+example ids only for a group that failed), one part of ``validate.batch_size`` rows at a
+time so that memory stays bounded whatever the corpus size. Cross-split checks (keys,
+leakage) keep only small key columns in memory.
 
 The stage is a map and a reduce: :func:`parts` cuts the published splits, each part is
 validated on its own (:mod:`akhbar.validate_parts`: here, or as Dask tasks through
@@ -35,7 +37,6 @@ from akhbar import validate_parts as vp
 from akhbar.expectations_report import MAX_EXAMPLES, Failure, Tally, ValidationResult
 from akhbar.gx_session import Gx as _Gx
 from akhbar.gx_session import gx as _gx
-from akhbar.gx_session import pandas_frame as _pandas
 from akhbar.params import Params, RawParams, typed
 from akhbar.schema import ARTICLE_SCHEMA, REJECTED_SCHEMA, SPLITS
 from akhbar.shards import SHARD_NAME, data_files, rejected_files
@@ -103,7 +104,7 @@ def _check_schema(tally: Tally, gx: _Gx, suites: dict[str, Any], suite: str, che
     schema = pq.read_schema(path)
     names = tuple(schema.names)
     if names not in seen:
-        seen[names] = gx.validate(suites[suite], _pandas(schema.empty_table()), {})
+        seen[names] = gx.validate(suites[suite], schema.empty_table(), {})
     tally.add_gx(suite, seen[names], where=path.name)
     bad = []
     for f in contract:
@@ -150,12 +151,11 @@ def _validate_splits(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir:
     if isinstance(keys, Tally):  # checked bucket by bucket on a cluster
         tally.merge(keys)
     else:
-        tally.add_gx("keys", gx.validate(suites["keys"], _pandas(keys), parameters, _INDEX))
+        tally.add_gx("keys", gx.validate(suites["keys"], keys, parameters, _INDEX))
     if isinstance(leakage, Tally):  # checked bucket by bucket on a cluster
         tally.merge(leakage)
     else:
-        tally.add_gx("leakage", gx.validate(suites["leakage"], _pandas(leakage), parameters,
-                                            _INDEX))
+        tally.add_gx("leakage", gx.validate(suites["leakage"], leakage, parameters, _INDEX))
 
 
 def _validate_rejected(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_dir: Path,
@@ -170,8 +170,7 @@ def _validate_rejected(tally: Tally, gx: _Gx, suites: dict[str, Any], dataset_di
     for part in vp.plan(rejected, batch_rows):
         table = vp.read_part(part, ["id", "reason"])
         tally.add_gx("accounting_rejected", gx.validate(
-            suites["accounting_rejected"], _pandas(table.drop_columns(["split"])),
-            parameters, _INDEX))
+            suites["accounting_rejected"], table.drop_columns(["split"]), parameters, _INDEX))
         if "reason" in table.column_names:
             counts = pc.value_counts(table.column("reason").combine_chunks())
             for item in counts.to_pylist():
@@ -218,8 +217,8 @@ def finish(dataset_dir: Path | str, params: Params | RawParams,
     tally.add("accounting_counts", "stats_json_valid", "pyarrow", None, not problems,
               len(problems), problems)
     tally.add_gx("accounting_counts", gx.validate(
-        suites["accounting_counts"], _pandas(er.counts_frame(dict(observed), expected)),
-        parameters, ["key"]))
+        suites["accounting_counts"], er.counts_frame(dict(observed), expected), parameters,
+        ["key"]))
 
     report = tally.report()
     if reports_dir is not None:

@@ -171,18 +171,33 @@ def keys_of(table: pa.Table) -> tuple[pa.Table, dict[str, pa.Table]]:
 
 
 def rows_tally(table: pa.Table, parameters: dict[str, Any]) -> Tally:
-    """The per-row suites on the part (GX, one batch for both suites)."""
-    from akhbar.expectations_suites import ROW_COLUMNS, load_suites
-    from akhbar.gx_session import gx, pandas_frame
+    """The per-row suites on the part (GX; each expectation on the columns it reads:
+    :meth:`akhbar.gx_session.Gx.validate_many`)."""
+    from akhbar.expectations_suites import ROW_COLUMNS
+    from akhbar.gx_session import gx
 
-    suites = load_suites()
+    suites = _suites()
     tally = Tally()
-    frame = pandas_frame(table.select([c for c in [*ROW_COLUMNS, "loc"]
-                                       if c in table.column_names]))
+    frame = table.select([c for c in [*ROW_COLUMNS, "loc"] if c in table.column_names])
     results = gx().validate_many([suites[n] for n in ROW_SUITES], frame, parameters, INDEX)
     for name, result in zip(ROW_SUITES, results, strict=True):
         tally.add_gx(name, result)
     return tally
+
+
+def _suites() -> dict[str, Any]:
+    """The committed suites, read once per process while their files stay the same (a
+    part is validated many times in one process; GX keeps its plan per suite object)."""
+    from akhbar.expectations_suites import SUITES_DIR, load_suites
+
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                  for p in sorted(SUITES_DIR.glob("*.json"))) if SUITES_DIR.is_dir() else ()
+    if _SUITES.get("stamp") != stamp or "suites" not in _SUITES:
+        _SUITES.update(stamp=stamp, suites=load_suites())
+    return _SUITES["suites"]
+
+
+_SUITES: dict[str, Any] = {}
 
 
 def columns() -> list[str]:
