@@ -14,10 +14,11 @@ import polars as pl
 import pytest
 from rensa import RMinHash
 
-from akhbar import dedup, streaming
+from akhbar import dedup, shingles, streaming
 
 TEXTS = ["وزارة الصحة تعلن افتتاح مستشفى جديد في المدينة", "خبر", "", None,
-         "وزارة الصحة تعلن افتتاح مستشفى جديد", "a b c d e f", "كلمة  كلمة كلمة"]
+         "وزارة الصحة تعلن افتتاح مستشفى جديد", "a b c d e f", "كلمة  كلمة كلمة",
+         " ", " مسافة في الطرفين ", "و", "كلمةطويلةجدابلامسافاتبينحروفهاأبدا"]
 
 
 def _shingles_reference(text: str | None, size: int) -> list[int]:
@@ -45,6 +46,25 @@ def test_exact_keys_are_blake2b_of_the_utf8_text_for_any_series_layout() -> None
                 for t in series.to_list()]
         assert dedup.exact_keys(series) == want
     assert dedup.exact_keys(pl.Series([], dtype=pl.String)) == []
+
+
+def test_token_hashes_are_rensa_token_hashes_for_every_length_and_byte() -> None:
+    """The numpy FxHasher against rensa's own, on byte strings of 0-80 bytes (every branch:
+    0-3, 4-7, 8-16 bytes, one and several 16-byte blocks) drawn over all 256 byte values,
+    laid out back to back in one buffer as the Arrow words are."""
+    rng = np.random.default_rng(7)
+    tokens = [rng.integers(0, 256, size=n, dtype=np.uint8).tobytes()
+              for n in [*range(81), *rng.integers(0, 80, size=3000).tolist()]]
+    tokens.append(bytes(range(256)))
+    lengths = np.array([len(t) for t in tokens], dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    data = np.frombuffer(b"".join(tokens), dtype=np.uint8)
+    got = shingles.token_hashes(data, starts, lengths)
+    assert got.tolist() == RMinHash.hash_token_sets([tokens])[0]
+    # the same words read out of order (as a gather would) hash alike
+    order = rng.permutation(len(tokens))
+    assert shingles.token_hashes(data, starts[order], lengths[order]).tolist() == \
+        got[order].tolist()
 
 
 def test_word_hashes_are_rensa_token_hashes_with_their_row() -> None:

@@ -23,19 +23,23 @@ Two streamed passes over the input keep memory bounded by the *index*, never the
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
-import pyarrow.compute as pc
-from rensa import RMinHash
 
 from akhbar import config, io, stories, streaming
 from akhbar.folding import fold_expr
 from akhbar.params import Params, RawParams, typed
+
+# the kernels live in akhbar.shingles; re-exported here for stories, the cluster version
+# (akhbar.distributed) and the tests, which name them dedup.<kernel>
+from akhbar.shingles import exact_keys as exact_keys
+from akhbar.shingles import shingle_hashes as shingle_hashes
+from akhbar.shingles import sign
+from akhbar.shingles import signatures as signatures
+from akhbar.shingles import word_hashes as word_hashes
 from akhbar.stage import StageReport, rejected_frame
 
 #: Buckets larger than this are verified as a chain (each member against the smallest and
@@ -45,106 +49,6 @@ MAX_BUCKET_PAIRS = 64
 #: of keys ≈ 60 MB at a time).
 BANDS_AT_ONCE = 8
 _KEY_COLUMNS = ["id", "text", "published", "crawled", "raw_file", "raw_record"]
-
-
-def _large_strings(s: pl.Series) -> pa.LargeStringArray:
-    """``s`` (nulls as "") as one contiguous Arrow ``large_string`` array, whose offsets and
-    UTF-8 bytes the helpers below read without a Python string per row."""
-    arr = s.fill_null("").rechunk().to_arrow()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
-
-
-def exact_keys(folded: pl.Series) -> list[bytes]:
-    """128-bit BLAKE2b of each folded text: stable across library versions, unlike
-    ``polars.hash``, so the same corpus always yields the same groups. The digests read
-    slices of the Arrow byte buffer (no ``str`` object and ``encode`` copy per row)."""
-    arr = _large_strings(folded)
-    n = len(arr)
-    bounds = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1,
-                           offset=arr.offset * 8).tolist()
-    data = arr.buffers()[2]
-    view = memoryview(data if data is not None else b"")
-    blake = hashlib.blake2b
-    return [blake(view[bounds[i]:bounds[i + 1]], digest_size=16).digest() for i in range(n)]
-
-
-def word_hashes(folded: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of the words of each folded text, flat, with each word's row.
-
-    Only the batch's *vocabulary* goes through Python (rensa's stable token hash); Arrow
-    splits the texts and dictionary-encodes the words, and the codes map each word to its
-    hash in one numpy gather, so cost follows distinct words, not words (a polars
-    ``replace_strict`` of the words against the vocabulary cost 2× the whole of this)."""
-    lists = pc.split_pattern(_large_strings(folded), " ")
-    words, row = pc.list_flatten(lists), pc.list_parent_indices(lists)
-    # empty words (from an empty text or a space run) read off the offsets: a folded text
-    # has none, and the filter (a copy of every word) is then skipped
-    bounds = np.frombuffer(words.buffers()[1], np.int64, len(words) + 1, words.offset * 8)
-    if (empty := bounds[1:] == bounds[:-1]).any():
-        words, row = pc.filter(words, pa.array(~empty)), pc.filter(row, pa.array(~empty))
-    if len(words) == 0:
-        return np.empty(0, np.uint64), np.empty(0, np.int64)
-    enc = pc.dictionary_encode(words)
-    codes = np.asarray(RMinHash.hash_token_sets([enc.dictionary.to_pylist()])[0],
-                       dtype=np.uint64)
-    return codes[enc.indices.to_numpy()], row.to_numpy().astype(np.int64)
-
-
-def shingle_hashes(folded: pl.Series, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Hashed word ``size``-grams of each text: (flat uint64 hashes, row offsets).
-
-    A shingle hash is a polynomial of its word hashes (numpy, wrapping uint64 arithmetic),
-    computed for every shingle at once from the word position it starts at. A text shorter
-    than ``size`` words is one shingle of all its words (the missing words count as 0); an
-    empty text has none. Hand-written because no library turns a column of texts into
-    shingle hashes without a Python string per shingle, which was the bottleneck (≈1,900
-    texts/s against ≈10,000 now on SaudiNewsNet)."""
-    h, row = word_hashes(folded)
-    words = np.bincount(row, minlength=len(folded)).astype(np.int64)
-    first = np.cumsum(words) - words  # first word of each row
-    shingles = np.where(words >= size, words - size + 1, (words > 0).astype(np.int64))
-    offsets = np.concatenate([[0], np.cumsum(shingles)]).astype(np.int64)
-    start = np.arange(offsets[-1], dtype=np.int64) + np.repeat(first - offsets[:-1], shingles)
-    padded = np.concatenate([h, np.zeros(size, dtype=np.uint64)])
-    mult = np.uint64(0x9E3779B97F4A7C15)
-    # the polynomial at *every* word position over contiguous slices (no gather per step),
-    # then one gather at the shingle starts: right for all the shingles of a text of ≥ size
-    # words (none reads past its text's end); a short text's one shingle is redone below
-    acc = h.copy()
-    with np.errstate(over="ignore"):
-        for j in range(1, size):
-            acc *= mult
-            acc += padded[j:j + len(h)]
-    out = acc[start]
-    if len(short := np.flatnonzero((words > 0) & (words < size))):
-        at, length = first[short], words[short]
-        part = padded[at]
-        with np.errstate(over="ignore"):
-            for j in range(1, size):
-                nxt = padded[at + j]
-                nxt[length <= j] = 0  # the missing words count as 0
-                part = part * mult + nxt
-        out[offsets[short]] = part
-    return out, offsets.astype(np.uint64)
-
-
-def signatures(folded: pl.Series, size: int, num_perm: int, seed: int
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """MinHash signatures (rows × num_perm, uint32) of each text's shingles, by rensa
-    in Rust, and whether each text had any shingle at all."""
-    return _sign(*shingle_hashes(folded, size), num_perm, seed)
-
-
-def _sign(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`signatures` of texts already shingled (flat hashes, uint64 row offsets)."""
-    if len(offsets) <= 1:
-        return np.empty((0, num_perm), dtype=np.uint32), np.empty(0, dtype=bool)
-    matrix = RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, num_perm=num_perm,
-                                                           seed=seed)
-    return np.asarray(matrix.to_rows(), dtype=np.uint32), np.diff(offsets) > 0
 
 
 def _bucket_pairs(members: pl.DataFrame) -> pl.DataFrame:
@@ -257,7 +161,7 @@ def _batch_index(batch: pl.DataFrame, d: config.Dedup
         first.setdefault(key, pos)
     distinct = folded if len(first) == len(keys) else folded.gather(list(first.values()))
     flat, offsets = shingle_hashes(distinct, d.shingle_size)
-    sig, has = _sign(flat, offsets, d.num_perm, d.seed)
+    sig, has = sign(flat, offsets, d.num_perm, d.seed)
     return (keys, list(first), sig, has, flat, offsets.astype(np.int64),
             batch.select("id", "published", "crawled", "raw_file", "raw_record"))
 
