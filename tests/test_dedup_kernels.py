@@ -148,3 +148,20 @@ def test_ordered_map_keeps_input_order_and_reads_only_a_few_items_ahead() -> Non
         seen.append(i)
     assert seen == list(range(30))
     assert list(streaming.ordered_map(slow, iter(range(5)), 1)) == [(i, i * i) for i in range(5)]
+
+
+@pytest.mark.parametrize("cap", [1, 3, 64])
+def test_bucket_pairs_on_arrays_equal_the_frame_version(cap: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stage's numpy buckets (all pairs, or star + chain past ``MAX_BUCKET_PAIRS``)
+    and the polars one the cluster version uses give the same pairs."""
+    monkeypatch.setattr(dedup, "MAX_BUCKET_PAIRS", cap)
+    rng = np.random.default_rng(3)
+    sizes = rng.integers(2, 9, size=40)
+    members = np.concatenate([np.sort(rng.choice(500, size=s, replace=False)) for s in sizes])
+    start = np.concatenate([[0], np.cumsum(sizes)])
+    got = {tuple(p) for p in dedup._run_pairs(members, start).tolist()}
+    frame = pl.DataFrame({"bucket": np.repeat(np.arange(len(sizes)), sizes),
+                          "node": members, "size": np.repeat(sizes, sizes)})
+    want = {tuple(p) for p in dedup._bucket_pairs(frame).select("a", "b").rows()}
+    assert got == want and len(want) > len(sizes)
