@@ -165,3 +165,12 @@ def test_bucket_pairs_on_arrays_equal_the_frame_version(cap: int,
                           "node": members, "size": np.repeat(sizes, sizes)})
     want = {tuple(p) for p in dedup._bucket_pairs(frame).select("a", "b").rows()}
     assert got == want and len(want) > len(sizes)
+
+
+def test_sorted_unique_is_numpy_unique() -> None:
+    rng = np.random.default_rng(11)
+    for values in (rng.integers(0, 50, size=400).astype(np.uint64),
+                   rng.integers(-(2**62), 2**62, size=1000), np.empty(0, dtype=np.int64),
+                   np.array([2**64 - 1, 0, 2**64 - 1], dtype=np.uint64)):
+        got = shingles.sorted_unique(values)
+        assert got.dtype == values.dtype and np.array_equal(got, np.unique(values))

@@ -37,7 +37,7 @@ from akhbar.params import Params, RawParams, typed
 # (akhbar.distributed) and the tests, which name them dedup.<kernel>
 from akhbar.shingles import exact_keys as exact_keys
 from akhbar.shingles import shingle_hashes as shingle_hashes
-from akhbar.shingles import sign
+from akhbar.shingles import sign, sorted_unique
 from akhbar.shingles import signatures as signatures
 from akhbar.shingles import word_hashes as word_hashes
 from akhbar.stage import StageReport, rejected_frame
@@ -139,7 +139,7 @@ def candidate_pairs(sig: np.ndarray, bands: int, nodes: np.ndarray | None = None
     for lo in range(0, bands, BANDS_AT_ONCE):
         keys = _band_keys(sig, nodes, lo, min(lo + BANDS_AT_ONCE, bands), rows)
         found = [_band_pairs(band) for band in keys]
-        codes = np.unique(np.concatenate([codes, *(p[:, 0] * n + p[:, 1] for p in found)]))
+        codes = sorted_unique(np.concatenate([codes, *(p[:, 0] * n + p[:, 1] for p in found)]))
     return np.stack([codes // n, codes % n], axis=1)
 
 
