@@ -3,14 +3,15 @@
 Two streamed passes over the input keep memory bounded by the *index*, never the texts:
 
 1. per batch, hash ``fold(text)`` (exact key) and compute a MinHash signature of its word
-   5-gram shingles (hashed column-wise), once per distinct exact key, with rensa's
-   ``RMinHash`` (on SaudiNewsNet's shingles: ~36,000 signatures/s against datasketch's
-   ~700/s, see ``benchmarks/bench_dedup.py``); batches are folded and signed on worker
+   5-gram shingles (hashed column-wise off the Arrow byte buffer, :mod:`akhbar.shingles`),
+   once per distinct exact key, with rensa's ``RMinHash`` (on SaudiNewsNet's shingles:
+   ~36,000 signatures/s against datasketch's ~700/s, see ``benchmarks/bench_dedup.py``);
+   batches are folded and signed on worker
    threads (:func:`akhbar.streaming.ordered_map`: the work runs in polars, Arrow, numpy and
    rensa, outside the GIL) and numbered in input order (``benchmarks/dedup_stage.py`` measures it);
-2. band the signatures (LSH) to get candidate pairs, keep the pairs whose estimated
-   Jaccard reaches ``threshold``, and join exact groups and near pairs into clusters with
-   a vectorized union-find;
+2. band the signatures (LSH: numpy sorts per band) to get candidate pairs, keep the pairs
+   whose estimated Jaccard reaches ``threshold``, and join exact groups and near pairs
+   into clusters with a vectorized union-find;
 3. pick one article per cluster with a rule that depends on the rows only, never on their
    order: earliest ``published`` (nulls last), then earliest ``crawled``, then smallest
    ``id`` (then ``raw_file``/``raw_record`` for rows sharing an id);
