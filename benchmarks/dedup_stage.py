@@ -34,12 +34,14 @@ import polars as pl
 
 from akhbar import dedup, params, stories, streaming
 
-SECTIONS: list[tuple[ModuleType, str]] = [
-    (dedup, "plan"), (dedup, "_index"), (dedup, "candidate_pairs"), (stories, "shingle_sets"),
-    (stories, "exact_jaccard"), (dedup, "jaccard"), (dedup, "components")]
+SECTIONS: list[tuple[ModuleType | type, str]] = [
+    (dedup, "plan"), (dedup, "_index"), (dedup, "exact_keys"), (dedup, "shingle_hashes"),
+    (dedup, "sign"), (dedup, "candidate_pairs"), (stories, "shingle_sets"),
+    (stories.ShingleSpill, "sets"), (stories, "exact_jaccard"), (dedup, "jaccard"),
+    (dedup, "components")]
 
 
-def _timed(spent: dict[str, list[float]], module: ModuleType, name: str) -> None:
+def _timed(spent: dict[str, list[float]], module: ModuleType | type, name: str) -> None:
     """Wrap ``module.name`` so that its CPU and wall seconds add up in ``spent``."""
     inner: Callable[..., Any] = getattr(module, name)
 
@@ -98,7 +100,7 @@ def main() -> None:
                   "rows_out": rep.rows_out, "stats": rep.stats}
         diffs = compare(out, args.reference or args.work, report)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers = getattr(dedup, "threads", lambda: 1)()  # 1 before the threads existed
+    workers = streaming.threads()
     print(f"dedup: {rep.rows_in} rows, threads {workers}: CPU {cpu:.2f} s, "
           f"wall {wall:.2f} s (load average {os.getloadavg()[0]:.1f}), peak RSS {rss:.0f} MB")
     for name, (c, w) in spent.items():

@@ -14,10 +14,11 @@ import polars as pl
 import pytest
 from rensa import RMinHash
 
-from akhbar import dedup, streaming
+from akhbar import dedup, shingles, streaming
 
 TEXTS = ["وزارة الصحة تعلن افتتاح مستشفى جديد في المدينة", "خبر", "", None,
-         "وزارة الصحة تعلن افتتاح مستشفى جديد", "a b c d e f", "كلمة  كلمة كلمة"]
+         "وزارة الصحة تعلن افتتاح مستشفى جديد", "a b c d e f", "كلمة  كلمة كلمة",
+         " ", " مسافة في الطرفين ", "و", "كلمةطويلةجدابلامسافاتبينحروفهاأبدا"]
 
 
 def _shingles_reference(text: str | None, size: int) -> list[int]:
@@ -45,6 +46,25 @@ def test_exact_keys_are_blake2b_of_the_utf8_text_for_any_series_layout() -> None
                 for t in series.to_list()]
         assert dedup.exact_keys(series) == want
     assert dedup.exact_keys(pl.Series([], dtype=pl.String)) == []
+
+
+def test_token_hashes_are_rensa_token_hashes_for_every_length_and_byte() -> None:
+    """The numpy FxHasher against rensa's own, on byte strings of 0-80 bytes (every branch:
+    0-3, 4-7, 8-16 bytes, one and several 16-byte blocks) drawn over all 256 byte values,
+    laid out back to back in one buffer as the Arrow words are."""
+    rng = np.random.default_rng(7)
+    tokens = [rng.integers(0, 256, size=n, dtype=np.uint8).tobytes()
+              for n in [*range(81), *rng.integers(0, 80, size=3000).tolist()]]
+    tokens.append(bytes(range(256)))
+    lengths = np.array([len(t) for t in tokens], dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    data = np.frombuffer(b"".join(tokens), dtype=np.uint8)
+    got = shingles.token_hashes(data, starts, lengths)
+    assert got.tolist() == RMinHash.hash_token_sets([tokens])[0]
+    # the same words read out of order (as a gather would) hash alike
+    order = rng.permutation(len(tokens))
+    assert shingles.token_hashes(data, starts[order], lengths[order]).tolist() == \
+        got[order].tolist()
 
 
 def test_word_hashes_are_rensa_token_hashes_with_their_row() -> None:
@@ -128,3 +148,29 @@ def test_ordered_map_keeps_input_order_and_reads_only_a_few_items_ahead() -> Non
         seen.append(i)
     assert seen == list(range(30))
     assert list(streaming.ordered_map(slow, iter(range(5)), 1)) == [(i, i * i) for i in range(5)]
+
+
+@pytest.mark.parametrize("cap", [1, 3, 64])
+def test_bucket_pairs_on_arrays_equal_the_frame_version(cap: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stage's numpy buckets (all pairs, or star + chain past ``MAX_BUCKET_PAIRS``)
+    and the polars one the cluster version uses give the same pairs."""
+    monkeypatch.setattr(dedup, "MAX_BUCKET_PAIRS", cap)
+    rng = np.random.default_rng(3)
+    sizes = rng.integers(2, 9, size=40)
+    members = np.concatenate([np.sort(rng.choice(500, size=s, replace=False)) for s in sizes])
+    start = np.concatenate([[0], np.cumsum(sizes)])
+    got = {tuple(p) for p in dedup._run_pairs(members, start).tolist()}
+    frame = pl.DataFrame({"bucket": np.repeat(np.arange(len(sizes)), sizes),
+                          "node": members, "size": np.repeat(sizes, sizes)})
+    want = {tuple(p) for p in dedup._bucket_pairs(frame).select("a", "b").rows()}
+    assert got == want and len(want) > len(sizes)
+
+
+def test_sorted_unique_is_numpy_unique() -> None:
+    rng = np.random.default_rng(11)
+    for values in (rng.integers(0, 50, size=400).astype(np.uint64),
+                   rng.integers(-(2**62), 2**62, size=1000), np.empty(0, dtype=np.int64),
+                   np.array([2**64 - 1, 0, 2**64 - 1], dtype=np.uint64)):
+        got = shingles.sorted_unique(values)
+        assert got.dtype == values.dtype and np.array_equal(got, np.unique(values))

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import random
+
 import polars as pl
 
-from akhbar.folding import _MAY_LOWER, _SPACE_FIX, FOLD_DROP, FOLD_MAP, fold, fold_expr
+from akhbar.folding import (
+    _MAY_LOWER,
+    _PUNCT_OR_SPACE_FIX,
+    _SPACE_FIX,
+    FOLD_DROP,
+    FOLD_MAP,
+    fold,
+    fold_expr,
+)
 
 
 def _plain_fold(e: pl.Expr) -> pl.Expr:
@@ -54,3 +64,24 @@ def test_fold_expr_takes_a_series_as_well_as_an_expression() -> None:
     assert isinstance(from_series, pl.Series)
     assert from_series.to_list() == from_expr.to_list()
     assert from_series[2] == from_series[2].lower() != ""
+
+
+def _two_passes(s: pl.Series) -> pl.Series:
+    return s.str.replace_all(r"[\p{P}\p{S}]", " ").str.replace_all(_SPACE_FIX, " ")
+
+
+def test_the_one_punctuation_and_space_pass_equals_the_two() -> None:
+    """Every punctuation mark, symbol and whitespace character alone, doubled, beside a
+    space, a tab or a comma, at either end; then random runs over a mixed alphabet."""
+    chars = _all_code_points()
+    runs = chars.filter(chars.str.contains(r"[\p{P}\p{S}\s]")).to_list()
+    assert len(runs) > 5000  # the Unicode classes are seen at all
+    rows = [f"{a}{c}{b}" for c in runs
+            for a, b in (("x", "y"), ("x ", "y"), ("x", "\ty"), ("", ""), ("،", c + " z"))]
+    rows += [f"x{c}" for c in chars.to_list()[::7]]  # the other code points are left alone
+    rng = random.Random(5)
+    alphabet = ["ا", "b", " ", "  ", "\t", "\n", "،", ".", "«", "»", "$", "\u00a0", "-", "ـ"]
+    rows += ["".join(rng.choices(alphabet, k=rng.randint(0, 12))) for _ in range(20000)]
+    series = pl.Series(rows)
+    one = series.str.replace_all(_PUNCT_OR_SPACE_FIX, " ")
+    assert one.to_list() == _two_passes(series).to_list()

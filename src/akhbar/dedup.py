@@ -3,14 +3,15 @@
 Two streamed passes over the input keep memory bounded by the *index*, never the texts:
 
 1. per batch, hash ``fold(text)`` (exact key) and compute a MinHash signature of its word
-   5-gram shingles (hashed column-wise), once per distinct exact key, with rensa's
-   ``RMinHash`` (on SaudiNewsNet's shingles: ~36,000 signatures/s against datasketch's
-   ~700/s, see ``benchmarks/bench_dedup.py``); batches are folded and signed on worker
+   5-gram shingles (hashed column-wise off the Arrow byte buffer, :mod:`akhbar.shingles`),
+   once per distinct exact key, with rensa's ``RMinHash`` (on SaudiNewsNet's shingles:
+   ~36,000 signatures/s against datasketch's ~700/s, see ``benchmarks/bench_dedup.py``);
+   batches are folded and signed on worker
    threads (:func:`akhbar.streaming.ordered_map`: the work runs in polars, Arrow, numpy and
    rensa, outside the GIL) and numbered in input order (``benchmarks/dedup_stage.py`` measures it);
-2. band the signatures (LSH) to get candidate pairs, keep the pairs whose estimated
-   Jaccard reaches ``threshold``, and join exact groups and near pairs into clusters with
-   a vectorized union-find;
+2. band the signatures (LSH: numpy sorts per band) to get candidate pairs, keep the pairs
+   whose estimated Jaccard reaches ``threshold``, and join exact groups and near pairs
+   into clusters with a vectorized union-find;
 3. pick one article per cluster with a rule that depends on the rows only, never on their
    order: earliest ``published`` (nulls last), then earliest ``crawled``, then smallest
    ``id`` (then ``raw_file``/``raw_record`` for rows sharing an id);
@@ -23,128 +24,31 @@ Two streamed passes over the input keep memory bounded by the *index*, never the
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
-import pyarrow.compute as pc
-from rensa import RMinHash
 
 from akhbar import config, io, stories, streaming
 from akhbar.folding import fold_expr
 from akhbar.params import Params, RawParams, typed
+
+# the kernels live in akhbar.shingles; re-exported here for stories, the cluster version
+# (akhbar.distributed) and the tests, which name them dedup.<kernel>
+from akhbar.shingles import exact_keys as exact_keys
+from akhbar.shingles import shingle_hashes as shingle_hashes
+from akhbar.shingles import sign, sorted_unique
+from akhbar.shingles import signatures as signatures
+from akhbar.shingles import word_hashes as word_hashes
 from akhbar.stage import StageReport, rejected_frame
 
 #: Buckets larger than this are verified as a chain (each member against the smallest and
 #: the previous one) instead of all pairs, so a template-heavy bucket cannot go quadratic.
 MAX_BUCKET_PAIRS = 64
-#: LSH bands grouped in one polars group-by by :func:`candidate_pairs` (8 × 300,000 rows
-#: of keys ≈ 60 MB at a time).
+#: LSH bands keyed at once by :func:`candidate_pairs` (8 × 300,000 rows of keys ≈ 40 MB).
 BANDS_AT_ONCE = 8
 _KEY_COLUMNS = ["id", "text", "published", "crawled", "raw_file", "raw_record"]
-
-
-def _large_strings(s: pl.Series) -> pa.LargeStringArray:
-    """``s`` (nulls as "") as one contiguous Arrow ``large_string`` array, whose offsets and
-    UTF-8 bytes the helpers below read without a Python string per row."""
-    arr = s.fill_null("").rechunk().to_arrow()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
-
-
-def exact_keys(folded: pl.Series) -> list[bytes]:
-    """128-bit BLAKE2b of each folded text: stable across library versions, unlike
-    ``polars.hash``, so the same corpus always yields the same groups. The digests read
-    slices of the Arrow byte buffer (no ``str`` object and ``encode`` copy per row)."""
-    arr = _large_strings(folded)
-    n = len(arr)
-    bounds = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1,
-                           offset=arr.offset * 8).tolist()
-    data = arr.buffers()[2]
-    view = memoryview(data if data is not None else b"")
-    blake = hashlib.blake2b
-    return [blake(view[bounds[i]:bounds[i + 1]], digest_size=16).digest() for i in range(n)]
-
-
-def word_hashes(folded: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of the words of each folded text, flat, with each word's row.
-
-    Only the batch's *vocabulary* goes through Python (rensa's stable token hash); Arrow
-    splits the texts and dictionary-encodes the words, and the codes map each word to its
-    hash in one numpy gather, so cost follows distinct words, not words (a polars
-    ``replace_strict`` of the words against the vocabulary cost 2× the whole of this)."""
-    lists = pc.split_pattern(_large_strings(folded), " ")
-    words, row = pc.list_flatten(lists), pc.list_parent_indices(lists)
-    # empty words (from an empty text or a space run) read off the offsets: a folded text
-    # has none, and the filter (a copy of every word) is then skipped
-    bounds = np.frombuffer(words.buffers()[1], np.int64, len(words) + 1, words.offset * 8)
-    if (empty := bounds[1:] == bounds[:-1]).any():
-        words, row = pc.filter(words, pa.array(~empty)), pc.filter(row, pa.array(~empty))
-    if len(words) == 0:
-        return np.empty(0, np.uint64), np.empty(0, np.int64)
-    enc = pc.dictionary_encode(words)
-    codes = np.asarray(RMinHash.hash_token_sets([enc.dictionary.to_pylist()])[0],
-                       dtype=np.uint64)
-    return codes[enc.indices.to_numpy()], row.to_numpy().astype(np.int64)
-
-
-def shingle_hashes(folded: pl.Series, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Hashed word ``size``-grams of each text: (flat uint64 hashes, row offsets).
-
-    A shingle hash is a polynomial of its word hashes (numpy, wrapping uint64 arithmetic),
-    computed for every shingle at once from the word position it starts at. A text shorter
-    than ``size`` words is one shingle of all its words (the missing words count as 0); an
-    empty text has none. Hand-written because no library turns a column of texts into
-    shingle hashes without a Python string per shingle, which was the bottleneck (≈1,900
-    texts/s against ≈10,000 now on SaudiNewsNet)."""
-    h, row = word_hashes(folded)
-    words = np.bincount(row, minlength=len(folded)).astype(np.int64)
-    first = np.cumsum(words) - words  # first word of each row
-    shingles = np.where(words >= size, words - size + 1, (words > 0).astype(np.int64))
-    offsets = np.concatenate([[0], np.cumsum(shingles)]).astype(np.int64)
-    start = np.arange(offsets[-1], dtype=np.int64) + np.repeat(first - offsets[:-1], shingles)
-    padded = np.concatenate([h, np.zeros(size, dtype=np.uint64)])
-    mult = np.uint64(0x9E3779B97F4A7C15)
-    # the polynomial at *every* word position over contiguous slices (no gather per step),
-    # then one gather at the shingle starts: right for all the shingles of a text of ≥ size
-    # words (none reads past its text's end); a short text's one shingle is redone below
-    acc = h.copy()
-    with np.errstate(over="ignore"):
-        for j in range(1, size):
-            acc *= mult
-            acc += padded[j:j + len(h)]
-    out = acc[start]
-    if len(short := np.flatnonzero((words > 0) & (words < size))):
-        at, length = first[short], words[short]
-        part = padded[at]
-        with np.errstate(over="ignore"):
-            for j in range(1, size):
-                nxt = padded[at + j]
-                nxt[length <= j] = 0  # the missing words count as 0
-                part = part * mult + nxt
-        out[offsets[short]] = part
-    return out, offsets.astype(np.uint64)
-
-
-def signatures(folded: pl.Series, size: int, num_perm: int, seed: int
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """MinHash signatures (rows × num_perm, uint32) of each text's shingles, by rensa
-    in Rust, and whether each text had any shingle at all."""
-    return _sign(*shingle_hashes(folded, size), num_perm, seed)
-
-
-def _sign(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`signatures` of texts already shingled (flat hashes, uint64 row offsets)."""
-    if len(offsets) <= 1:
-        return np.empty((0, num_perm), dtype=np.uint32), np.empty(0, dtype=bool)
-    matrix = RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, num_perm=num_perm,
-                                                           seed=seed)
-    return np.asarray(matrix.to_rows(), dtype=np.uint32), np.diff(offsets) > 0
 
 
 def _bucket_pairs(members: pl.DataFrame) -> pl.DataFrame:
@@ -163,46 +67,81 @@ def _bucket_pairs(members: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([allpairs, star, chain])
 
 
-def _band_frame(sig: np.ndarray, nodes: np.ndarray, lo: int, hi: int, rows: int
-                ) -> pl.DataFrame:
-    """Bands ``lo..hi`` of ``nodes`` as one long frame (band, k0.., node): a band's ``rows``
-    uint32 slots read two by two as uint64 columns (lossless, so equal keys are exactly
-    equal bands; an odd last slot is paired with 0), ``node`` the position in ``nodes``."""
+def _band_keys(sig: np.ndarray, nodes: np.ndarray, lo: int, hi: int, rows: int
+               ) -> np.ndarray:
+    """Bands ``lo..hi`` of ``nodes`` as packed keys (band, node, slot pair): a band's
+    ``rows`` uint32 slots read two by two as uint64 (lossless, so equal keys are exactly
+    equal bands; an odd last slot is paired with 0)."""
     n, nb = len(nodes), hi - lo
     block = sig[nodes, lo * rows:hi * rows].reshape(n, nb, rows).transpose(1, 0, 2)
     if rows % 2:
         block = np.concatenate([block, np.zeros((nb, n, 1), dtype=np.uint32)], axis=2)
-    keys = np.ascontiguousarray(block, dtype=np.uint32).reshape(nb * n, -1).view(np.uint64)
-    return pl.DataFrame({"band": np.repeat(np.arange(lo, hi, dtype=np.uint16), n),
-                         **{f"k{i}": keys[:, i] for i in range(keys.shape[1])},
-                         "node": np.tile(np.arange(n, dtype=np.uint32), nb)})
+    return np.ascontiguousarray(block, dtype=np.uint32).view(np.uint64)
+
+
+def _run_pairs(members: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """:func:`_bucket_pairs` on arrays: ``members`` sorted by (bucket, member), bucket
+    ``i`` = ``members[start[i]:start[i + 1]]``; the pairs as codes ``a * n + b`` are left
+    to the caller, here (a, b) rows."""
+    size = np.diff(start)
+    end = np.repeat(start[1:], size)  # per member: the end of its bucket
+    at = np.arange(len(members))
+    small = np.flatnonzero(np.repeat(size <= MAX_BUCKET_PAIRS, size))
+    count = end[small] - small - 1  # partners after each member of a small bucket
+    partner = np.repeat(small + 1 - (np.cumsum(count) - count), count) + np.arange(count.sum())
+    big = at[np.repeat(size > MAX_BUCKET_PAIRS, size)]
+    rest = big[np.isin(big, start, invert=True)]  # every member of a big bucket but its first
+    head = np.repeat(start[:-1], size)  # per member: the first of its bucket
+    a = np.concatenate([np.repeat(members[small], count), members[head[rest]], members[rest - 1]])
+    b = np.concatenate([members[partner], members[rest], members[rest]])
+    return np.stack([a, b], axis=1)
+
+
+def _runs(same: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of equal neighbours (``same[i]``: item i + 1 equals item i) of two or more
+    items: (mask of the items in such runs, their runs' starts in the masked items)."""
+    start = np.concatenate([[0], np.flatnonzero(~same) + 1, [len(same) + 1]])
+    size = np.diff(start)
+    several = size > 1
+    return np.repeat(several, size), np.concatenate([[0], np.cumsum(size[several])])
+
+
+def _band_pairs(keys: np.ndarray) -> np.ndarray:
+    """Candidate pairs (positions, a < b) of one band's keys (n × slot pairs). A quicksort
+    of the first slot pair finds the few rows whose first slots recur; only those are
+    sorted by all their slots, then position (so a bucket lists its members ascending).
+    numpy sorts a band ~6x faster than a polars hash pass finds its duplicates."""
+    order = np.argsort(keys[:, 0])
+    first = keys[order, 0]
+    recur, _ = _runs(first[1:] == first[:-1])
+    pos = order[recur]
+    if not len(pos):
+        return np.empty((0, 2), dtype=np.int64)
+    sub = keys[pos]
+    order = np.lexsort((pos, *sub.T[::-1]))
+    sub, pos = sub[order], pos[order]
+    member, start = _runs((sub[1:] == sub[:-1]).all(axis=1))
+    return _run_pairs(pos[member], start)
 
 
 def candidate_pairs(sig: np.ndarray, bands: int, nodes: np.ndarray | None = None
                     ) -> np.ndarray:
     """(a, b) positions in ``nodes`` (default: all rows of ``sig``), a < b, that share at
-    least one LSH band, sorted. Banding is polars over ``BANDS_AT_ONCE`` bands at a time,
-    keyed by (band, packed slots): the rows whose key recurs, then their buckets
-    (set-based, hence independent of row order); the pair set is de-duplicated after every
-    group so it holds at most that multiple of the pairs, and only those bands' columns
-    are copied at a time."""
+    least one LSH band, sorted. Per band, keyed by its packed slots: the rows whose key
+    recurs, then their buckets (set-based, hence independent of row order); the pair set
+    is de-duplicated after every ``BANDS_AT_ONCE`` bands, so it holds at most that
+    multiple of the pairs, and only those bands' keys are copied at a time. (numpy sorts:
+    the polars group-by of every key cost 3x more.)"""
     nodes = np.arange(len(sig)) if nodes is None else nodes
-    rows = sig.shape[1] // bands
-    pairs = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32})
-    if rows == 0 or len(nodes) < 2:
+    rows, n = sig.shape[1] // bands, len(nodes)
+    if rows == 0 or n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    keys = ["band", *(f"k{i}" for i in range((rows + 1) // 2))]
+    codes = np.empty(0, dtype=np.int64)
     for lo in range(0, bands, BANDS_AT_ONCE):
-        frame = _band_frame(sig, nodes, lo, min(lo + BANDS_AT_ONCE, bands), rows)
-        members = (frame.filter(pl.len().over(keys) > 1)
-                   .group_by(keys).agg("node")
-                   .with_row_index("bucket")
-                   .with_columns(pl.col("node").list.len().alias("size"))
-                   .explode("node").select("bucket", "node", "size"))
-        del frame
-        if members.height:
-            pairs = pl.concat([pairs, _bucket_pairs(members)]).unique()
-    return pairs.sort("a", "b").to_numpy().astype(np.int64).reshape(-1, 2)
+        keys = _band_keys(sig, nodes, lo, min(lo + BANDS_AT_ONCE, bands), rows)
+        found = [_band_pairs(band) for band in keys]
+        codes = sorted_unique(np.concatenate([codes, *(p[:, 0] * n + p[:, 1] for p in found)]))
+    return np.stack([codes // n, codes % n], axis=1)
 
 
 def jaccard(sig: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 65536) -> np.ndarray:
@@ -257,7 +196,7 @@ def _batch_index(batch: pl.DataFrame, d: config.Dedup
         first.setdefault(key, pos)
     distinct = folded if len(first) == len(keys) else folded.gather(list(first.values()))
     flat, offsets = shingle_hashes(distinct, d.shingle_size)
-    sig, has = _sign(flat, offsets, d.num_perm, d.seed)
+    sig, has = sign(flat, offsets, d.num_perm, d.seed)
     return (keys, list(first), sig, has, flat, offsets.astype(np.int64),
             batch.select("id", "published", "crawled", "raw_file", "raw_record"))
 

@@ -59,6 +59,12 @@ _MAY_LOWER = r"[\p{Changes_When_Lowercased}\p{Cn}]"
 #: space. A lone space (most matches of ``\s+`` in text) is left alone: same result, no
 #: rewrite of every string.
 _SPACE_FIX = r"\s\s+|[^\S ]"
+#: Punctuation and symbols to spaces and whitespace collapsed in one regex pass: a run of
+#: punctuation, symbols and whitespace that holds a punctuation mark or symbol, or a
+#: whitespace run that :data:`_SPACE_FIX` rewrites, becomes one space (what the two
+#: passes ``[\p{P}\p{S}] → " "`` then ``_SPACE_FIX → " "`` give; tests/test_folding.py
+#: checks every code point); each pass rewrote every string (~0.2 s per 10k articles).
+_PUNCT_OR_SPACE_FIX = r"[\p{P}\p{S}\s]*[\p{P}\p{S}][\p{P}\p{S}\s]*|" + _SPACE_FIX
 
 
 def _lower_series(s: pl.Series) -> pl.Series:
@@ -83,8 +89,7 @@ def fold_expr(e: T) -> T:
         e.str.replace_all(f"[{FOLD_DROP}]", "")
         .str.replace_many(FOLD_MAP)
         .map_batches(_lower_series, return_dtype=pl.String, is_elementwise=True)
-        .str.replace_all(r"[\p{P}\p{S}]", " ")
-        .str.replace_all(_SPACE_FIX, " ")
+        .str.replace_all(_PUNCT_OR_SPACE_FIX, " ")
         .str.strip_chars(" ")
     )
 

@@ -45,6 +45,7 @@ from akhbar import (
 )
 from akhbar.config import Split
 from akhbar.folding import fold_expr
+from akhbar.shingles import sorted_unique
 
 #: The story keys (``story_threshold``, ``story_bands``, ``story_exact_margin``) are read
 #: from the ``split`` section of params.yaml, its typed model.
@@ -73,7 +74,7 @@ def _batch_sets(texts: pl.Series, nodes: np.ndarray, wanted: np.ndarray, size: i
     flat, offsets = dedup.shingle_hashes(folded, size)
     bounds = offsets.astype(np.int64).tolist()
     return (nodes[pos].tolist(),
-            [np.unique(flat[bounds[k]:bounds[k + 1]]) for k in range(len(pos))])
+            [sorted_unique(flat[bounds[k]:bounds[k + 1]]) for k in range(len(pos))])
 
 
 def shingle_sets(batches: Iterator[tuple[pl.Series, np.ndarray]], wanted: set[int],
@@ -114,7 +115,8 @@ class ShingleSpill:
             return {node: np.empty(0, np.uint64) for node in wanted}
         flat = np.memmap(self.file, dtype=np.uint64, mode="r", shape=(int(offsets[-1]),))
         bounds = offsets.tolist()
-        out = {node: np.unique(flat[bounds[node]:bounds[node + 1]]) for node in sorted(wanted)}
+        out = {node: sorted_unique(flat[bounds[node]:bounds[node + 1]])
+               for node in sorted(wanted)}
         del flat
         return out
 
