@@ -17,6 +17,7 @@ import polars as pl
 import pytest
 
 from akhbar import folding
+from akhbar.explore import rowindex as rowindex_mod
 from akhbar.explore import search as search_mod
 from akhbar.explore import site as site_mod
 
@@ -158,21 +159,85 @@ def test_streamed_index_equals_one_frame(tmp_path: Path, batch: int, bucket: int
     assert words == expected_words == len(_postings_by_folding_texts(df))
 
 
-def test_index_written_field_by_field_is_what_js_writes(tmp_path: Path) -> None:
-    """:func:`site._write_index` (one field's list at a time) writes the bytes of
-    ``_js`` over the whole index dict, quotes, backslashes and Arabic included."""
-    df = _frame().with_columns(
-        pl.Series("id", ["a", "b", "a", "c", None, "d", "e", "f"]),
-        pl.Series("kind", ["train", "test", "removed", "train", "removed", "validation",
-                           "train", "removed"]),
-        pl.Series("duplicate_of", [None, None, "a", None, "zz", None, None, ""]),
-        pl.Series("source", ["س", None, "س", "\"q\"", "ب", "ب", None, "س"]),
-        pl.Series("n_words", [1.23456, None, 3, 4, 5, 6, 7, 8], dtype=pl.Float64))
-    index, vocabs = site_mod._index(df)
+def _index_of_one_frame(df: pl.DataFrame, signals: list[str]) -> tuple[dict, dict]:
+    """The index computed the plain way (the code before :mod:`rowindex`): every row in
+    one frame, each field a Python list."""
+    def col(c: str) -> list:
+        return df.get_column(c).to_list() if c in df.columns else [None] * df.height
+
+    def vocab(values: list) -> tuple[list, list[int]]:
+        v = sorted({x for x in values if x is not None})
+        return v, [v.index(x) if x is not None else -1 for x in values]
+
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    kinds = ["train", "validation", "test", "removed"]
+    kind = [kinds.index(k) for k in col("kind")]
+    index: dict = {"id": col("id"), "title": col("title"), "kind": kind}
+    vocabs: dict = {}
+    for key, name in rowindex_mod.VOCAB_FIELDS.items():
+        vocabs[name], index[key] = vocab(col(key))
+    index["raw_record"] = col("raw_record")
+    index["date"] = [None if t is None else (t - epoch).days for t in col("published")]
+    index["detail"] = col("detail")
+    for name in signals:
+        index[name] = [None if v is None else (round(v, 3) if isinstance(v, float) else v)
+                       for v in col(name)]
+    first_kept: dict = {}
+    for i, (rid, k) in enumerate(zip(col("id"), kind, strict=True)):
+        if k < 3 and rid is not None:
+            first_kept.setdefault(rid, i)
+    index["dup"] = [first_kept.get(d, -1) if d else -1 for d in col("duplicate_of")]
+    return index, vocabs
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 65_536])
+def test_index_written_column_by_column_is_what_js_writes(
+        tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """:func:`rowindex.write` (one column of one file, one chunk at a time) writes the
+    bytes of ``_js`` over the index of all rows in one frame: quotes, backslashes and
+    Arabic, columns missing from some files, an integer column that another file stores
+    as floats (the frame's supertype), dates before 1970, removed duplicates pointing
+    at the first kept row holding their id."""
+    monkeypatch.setattr(rowindex_mod, "CHUNK_ROWS", chunk)
+    ts = [dt.datetime(2015, 7, 23, 10, 5, tzinfo=dt.UTC), None,
+          dt.datetime(1969, 12, 31, 23, 59, tzinfo=dt.UTC), dt.datetime(1970, 1, 1, tzinfo=dt.UTC)]
+    kept = _frame().slice(0, 5).with_columns(
+        pl.Series("id", ["a", "b", "a", "c", "\\q"]),
+        pl.Series("source", ["س", None, "س", "\"q\"", "ب"]),
+        pl.Series("published", [*ts, ts[0]], dtype=pl.Datetime("us", "UTC")),
+        pl.Series("raw_file", ["f1", "f1", "f2", "f2", None]),
+        pl.Series("raw_sha256", ["s1", "s1", "s2", "s2", None]),
+        pl.Series("raw_record", [0, 1, 0, 1, 2], dtype=pl.Int64),
+        pl.Series("n_words", [3, None, 5, 7, 9], dtype=pl.Int64),
+        pl.Series("lang_score", [0.12345, 1.0, None, 0.5, 1e-7]))
+    test = kept.slice(0, 2).with_columns(pl.Series("id", ["c", "d"]))
+    removed = _frame().slice(3).with_columns(
+        pl.Series("id", ["a", "zz", None, "c", "e"]),
+        pl.Series("duplicate_of", [None, "a", "zz", "", "c"]),
+        pl.Series("reason", ["dedup:exact", "dedup:near", "quality:too-short", "x", "y"]),
+        pl.Series("detail", ["تفصيل \"x\"", None, "d", "e", "f"]),
+        pl.Series("n_words", [1.23456, None, 3.0, 4.5, 6.0]),
+        pl.Series("raw_file", ["f3", None, "f1", "f3", "f3"]),
+        pl.Series("raw_sha256", ["s3", None, "s1", "s3", "s3"]))
+    files = []
+    for name, kind, df in (("train", "train", kept), ("empty", "validation", kept.clear()),
+                           ("test", "test", test), ("removed", "removed", removed)):
+        files.append((tmp_path / f"{name}.parquet", kind))
+        df.write_parquet(files[-1][0])
+    signals = ["n_words", "lang_score", "arabic_ratio"]
+    whole = pl.concat([df.with_columns(pl.lit(kind).alias("kind"))
+                       for df, (_, kind) in zip((kept, kept.clear(), test, removed), files,
+                                                strict=True)], how="diagonal_relaxed")
+    expected_index, expected_vocabs = _index_of_one_frame(whole, signals)
+    rows = rowindex_mod.Rows(files)
+    vocabs = rowindex_mod.vocabs(rows)
+    assert vocabs == expected_vocabs
+    assert rows.height == whole.height == 12
+    assert rows.file_sha256(vocabs["files"]) == ["s1", "s2", "s3"]
     meta = {"vocabs": vocabs, "name": "أخبار \\ \"x\""}
-    site_mod._write_index(tmp_path / "index.js", meta, index)
-    whole = {k: f() for k, f in index.items()}
+    rowindex_mod.write(tmp_path / "index.js", meta, rows, signals)
     assert (tmp_path / "index.js").read_text(encoding="utf-8") == \
-        site_mod._js("AKHBAR.load", {"meta": meta, "index": whole})
-    assert whole["dup"] == [-1, -1, 0, -1, -1, -1, -1, -1]
-    assert vocabs["sources"] == ["\"q\"", "ب", "س"] and whole["source"][:2] == [2, -1]
+        site_mod._js("AKHBAR.load", {"meta": meta, "index": expected_index})
+    assert expected_index["dup"] == [-1] * 8 + [0, -1, -1, 3]
+    assert expected_index["n_words"][:2] == [3.0, None]  # the supertype of Int64 and Float64
+    assert expected_index["date"][:4] == [16639, None, -1, 0]

@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
@@ -30,7 +30,7 @@ import yaml
 
 from akhbar import folding
 from akhbar import params as params_mod
-from akhbar.explore import search
+from akhbar.explore import rowindex, search
 from akhbar.schema import SPLITS
 from akhbar.shards import rejected_files, split_files
 
@@ -59,7 +59,6 @@ REASON_SIGNAL = {
 EXTRA = ["url", "author", "tags", "dateline", "related_titles", "host_id", "raw_encoding",
          "raw_format", "cluster_id", "story_id", "stage", "reasons",
          "duplicate_of", "raw_excerpt", "published", "crawled"]
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _js(name: str, payload: Any) -> str:
@@ -118,19 +117,6 @@ def _files(dataset_dir: Path) -> list[tuple[Path, str]]:
     return files
 
 
-def _rows(dataset_dir: Path, columns: Sequence[str] | None = None) -> pl.DataFrame:
-    """Kept rows (split order) then removed rows, with ``kind`` (split or ``removed``);
-    only ``columns`` (those a file has) when given."""
-    def read(f: Path) -> pl.DataFrame:
-        if columns is None:
-            return pl.read_parquet(f)
-        have = set(pl.read_parquet_schema(f))
-        return pl.read_parquet(f, columns=[c for c in columns if c in have])
-
-    return pl.concat([read(f).with_columns(pl.lit(kind).alias("kind"))
-                      for f, kind in _files(dataset_dir)], how="diagonal_relaxed")
-
-
 def start_search(dataset_dir: Path) -> Future[tuple[Path, int]]:
     """Build the search index (:func:`akhbar.explore.search.script`) in a background
     thread; :func:`generate` takes the future. Why a thread: the index is polars and zlib
@@ -145,22 +131,6 @@ def start_search(dataset_dir: Path) -> Future[tuple[Path, int]]:
         return pool.submit(search.build_site, files)
     finally:
         pool.shutdown(wait=False)  # the thread ends when its one job does
-
-
-def _vocab(values: list[Any]) -> tuple[list[Any], list[int]]:
-    """Sorted distinct non-null values, and each value's index (-1 for null)."""
-    vocab = sorted({v for v in values if v is not None})
-    at = {v: i for i, v in enumerate(vocab)}
-    return vocab, [at[v] if v is not None else -1 for v in values]
-
-
-def _days(ts: list[dt.datetime | None]) -> list[int | None]:
-    return [None if t is None else (t - _EPOCH).days for t in ts]
-
-
-def _num(values: list[Any]) -> list[Any]:
-    return [None if v is None else (round(v, 3) if isinstance(v, float) else v)
-            for v in values]
 
 
 def _extras(df: pl.DataFrame) -> Iterator[dict[str, Any]]:
@@ -188,65 +158,9 @@ _JSON_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\f": "\\f",
                  **{chr(c): f"\\u{c:04x}" for c in range(0x20) if chr(c) not in "\b\f\n\r\t"}}
 
 
-def _index(df: pl.DataFrame) -> tuple[dict[str, Callable[[], list[Any]]], dict[str, Any]]:
-    """The columnar index, as each field's list made on demand (so that only one field's
-    Python list is alive while :func:`_write_index` writes it: a list per field of every
-    row is most of the card's memory at 300k rows), and the vocabularies it points into."""
-    col = lambda c: df.get_column(c).to_list() if c in df.columns else [None] * df.height  # noqa: E731
-    vocabs: dict[str, Any] = {}
-    kinds = [*SPLITS, "removed"]
-    kind = lambda: [kinds.index(k) for k in col("kind")]  # noqa: E731
-    idx: dict[str, Callable[[], list[Any]]] = {"id": lambda: col("id"),
-                                               "title": lambda: col("title"), "kind": kind}
-    for key, name in (("source", "sources"), ("category", "categories"),
-                      ("reason", "reasons"), ("published_from", "published_from"),
-                      ("lang", "langs"), ("raw_file", "files")):
-        vocabs[name], _ = _vocab(col(key))
-        idx[key] = lambda key=key: _vocab(col(key))[1]
-    idx["raw_record"] = lambda: col("raw_record")
-    idx["date"] = lambda: _days(col("published"))
-    idx["detail"] = lambda: col("detail")
-    for s in SIGNALS:
-        idx[s["name"]] = lambda name=s["name"]: _num(col(name))
-
-    def dup() -> list[int]:
-        # The kept copy of a removed duplicate, as a row number (ids are not unique across
-        # kept and removed: an exact copy carries the id of the article it duplicates).
-        first_kept: dict[str, int] = {}
-        for i, (rid, k) in enumerate(zip(col("id"), kind(), strict=True)):
-            if k < len(SPLITS) and rid is not None:
-                first_kept.setdefault(rid, i)
-        return [first_kept.get(d, -1) if d else -1 for d in col("duplicate_of")]
-
-    idx["dup"] = dup
-    return idx, vocabs
-
-
-def _write_index(path: Path, meta: dict[str, Any],
-                 index: dict[str, Callable[[], list[Any]]]) -> None:
-    """``AKHBAR.load({"meta":...,"index":{...}});``, byte for byte what :func:`_js` writes
-    of the whole dict, written one field at a time (one field's list and JSON in memory)."""
-    def dumps(v: Any) -> str:
-        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
-
-    with path.open("w", encoding="utf-8") as out:
-        out.write(f'AKHBAR.load({{"meta":{dumps(meta)},"index":{{')
-        for i, (key, values) in enumerate(index.items()):
-            out.write(f"{',' if i else ''}{dumps(key)}:{dumps(values())}")
-        out.write("}});\n")
-
-
 #: Rows per Parquet batch read for the text shards: bounds the card's memory (a batch
 #: of long articles is tens of MB) while keeping polars' per-batch overhead small.
 BATCH_ROWS = 4096
-#: What the index reads: every column but the text and the article page's extras (those
-#: are read batch by batch for the shards), so the index's memory is titles and small
-#: fields only.
-INDEX_COLUMNS = ["id", "title", "source", "category", "reason", "published_from", "lang",
-                 "raw_file", "raw_sha256", "raw_record", "published", "detail",
-                 "duplicate_of", *(s["name"] for s in SIGNALS)]
-
-
 def _batches(dataset_dir: Path) -> Iterator[pl.DataFrame]:
     """``text`` and the :data:`EXTRA` fields of every row, in :func:`_files` order, in
     batches of at most :data:`BATCH_ROWS` rows (pyarrow ``iter_batches``: only one
@@ -346,26 +260,26 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
     data_dir = site / "data"
     data_dir.mkdir(parents=True)
     _copy_assets(site)
-    df = _rows(dataset_dir, INDEX_COLUMNS)  # no texts: those are streamed to the shards
-    index, vocabs = _index(df)
+    # the index is written column by column from the files: no frame of every row
+    rows = rowindex.Rows(_files(dataset_dir))
+    vocabs = rowindex.vocabs(rows)
     stats_path = dataset_dir / "stats.json"
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
     for stage in stats.get("stages", {}).values():
         stage.pop("stats", None)  # per-stage details (boilerplate lines...) are the card's
-    shas = dict(df.select("raw_file", "raw_sha256").unique("raw_file").iter_rows())
     meta = {
         "name": _name(dataset_dir),
         "stats": stats, "splits": list(SPLITS), "vocabs": vocabs,
-        "file_sha256": [shas.get(f) for f in vocabs["files"]],
+        "file_sha256": rows.file_sha256(vocabs["files"]),
         "signals": SIGNALS, "reason_signal": REASON_SIGNAL,
         "thresholds": thresholds(dataset_dir, params_path),
         "plots": _plots(dataset_dir),
         "fold": {"drop": folding.FOLD_DROP, "map": folding.FOLD_MAP},
-        "shards": _write_shards(_batches(dataset_dir), data_dir), "rows": df.height,
+        "shards": _write_shards(_batches(dataset_dir), data_dir), "rows": rows.height,
         "search": search.save(search_job.result(), data_dir),
         "compare": compare is not None,
     }
-    _write_index(data_dir / "index.js", meta, index)
+    rowindex.write(data_dir / "index.js", meta, rows, [s["name"] for s in SIGNALS])
     if compare is not None:
         (data_dir / "changes.js").write_text(_js("AKHBAR.changes", compare), encoding="utf-8")
     return site
