@@ -20,6 +20,7 @@ from akhbar import folding
 from akhbar.explore import rowindex as rowindex_mod
 from akhbar.explore import search as search_mod
 from akhbar.explore import site as site_mod
+from akhbar.explore import streamindex as streamindex_mod
 
 TEXTS = [
     "قال الوزير: «إن الاقتصاد ينمو»،وأضاف أن النمو مستمر.",
@@ -241,3 +242,28 @@ def test_index_written_column_by_column_is_what_js_writes(
     assert expected_index["dup"] == [-1] * 8 + [0, -1, -1, 3]
     assert expected_index["n_words"][:2] == [3.0, None]  # the supertype of Int64 and Float64
     assert expected_index["date"][:4] == [16639, None, -1, 0]
+
+
+def test_streamed_index_survives_hash_collisions(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tokens and words are numbered by their hashes, but strings that share a hash are
+    told apart exactly: with a hash that collides at the first seeds (every string in
+    one of three values), :func:`search.build` detects it, tries the next seed and
+    writes the same bytes; if every seed collides it fails rather than merge words."""
+    real = streamindex_mod._hash
+    weak = lambda s, seed: real(s, seed) % 3 if seed < 2 else real(s, seed)  # noqa: E731
+    calls: list[int] = []
+    monkeypatch.setattr(streamindex_mod, "_hash",
+                        lambda s, seed: calls.append(seed) or weak(s, seed))
+    df = _frame()
+    files = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    df.slice(0, 4).write_parquet(files[0])
+    df.slice(4).write_parquet(files[1])
+    out = tmp_path / "search.js"
+    words = search_mod.build(files, out, batch_rows=3, bucket_rows=2)
+    text, expected_words = search_mod.script(df)
+    assert out.read_text(encoding="utf-8") == text and words == expected_words
+    assert set(calls) == {0, 1, 2}
+    monkeypatch.setattr(streamindex_mod, "_hash", lambda s, seed: real(s, seed) % 3)
+    with pytest.raises(RuntimeError, match="collisions"):
+        search_mod.build(files, out, batch_rows=3, bucket_rows=2)

@@ -1,0 +1,196 @@
+"""The search index's postings, built from integer (word, row) pairs and streamed.
+
+Why integers: grouping strings into lists is what the index cost (SaudiNewsNet: ~12
+CPU-s, most of it polars grouping tokens and then words, three times over). Here a
+batch's tokens are numbered by their 64-bit hash (``Series.hash``, a linear pass, then
+one Arrow dictionary encoding of the hashes); only the distinct tokens are folded, and
+every (row, token) pair becomes (word entry, row) pairs by numpy gathers. The pairs are
+spilled by word range; a range's words are then numbered and sorted once, and its
+postings are a sort of 64-bit ``rank << 32 | row`` keys (sorting integers is cheap).
+
+Hashes never decide the output: the tokens sharing a hash in a batch are compared as
+strings, and so are the words sharing a hash in a range; if two differ, the build raises
+:class:`Collision` and :func:`akhbar.explore.search.build` starts again with another
+seed. The bytes are those of :func:`akhbar.explore.search.script`.
+
+Memory: one batch of texts and its pairs, then one word range's pairs (8 bytes a pair,
+spilled raw to a temporary folder) and words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from akhbar import folding
+
+_LOW = np.uint64(0xFFFFFFFF)
+
+
+class Collision(Exception):
+    """Two different strings of one build share a hash (the seed is to be changed)."""
+
+
+def _hash(s: pl.Series, seed: int) -> np.ndarray:
+    """The strings' 64-bit hashes (a function of its own: tests replace it)."""
+    return s.hash(seed=seed).to_numpy()
+
+
+def _number(values: pl.Series, seed: int) -> tuple[pl.Series, np.ndarray]:
+    """``(distinct, at)``: the distinct strings of ``values`` (in no useful order) and
+    each value's position among them, by hashing (:class:`Collision` when two different
+    strings share a hash). Why not ``dictionary_encode`` of the strings: encoding their
+    hashes and comparing each string once to its representative costs half as much."""
+    if values.len() == 0:
+        return values, np.zeros(0, dtype=np.int64)
+    enc = pc.dictionary_encode(pa.array(_hash(values, seed)))
+    at = enc.indices.to_numpy()
+    one = np.empty(len(enc.dictionary), dtype=np.int64)
+    one[at] = np.arange(len(at))  # any value holding the hash: all are compared below
+    distinct = values.gather(one)
+    if not (distinct.gather(at) == values).all():
+        raise Collision
+    return distinct, at.astype(np.int64)
+
+
+def _tokens(batch: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    """``row, t``: every space-separated token of the titles and texts (a row's
+    repeated tokens included: pairs are made distinct by the range's sort)."""
+    return pl.concat([batch.select(pl.col(c).fill_null("").str.split(" ").alias("t"))
+                      .with_row_index("row").explode("t") for c in cols])
+
+
+def batch_pairs(batch: pl.DataFrame, seed: int) -> tuple[pl.Series, np.ndarray, np.ndarray]:
+    """``(entries, entry, row)`` of one batch of titles and texts: the folded words of its
+    distinct tokens (a word may be there more than once) and, for each token of each
+    row, the entries of its words (rows numbered in the batch).
+
+    Folded words of a text are the folded words of its space-separated tokens (see
+    :func:`akhbar.explore.search.postings`), so only distinct tokens are folded."""
+    cols = [c for c in ("title", "text") if c in batch.columns]
+    none = np.zeros(0, dtype=np.int64)
+    if not cols or batch.height == 0:
+        return pl.Series("w", [], dtype=pl.String), none, none
+    tok = _tokens(batch, cols)
+    tokens, at = _number(tok.get_column("t"), seed)
+    split = (folding.fold_expr(tokens).str.split(" ").to_frame("w").with_row_index("tok")
+             .explode("w").filter(pl.col("w") != ""))
+    # token -> its entries: the exploded words come in token order
+    per_tok = np.bincount(split.get_column("tok").to_numpy(), minlength=tokens.len())
+    first = np.cumsum(per_tok) - per_tok
+    n = per_tok[at]
+    row = np.repeat(tok.get_column("row").to_numpy().astype(np.int64), n)
+    k = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    return split.get_column("w"), np.repeat(first[at], n) + k, row
+
+
+def bounds(entries: pl.Series, entry: np.ndarray, buckets: int) -> pl.Series:
+    """``buckets - 1`` words cutting the vocabulary into ranges holding about as many
+    pairs each, guessed from the first batch (its ``entries`` and its pairs' ``entry``)."""
+    if buckets <= 1 or entries.len() == 0:
+        return pl.Series("w", [], dtype=pl.String)
+    order = entries.arg_sort().to_numpy()
+    weight = np.cumsum(np.bincount(entry, minlength=entries.len())[order])
+    at = np.searchsorted(weight, weight[-1] * np.arange(1, buckets) / buckets)
+    return entries.gather(order[np.minimum(at, len(order) - 1)]).unique(maintain_order=True)
+
+
+class Spill:
+    """Per word range ``k`` under ``folder``: each batch's entries of the range
+    (``<k>-<batch>.parquet``) and its pairs appended raw to ``<k>.pairs`` as
+    ``entry << 32 | row`` (entry: its position in that batch's file; row: across
+    batches), with the number of pairs each batch added."""
+
+    def __init__(self, folder: Path, cut: pl.Series) -> None:
+        self.folder, self.cut, self.batches = folder, cut, 0
+        self.added: dict[int, list[tuple[int, int]]] = {}  # k -> [(batch, pairs)]
+
+    def add(self, entries: pl.Series, entry: np.ndarray, row: np.ndarray, offset: int
+            ) -> None:
+        """Spill one batch's pairs (rows shifted by ``offset``) to their ranges."""
+        of_entry = (self.cut.search_sorted(entries, side="right").to_numpy()
+                    if self.cut.len() else np.zeros(entries.len(), dtype=np.int64))
+        # each entry's position among its range's entries of this batch
+        local = np.empty(len(of_entry), dtype=np.uint64)
+        by_range = np.argsort(of_entry, kind="stable")
+        ks, starts = np.unique(of_entry[by_range], return_index=True)
+        for k, mine in zip(ks, np.split(by_range, starts[1:]), strict=True):
+            local[mine] = np.arange(len(mine), dtype=np.uint64)
+            entries.gather(mine).to_frame("w").write_parquet(
+                self.folder / f"{k}-{self.batches:06d}.parquet", compression="lz4",
+                statistics=False)
+        keys = (local[entry] << np.uint64(32)) | (row + offset).astype(np.uint64)
+        of_pair = of_entry[entry]
+        order = np.argsort(of_pair.astype(np.uint16) if len(self.cut) < 1 << 16 else of_pair,
+                           kind="stable")
+        ks, starts = np.unique(of_pair[order], return_index=True)
+        for k, part in zip(ks, np.split(order, starts[1:]), strict=True):
+            with open(self.folder / f"{k}.pairs", "ab") as f:
+                keys[part].tofile(f)
+            self.added.setdefault(int(k), []).append((self.batches, len(part)))
+        self.batches += 1
+
+    def ranges(self, seed: int) -> Iterator[tuple[pl.Series, np.ndarray, np.ndarray]]:
+        """Per range, in word order: its words in code point order, and its postings
+        (word rank, row), distinct, sorted by word then row; each range's files are
+        removed once read."""
+        for k in range(len(self.cut) + 1):
+            if k not in self.added:
+                continue
+            parts = [self.folder / f"{k}-{b:06d}.parquet" for b, _ in self.added[k]]
+            tables = [pl.read_parquet(p).get_column("w") for p in parts]
+            words, at = _number(pl.concat(tables), seed)
+            order = words.arg_sort().to_numpy()
+            rank = np.empty(len(order), dtype=np.uint64)
+            rank[order] = np.arange(len(order), dtype=np.uint64)
+            rank = rank[at]  # of each entry of every batch's table, one after the other
+            keys = np.fromfile(self.folder / f"{k}.pairs", dtype=np.uint64)
+            for p in [*parts, self.folder / f"{k}.pairs"]:
+                p.unlink()
+            # entry positions are per batch: shift each batch's by its table's offset
+            offsets = np.cumsum([0] + [t.len() for t in tables[:-1]], dtype=np.uint64)
+            shift = np.repeat(offsets, [n for _, n in self.added[k]])
+            keys = (rank[(keys >> np.uint64(32)) + shift] << np.uint64(32)) | (keys & _LOW)
+            keys.sort()
+            keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+            yield words.gather(order), (keys >> np.uint64(32)).astype(np.int64), (
+                keys & _LOW).astype(np.int64)
+
+
+def flat(rank: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """The postings part's values of sorted (rank, row) pairs: per word, its number of
+    rows, its first row and the gaps to the next ones."""
+    if not len(rank):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, rank[1:] != rank[:-1]])
+    counts = np.diff(np.r_[starts, len(rank)])
+    gaps = np.empty_like(row)
+    gaps[0] = row[0]
+    gaps[1:] = row[1:] - row[:-1]
+    gaps[starts] = row[starts]
+    return np.insert(gaps, starts, counts)
+
+
+def range_count(total_rows: int, bucket_rows: int) -> int:
+    """How many word ranges to cut ``total_rows`` rows' pairs into."""
+    return max(1, math.ceil(total_rows / bucket_rows))
+
+
+def spill_batches(batches: Iterable[pl.DataFrame], folder: Path, ranges: int,
+                  seed: int) -> Spill | None:
+    """Spill every batch's pairs (rows numbered across the batches); None: no words."""
+    spill, offset = None, 0
+    for batch in batches:
+        entries, entry, row = batch_pairs(batch, seed)
+        if spill is None and entries.len():
+            spill = Spill(folder, bounds(entries, entry, ranges))
+        if spill is not None and entries.len():
+            spill.add(entries, entry, row, offset)
+        offset += batch.height
+    return spill
