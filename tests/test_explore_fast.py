@@ -13,11 +13,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
 from akhbar import folding
 from akhbar.explore import rowindex as rowindex_mod
+from akhbar.explore import rowjson as rowjson_mod
 from akhbar.explore import search as search_mod
 from akhbar.explore import site as site_mod
 from akhbar.explore import streamindex as streamindex_mod
@@ -75,7 +77,7 @@ def _shards_with_json_dumps(df: pl.DataFrame) -> dict[str, str]:
     """The shards as the plain code wrote them: rows as Python lists, ``json.dumps``."""
     files, shard, size, n = {}, [], 0, 0
     texts = df["text"].to_list() if "text" in df.columns else [None] * df.height
-    for text, extra in zip(texts, site_mod._extras(df), strict=True):
+    for text, extra in zip(texts, rowjson_mod._extras(df), strict=True):
         shard.append([text or "", extra])
         size += len((text or "").encode("utf-8")) + 64
         if size >= site_mod.SHARD_BYTES:
@@ -106,7 +108,15 @@ def test_text_shards_are_what_json_dumps_writes(tmp_path: Path, shard_bytes: int
                   dtype=pl.List(pl.String)),
         pl.Series("published", [dt.datetime(2015, 7, 23, 10, 5, tzinfo=dt.UTC), None] * 4,
                   dtype=pl.Datetime("us", "UTC")),
-        pl.Series("cluster_id", [3, None, 5, 5, None, 1, 2, 2], dtype=pl.Int64))
+        pl.Series("cluster_id", [3, None, 5, 5, None, 1, 2, 2], dtype=pl.Int64),
+        pl.Series("crawled", [dt.datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC), None,
+                              dt.datetime(2020, 2, 29, 23, 59, 59, 999999, tzinfo=dt.UTC),
+                              dt.datetime(1969, 12, 31, tzinfo=dt.UTC)] * 2,
+                  dtype=pl.Datetime("us", "UTC")),
+        pl.Series("reasons", [["a", None], None, [], ["x\ny", "\"q\""], [None], [], ["ب"],
+                              ["c"]], dtype=pl.List(pl.String)),
+        pl.Series("author", ["", None, "كاتب\t\x01", "\u2028", "a", "b", None, "d"]),
+        pl.Series("stage", [None] * 8, dtype=pl.String))
     starts = site_mod._write_shards(_batched(df, batch_rows), tmp_path)
     written = {p.name: p.read_text(encoding="utf-8") for p in sorted(tmp_path.glob("*.js"))}
     expected = _shards_with_json_dumps(df)
@@ -244,17 +254,27 @@ def test_index_written_column_by_column_is_what_js_writes(
     assert expected_index["date"][:4] == [16639, None, -1, 0]
 
 
-def test_streamed_index_survives_hash_collisions(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tokens and words are numbered by their hashes, but strings that share a hash are
-    told apart exactly: with a hash that collides at the first seeds (every string in
-    one of three values), :func:`search.build` detects it, tries the next seed and
-    writes the same bytes; if every seed collides it fails rather than merge words."""
+@pytest.mark.parametrize("weak", [lambda h: h % 3, lambda h: h & np.uint64(1 << 63),
+                                  lambda h: h * 0])
+def test_numbering_is_exact_when_hashes_collide(weak, monkeypatch: pytest.MonkeyPatch
+                                                ) -> None:
+    """Strings are numbered through their hashes' high bits, but the strings that share
+    them are told apart exactly: with a hash that maps every string to one of three
+    values, to two, or to one, each value still gets the number of its own string."""
     real = streamindex_mod._hash
-    weak = lambda s, seed: real(s, seed) % 3 if seed < 2 else real(s, seed)  # noqa: E731
-    calls: list[int] = []
-    monkeypatch.setattr(streamindex_mod, "_hash",
-                        lambda s, seed: calls.append(seed) or weak(s, seed))
+    monkeypatch.setattr(streamindex_mod, "_hash", lambda s: weak(real(s)))
+    values = pl.Series("t", ["كلمة", "أخرى", "كلمة", "", "x", "أخرى", "y", "", "كلمة"])
+    distinct, at = streamindex_mod._number(values)
+    assert distinct.gather(at).to_list() == values.to_list()
+    assert sorted(distinct.to_list()) == sorted(set(values.to_list()))
+
+
+@pytest.mark.parametrize("weak", [lambda h: h % 3, lambda h: h * 0])
+def test_streamed_index_is_exact_when_hashes_collide(
+        tmp_path: Path, weak, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole streamed index with colliding hashes: the bytes of :func:`search.script`."""
+    real = streamindex_mod._hash
+    monkeypatch.setattr(streamindex_mod, "_hash", lambda s: weak(real(s)))
     df = _frame()
     files = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
     df.slice(0, 4).write_parquet(files[0])
@@ -263,7 +283,23 @@ def test_streamed_index_survives_hash_collisions(tmp_path: Path,
     words = search_mod.build(files, out, batch_rows=3, bucket_rows=2)
     text, expected_words = search_mod.script(df)
     assert out.read_text(encoding="utf-8") == text and words == expected_words
-    assert set(calls) == {0, 1, 2}
-    monkeypatch.setattr(streamindex_mod, "_hash", lambda s, seed: real(s, seed) % 3)
-    with pytest.raises(RuntimeError, match="collisions"):
-        search_mod.build(files, out, batch_rows=3, bucket_rows=2)
+
+
+@pytest.mark.parametrize("column", [
+    pl.Series("host_id", [True, None, False], dtype=pl.Boolean),
+    pl.Series("cluster_id", [1.5, None, 2.0]),  # a float: the plain Python path
+    pl.Series("published", [dt.datetime(2015, 1, 1, 12), None, dt.datetime(2015, 1, 1)],
+              dtype=pl.Datetime("ms")),
+    pl.Series("published", [dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC), None, None],
+              dtype=pl.Datetime("us", "Asia/Riyadh")),  # another zone: Python path
+    pl.Series("url", [None, None, None], dtype=pl.String),
+])
+def test_row_json_of_other_column_types(column: pl.Series) -> None:
+    """Each row's ``[text,extras]`` is ``json.dumps`` of the row, whatever the extras'
+    types (those the expressions do not cover take the plain path)."""
+    df = pl.DataFrame({"text": ["نص", None, "a\"b"]}).with_columns(column)
+    rows, sizes = rowjson_mod.rows(df)
+    expected = [json.dumps([t or "", e], ensure_ascii=False, separators=(",", ":"))
+                for t, e in zip(df["text"], rowjson_mod._extras(df), strict=True)]
+    assert rows.to_list() == expected
+    assert sizes == [len((t or "").encode()) for t in df["text"]]

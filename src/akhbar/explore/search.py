@@ -201,11 +201,6 @@ def _batches(files: Sequence[Path], rows: int) -> Iterator[pl.DataFrame]:
             yield pl.from_arrow(batch)  # type: ignore[misc]
 
 
-#: Hash seeds :func:`build` tries in turn (another one only after two different strings
-#: shared a hash, which :mod:`akhbar.explore.streamindex` detects exactly).
-SEEDS = (0, 1, 2, 3)
-
-
 def build(files: Sequence[Path], out: Path, *, batch_rows: int = BATCH_ROWS,
           bucket_rows: int = BUCKET_ROWS) -> int:
     """Write the text of ``data/search.js`` for the rows of ``files`` (Parquet, read in
@@ -221,24 +216,13 @@ def build(files: Sequence[Path], out: Path, *, batch_rows: int = BATCH_ROWS,
     bytes) into ``out``. Memory is bounded by ``batch_rows`` and ``bucket_rows``."""
     total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     ranges = streamindex.range_count(total, bucket_rows)
-    for seed in SEEDS:
-        try:
-            return _build(files, out, batch_rows, ranges, seed)
-        except streamindex.Collision:
-            continue
-    raise RuntimeError(f"search index: hash collisions with every seed of {SEEDS}")
-
-
-def _build(files: Sequence[Path], out: Path, batch_rows: int, ranges: int, seed: int
-           ) -> int:
     with tempfile.TemporaryDirectory(prefix="akhbar-search-") as tmp:
         spill_dir = Path(tmp)
-        spill = streamindex.spill_batches(_batches(files, batch_rows), spill_dir, ranges,
-                                          seed)
+        spill = streamindex.spill_batches(_batches(files, batch_rows), spill_dir, ranges)
         words, vocab_len = 0, 1
         with open(spill_dir / "vocab", "wb") as vocab, \
                 open(spill_dir / "lists", "wb") as lists:
-            for sorted_words, rank, row in spill.ranges(seed) if spill else ():
+            for sorted_words, rank, row in spill.ranges() if spill else ():
                 chunk = (sorted_words.str.join("\n").item() + "\n").encode("utf-8")
                 vocab.write(chunk)
                 lists.write(varints(streamindex.flat(rank, row)))

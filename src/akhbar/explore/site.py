@@ -14,7 +14,6 @@ stored once per file, not per row.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import shutil
@@ -30,7 +29,8 @@ import yaml
 
 from akhbar import folding
 from akhbar import params as params_mod
-from akhbar.explore import rowindex, search
+from akhbar.explore import rowindex, rowjson, search
+from akhbar.explore.rowjson import EXTRA
 from akhbar.schema import SPLITS
 from akhbar.shards import rejected_files, split_files
 
@@ -55,10 +55,6 @@ REASON_SIGNAL = {
     "quality:repeated-lines": "dup_line_frac", "quality:repeated-ngrams": "top_ngram_frac",
     "quality:line-punctuation": "punct_line_ratio",
 }
-#: Per-row fields that only the article page shows: stored next to the text, not in the index.
-EXTRA = ["url", "author", "tags", "dateline", "related_titles", "host_id", "raw_encoding",
-         "raw_format", "cluster_id", "story_id", "stage", "reasons",
-         "duplicate_of", "raw_excerpt", "published", "crawled"]
 
 
 def _js(name: str, payload: Any) -> str:
@@ -133,34 +129,11 @@ def start_search(dataset_dir: Path) -> Future[tuple[Path, int]]:
         pool.shutdown(wait=False)  # the thread ends when its one job does
 
 
-def _extras(df: pl.DataFrame) -> Iterator[dict[str, Any]]:
-    """Each row's :data:`EXTRA` fields that hold something (read column by column: a
-    third of the cost of ``iter_rows``)."""
-    cols = [c for c in EXTRA if c in df.columns]
-    if not cols:
-        yield from ({} for _ in range(df.height))
-        return
-    for values in zip(*(df.get_column(c).to_list() for c in cols), strict=True):
-        out = {}
-        for k, v in zip(cols, values, strict=True):
-            if v is None or v == []:
-                continue
-            out[k] = v.isoformat() if isinstance(v, dt.datetime) else v
-        yield out
-
-
-#: What ``json.dumps(..., ensure_ascii=False)`` escapes in a string: the backslash, the
-#: quote and the C0 controls (short forms where JSON has them). Applied by polars to the
-#: text column so that the texts never become Python strings (that, and ``json.dumps``
-#: over 95 MB of SaudiNewsNet text, was half of the explorer's time).
-_JSON_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\f": "\\f",
-                 "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                 **{chr(c): f"\\u{c:04x}" for c in range(0x20) if chr(c) not in "\b\f\n\r\t"}}
-
-
 #: Rows per Parquet batch read for the text shards: bounds the card's memory (a batch
 #: of long articles is tens of MB) while keeping polars' per-batch overhead small.
 BATCH_ROWS = 4096
+
+
 def _batches(dataset_dir: Path) -> Iterator[pl.DataFrame]:
     """``text`` and the :data:`EXTRA` fields of every row, in :func:`_files` order, in
     batches of at most :data:`BATCH_ROWS` rows (pyarrow ``iter_batches``: only one
@@ -174,20 +147,6 @@ def _batches(dataset_dir: Path) -> Iterator[pl.DataFrame]:
             continue
         for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=cols):
             yield pl.from_arrow(batch)  # type: ignore[misc]
-
-
-def _row_json(df: pl.DataFrame) -> tuple[pl.Series, list[int]]:
-    """Each row's JSON ``[text,extras]`` (the text escaped by polars with
-    :data:`_JSON_ESCAPES`, the small extras dumped by Python) and its text's byte size."""
-    text = (pl.col("text").cast(pl.String).fill_null("") if "text" in df.columns
-            else pl.repeat("", df.height, dtype=pl.String))
-    extras = pl.Series("_extras", [json.dumps(e, ensure_ascii=False, separators=(",", ":"))
-                                   for e in _extras(df)], dtype=pl.String)
-    out = df.with_columns(extras).select(
-        pl.concat_str(pl.lit('["'), text.str.replace_many(_JSON_ESCAPES), pl.lit('",'),
-                      pl.col("_extras"), pl.lit("]")).alias("row"),
-        text.str.len_bytes().alias("size"))
-    return out.get_column("row"), out.get_column("size").to_list()
 
 
 def _write_shards(batches: Iterable[pl.DataFrame], data_dir: Path) -> list[int]:
@@ -210,7 +169,7 @@ def _write_shards(batches: Iterable[pl.DataFrame], data_dir: Path) -> list[int]:
         pending.clear()
 
     for batch in batches:
-        rows, sizes = _row_json(batch)
+        rows, sizes = rowjson.rows(batch)
         a = 0
         for i, n in enumerate(sizes):
             size += n + 64

@@ -2,16 +2,12 @@
 
 Why integers: grouping strings into lists is what the index cost (SaudiNewsNet: ~12
 CPU-s, most of it polars grouping tokens and then words, three times over). Here a
-batch's tokens are numbered by their 64-bit hash (``Series.hash``, a linear pass, then
-one Arrow dictionary encoding of the hashes); only the distinct tokens are folded, and
+batch's tokens are numbered by sorting integer keys made of their 64-bit hashes
+(:func:`_number`: exact, hashes never decide); only the distinct tokens are folded, and
 every (row, token) pair becomes (word entry, row) pairs by numpy gathers. The pairs are
 spilled by word range; a range's words are then numbered and sorted once, and its
-postings are a sort of 64-bit ``rank << 32 | row`` keys (sorting integers is cheap).
-
-Hashes never decide the output: the tokens sharing a hash in a batch are compared as
-strings, and so are the words sharing a hash in a range; if two differ, the build raises
-:class:`Collision` and :func:`akhbar.explore.search.build` starts again with another
-seed. The bytes are those of :func:`akhbar.explore.search.script`.
+postings are a sort of 64-bit ``rank << 32 | row`` keys. The bytes are those of
+:func:`akhbar.explore.search.script`.
 
 Memory: one batch of texts and its pairs, then one word range's pairs (8 bytes a pair,
 spilled raw to a temporary folder) and words.
@@ -25,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from akhbar import folding
@@ -33,30 +28,44 @@ from akhbar import folding
 _LOW = np.uint64(0xFFFFFFFF)
 
 
-class Collision(Exception):
-    """Two different strings of one build share a hash (the seed is to be changed)."""
-
-
-def _hash(s: pl.Series, seed: int) -> np.ndarray:
+def _hash(s: pl.Series) -> np.ndarray:
     """The strings' 64-bit hashes (a function of its own: tests replace it)."""
-    return s.hash(seed=seed).to_numpy()
+    return s.hash(seed=0).to_numpy()
 
 
-def _number(values: pl.Series, seed: int) -> tuple[pl.Series, np.ndarray]:
+def _number(values: pl.Series) -> tuple[pl.Series, np.ndarray]:
     """``(distinct, at)``: the distinct strings of ``values`` (in no useful order) and
-    each value's position among them, by hashing (:class:`Collision` when two different
-    strings share a hash). Why not ``dictionary_encode`` of the strings: encoding their
-    hashes and comparing each string once to its representative costs half as much."""
-    if values.len() == 0:
+    each value's position among them.
+
+    Why not a hash table of strings (polars ``unique``, Arrow ``dictionary_encode``):
+    sorting integers is several times cheaper. Each value's 64-bit hash keeps its high
+    bits and takes the value's position as its low bits; one sort of these keys groups
+    the values by hash prefix, and the first of each group stands for it. Hashes never
+    decide: every value is compared with its group's first, and the few that differ
+    (two strings sharing a prefix) are numbered exactly, by their strings, after the
+    others (a string's every copy has its hash, so it is in the same group)."""
+    n = values.len()
+    if n == 0:
         return values, np.zeros(0, dtype=np.int64)
-    enc = pc.dictionary_encode(pa.array(_hash(values, seed)))
-    at = enc.indices.to_numpy()
-    one = np.empty(len(enc.dictionary), dtype=np.int64)
-    one[at] = np.arange(len(at))  # any value holding the hash: all are compared below
-    distinct = values.gather(one)
-    if not (distinct.gather(at) == values).all():
-        raise Collision
-    return distinct, at.astype(np.int64)
+    bits = max(1, (n - 1).bit_length())
+    low = np.uint64((1 << bits) - 1)
+    keys = (_hash(values) & ~low) | np.arange(n, dtype=np.uint64)
+    keys.sort()
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:] & ~low, keys[:-1] & ~low, out=first[1:])
+    pos = (keys & low).astype(np.int64)
+    at = np.empty(n, dtype=np.int64)
+    at[pos] = np.cumsum(first) - 1
+    distinct = values.gather(pos[first])
+    differ = (distinct.gather(at) != values).to_numpy()
+    if differ.any():  # hash prefixes shared by different strings: number those exactly
+        odd = np.flatnonzero(differ)
+        enc = pc.dictionary_encode(values.gather(odd).to_arrow())
+        at[odd] = distinct.len() + enc.indices.to_numpy()
+        distinct = pl.concat([distinct, pl.Series(values.name, enc.dictionary,
+                                                  dtype=values.dtype)])
+    return distinct, at
 
 
 def _tokens(batch: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
@@ -66,7 +75,7 @@ def _tokens(batch: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
                       .with_row_index("row").explode("t") for c in cols])
 
 
-def batch_pairs(batch: pl.DataFrame, seed: int) -> tuple[pl.Series, np.ndarray, np.ndarray]:
+def batch_pairs(batch: pl.DataFrame) -> tuple[pl.Series, np.ndarray, np.ndarray]:
     """``(entries, entry, row)`` of one batch of titles and texts: the folded words of its
     distinct tokens (a word may be there more than once) and, for each token of each
     row, the entries of its words (rows numbered in the batch).
@@ -78,7 +87,7 @@ def batch_pairs(batch: pl.DataFrame, seed: int) -> tuple[pl.Series, np.ndarray, 
     if not cols or batch.height == 0:
         return pl.Series("w", [], dtype=pl.String), none, none
     tok = _tokens(batch, cols)
-    tokens, at = _number(tok.get_column("t"), seed)
+    tokens, at = _number(tok.get_column("t"))
     split = (folding.fold_expr(tokens).str.split(" ").to_frame("w").with_row_index("tok")
              .explode("w").filter(pl.col("w") != ""))
     # token -> its entries: the exploded words come in token order
@@ -136,7 +145,7 @@ class Spill:
             self.added.setdefault(int(k), []).append((self.batches, len(part)))
         self.batches += 1
 
-    def ranges(self, seed: int) -> Iterator[tuple[pl.Series, np.ndarray, np.ndarray]]:
+    def ranges(self) -> Iterator[tuple[pl.Series, np.ndarray, np.ndarray]]:
         """Per range, in word order: its words in code point order, and its postings
         (word rank, row), distinct, sorted by word then row; each range's files are
         removed once read."""
@@ -145,7 +154,7 @@ class Spill:
                 continue
             parts = [self.folder / f"{k}-{b:06d}.parquet" for b, _ in self.added[k]]
             tables = [pl.read_parquet(p).get_column("w") for p in parts]
-            words, at = _number(pl.concat(tables), seed)
+            words, at = _number(pl.concat(tables))
             order = words.arg_sort().to_numpy()
             rank = np.empty(len(order), dtype=np.uint64)
             rank[order] = np.arange(len(order), dtype=np.uint64)
@@ -182,12 +191,12 @@ def range_count(total_rows: int, bucket_rows: int) -> int:
     return max(1, math.ceil(total_rows / bucket_rows))
 
 
-def spill_batches(batches: Iterable[pl.DataFrame], folder: Path, ranges: int,
-                  seed: int) -> Spill | None:
+def spill_batches(batches: Iterable[pl.DataFrame], folder: Path, ranges: int
+                  ) -> Spill | None:
     """Spill every batch's pairs (rows numbered across the batches); None: no words."""
     spill, offset = None, 0
     for batch in batches:
-        entries, entry, row = batch_pairs(batch, seed)
+        entries, entry, row = batch_pairs(batch)
         if spill is None and entries.len():
             spill = Spill(folder, bounds(entries, entry, ranges))
         if spill is not None and entries.len():
