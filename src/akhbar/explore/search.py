@@ -93,12 +93,20 @@ def postings(df: pl.DataFrame, chunk: int = CHUNK_ROWS, *, ordered: bool = True
     return out.sort("word") if ordered else out
 
 
-def varints(values: np.ndarray) -> bytes:
+def varints(values: np.ndarray, chunk: int = 1 << 20) -> bytes:
     """Unsigned LEB128 of each value, vectorized (a Python loop over SaudiNewsNet's six
-    million postings takes seconds)."""
+    million postings takes seconds), ``chunk`` values at a time (its temporary arrays
+    are a few times the values' size)."""
+    return b"".join(_varints(values[a:a + chunk]) for a in range(0, len(values), chunk))
+
+
+def _varints(values: np.ndarray) -> bytes:
     v = values.astype(np.uint64)
+    top = int(v.max(initial=0))
     n = np.ones(len(v), dtype=np.int64)
     for k in range(1, 10):
+        if top < 1 << (7 * k):  # no value has this byte (row gaps rarely need three)
+            break
         n += v >= np.uint64(1 << (7 * k))
     pos = np.cumsum(n) - n
     out = np.zeros(int(n.sum()), dtype=np.uint8)

@@ -26,6 +26,8 @@ import pyarrow.compute as pc
 from akhbar import folding
 
 _LOW = np.uint64(0xFFFFFFFF)
+#: Values compared with their group's first at a time by :func:`_number`.
+COMPARE = 1 << 18
 
 
 def _hash(s: pl.Series) -> np.ndarray:
@@ -47,6 +49,7 @@ def _number(values: pl.Series) -> tuple[pl.Series, np.ndarray]:
     n = values.len()
     if n == 0:
         return values, np.zeros(0, dtype=np.int64)
+    values = values.rechunk()  # gathers from one chunk are several times faster
     bits = max(1, (n - 1).bit_length())
     low = np.uint64((1 << bits) - 1)
     keys = (_hash(values) & ~low) | np.arange(n, dtype=np.uint64)
@@ -55,10 +58,14 @@ def _number(values: pl.Series) -> tuple[pl.Series, np.ndarray]:
     first[0] = True
     np.not_equal(keys[1:] & ~low, keys[:-1] & ~low, out=first[1:])
     pos = (keys & low).astype(np.int64)
+    del keys
     at = np.empty(n, dtype=np.int64)
     at[pos] = np.cumsum(first) - 1
     distinct = values.gather(pos[first])
-    differ = (distinct.gather(at) != values).to_numpy()
+    del pos, first
+    # each value against its group's first, a slice at a time (bounded memory)
+    differ = np.concatenate([(distinct.gather(at[a:a + COMPARE]) != values.slice(a, COMPARE))
+                             .to_numpy() for a in range(0, n, COMPARE)])
     if differ.any():  # hash prefixes shared by different strings: number those exactly
         odd = np.flatnonzero(differ)
         enc = pc.dictionary_encode(values.gather(odd).to_arrow())
@@ -88,15 +95,22 @@ def batch_pairs(batch: pl.DataFrame) -> tuple[pl.Series, np.ndarray, np.ndarray]
         return pl.Series("w", [], dtype=pl.String), none, none
     tok = _tokens(batch, cols)
     tokens, at = _number(tok.get_column("t"))
+    row = tok.get_column("row").to_numpy().astype(np.int64)
+    del tok
     split = (folding.fold_expr(tokens).str.split(" ").to_frame("w").with_row_index("tok")
              .explode("w").filter(pl.col("w") != ""))
     # token -> its entries: the exploded words come in token order
     per_tok = np.bincount(split.get_column("tok").to_numpy(), minlength=tokens.len())
-    first = np.cumsum(per_tok) - per_tok
+    first = (np.cumsum(per_tok) - per_tok)[at]
     n = per_tok[at]
-    row = np.repeat(tok.get_column("row").to_numpy().astype(np.int64), n)
-    k = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-    return split.get_column("w"), np.repeat(first[at], n) + k, row
+    # most tokens fold to one word: gather those; repeat only the others' pairs (the
+    # pairs' order does not matter: each word range sorts its own)
+    one, many = n == 1, n > 1
+    n_many = n[many]
+    k = np.arange(int(n_many.sum())) - np.repeat(np.cumsum(n_many) - n_many, n_many)
+    entry = np.concatenate([first[one], np.repeat(first[many], n_many) + k])
+    return split.get_column("w"), entry, np.concatenate([row[one],
+                                                         np.repeat(row[many], n_many)])
 
 
 def bounds(entries: pl.Series, entry: np.ndarray, buckets: int) -> pl.Series:
