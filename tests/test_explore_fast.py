@@ -303,3 +303,21 @@ def test_row_json_of_other_column_types(column: pl.Series) -> None:
                 for t, e in zip(df["text"], rowjson_mod._extras(df), strict=True)]
     assert rows.to_list() == expected
     assert sizes == [len((t or "").encode()) for t in df["text"]]
+
+
+def test_signal_rounding_is_pythons_round() -> None:
+    """The index's signals are Python's ``round(v, 3)`` of each float (vectorized, with
+    Python's own rounding where the vectorized one could differ): halves and values a
+    few ulps off them, negative zero, huge values, NaN, infinities and nulls."""
+    rng = np.random.default_rng(7)
+    halves = (np.arange(-3000, 3000) + 0.5) / 1000
+    near = np.concatenate([np.nextafter(halves, np.inf), np.nextafter(halves, -np.inf),
+                           np.nextafter(np.nextafter(halves, np.inf), np.inf)])
+    values = np.concatenate([halves, near, rng.random(20_000) * 10, rng.normal(0, 1e-3, 500),
+                             [2.675, 1.0005, 0.1235, -0.0004, 1e15 + 0.5, 1e300, np.inf,
+                              -np.inf, np.nan, 0.0, -0.0]])
+    s = pl.Series("v", values).scatter([3, 10], None)
+    got = rowindex_mod._num(s)
+    expected = [None if v is None else round(v, 3) for v in s.to_list()]
+    assert json.dumps(got) == json.dumps(expected)
+    assert rowindex_mod._num(pl.Series("n", [1, None, 3])) == [1, None, 3]

@@ -13,6 +13,7 @@ tests compare the expressions against.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -80,8 +81,12 @@ def _value(c: str, dtype: pl.DataType) -> pl.Expr | None:
     return None
 
 
-def _extras_expr(schema: pl.Schema) -> pl.Expr | None:
-    """The extras dict's JSON of each row, or None when a column's type is not covered."""
+@functools.lru_cache(maxsize=16)
+def _extras_expr(columns: tuple[tuple[str, pl.DataType], ...]) -> pl.Expr | None:
+    """The extras dict's JSON of each row of a frame with ``columns`` (name and type), or
+    None when a column's type is not covered. Cached: every batch of a file has the same
+    columns, and building the expression costs more than running it on a small batch."""
+    schema = dict(columns)
     parts = []
     for c in [c for c in EXTRA if c in schema]:
         value = _value(c, schema[c])
@@ -98,7 +103,7 @@ def rows(df: pl.DataFrame) -> tuple[pl.Series, list[int]]:
     """Each row's JSON ``[text,extras]`` and its text's byte size."""
     text = (pl.col("text").cast(pl.String).fill_null("") if "text" in df.columns
             else pl.repeat("", df.height, dtype=pl.String))
-    extras = _extras_expr(df.schema)
+    extras = _extras_expr(tuple((c, t) for c, t in df.schema.items() if c in EXTRA))
     if extras is None:
         df = df.with_columns(pl.Series(
             "_extras", [json.dumps(e, ensure_ascii=False, separators=(",", ":"))
