@@ -50,11 +50,12 @@ FILE = "search.js"
 #: Rows folded and split at a time (bounds the memory of the exploded words).
 CHUNK_ROWS = 4096
 #: Rows read from the Parquet files at a time by :func:`build` (its memory: one batch's
-#: texts, ~40 MB for news articles, and their word → rows groups).
-BATCH_ROWS = 8192
-#: Rows per on-disk bucket of :func:`build`: a bucket's (word, row) pairs are grouped in
-#: memory at once (~200 distinct words an article: ~4 M pairs, ~150 MB).
-BUCKET_ROWS = 20_000
+#: texts, ~15 MB for news articles, their ~1.2 M tokens and a few 8-byte arrays of
+#: them: ~300 MB over the imports for SaudiNewsNet; 8192 rows: +140 MB, 3 % less CPU).
+BATCH_ROWS = 4096
+#: Rows per word range of :func:`build`: a range's (word, row) pairs are sorted in
+#: memory at once (~280 tokens an article: ~3 M pairs, a few 8-byte arrays of them).
+BUCKET_ROWS = 10_000
 
 
 def postings(df: pl.DataFrame, chunk: int = CHUNK_ROWS, *, ordered: bool = True
