@@ -114,13 +114,12 @@ def _files(dataset_dir: Path) -> list[tuple[Path, str]]:
 
 
 def start_search(dataset_dir: Path) -> Future[tuple[Path, int]]:
-    """Build the search index (:func:`akhbar.explore.search.script`) in a background
-    thread; :func:`generate` takes the future. Why a thread: the index is polars and zlib
-    work that releases the GIL, so it runs on the second core while the main thread does
-    GIL-bound work (the card's plots, the text shards' JSON): the card stage's wall time
+    """Build the search index (:func:`akhbar.explore.search.build`) in a background
+    thread; :func:`generate` takes the future. Why a thread: the index is polars, numpy
+    and zlib work that releases the GIL, so it runs on the second core while the main
+    thread draws the card's plots and writes the text shards: the card stage's wall time
     drops by about the index's, for the cost of reading titles and texts twice. The
-    index is streamed (:func:`akhbar.explore.search.build`): its memory does not grow
-    with the corpus."""
+    index is streamed: its memory does not grow with the corpus."""
     files = [f for f, _ in _files(Path(dataset_dir))]
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="akhbar-search")
     try:
