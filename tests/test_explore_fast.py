@@ -13,12 +13,16 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
 from akhbar import folding
+from akhbar.explore import rowindex as rowindex_mod
+from akhbar.explore import rowjson as rowjson_mod
 from akhbar.explore import search as search_mod
 from akhbar.explore import site as site_mod
+from akhbar.explore import streamindex as streamindex_mod
 
 TEXTS = [
     "قال الوزير: «إن الاقتصاد ينمو»،وأضاف أن النمو مستمر.",
@@ -73,7 +77,7 @@ def _shards_with_json_dumps(df: pl.DataFrame) -> dict[str, str]:
     """The shards as the plain code wrote them: rows as Python lists, ``json.dumps``."""
     files, shard, size, n = {}, [], 0, 0
     texts = df["text"].to_list() if "text" in df.columns else [None] * df.height
-    for text, extra in zip(texts, site_mod._extras(df), strict=True):
+    for text, extra in zip(texts, rowjson_mod._extras(df), strict=True):
         shard.append([text or "", extra])
         size += len((text or "").encode("utf-8")) + 64
         if size >= site_mod.SHARD_BYTES:
@@ -104,7 +108,15 @@ def test_text_shards_are_what_json_dumps_writes(tmp_path: Path, shard_bytes: int
                   dtype=pl.List(pl.String)),
         pl.Series("published", [dt.datetime(2015, 7, 23, 10, 5, tzinfo=dt.UTC), None] * 4,
                   dtype=pl.Datetime("us", "UTC")),
-        pl.Series("cluster_id", [3, None, 5, 5, None, 1, 2, 2], dtype=pl.Int64))
+        pl.Series("cluster_id", [3, None, 5, 5, None, 1, 2, 2], dtype=pl.Int64),
+        pl.Series("crawled", [dt.datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC), None,
+                              dt.datetime(2020, 2, 29, 23, 59, 59, 999999, tzinfo=dt.UTC),
+                              dt.datetime(1969, 12, 31, tzinfo=dt.UTC)] * 2,
+                  dtype=pl.Datetime("us", "UTC")),
+        pl.Series("reasons", [["a", None], None, [], ["x\ny", "\"q\""], [None], [], ["ب"],
+                              ["c"]], dtype=pl.List(pl.String)),
+        pl.Series("author", ["", None, "كاتب\t\x01", "\u2028", "a", "b", None, "d"]),
+        pl.Series("stage", [None] * 8, dtype=pl.String))
     starts = site_mod._write_shards(_batched(df, batch_rows), tmp_path)
     written = {p.name: p.read_text(encoding="utf-8") for p in sorted(tmp_path.glob("*.js"))}
     expected = _shards_with_json_dumps(df)
@@ -158,21 +170,154 @@ def test_streamed_index_equals_one_frame(tmp_path: Path, batch: int, bucket: int
     assert words == expected_words == len(_postings_by_folding_texts(df))
 
 
-def test_index_written_field_by_field_is_what_js_writes(tmp_path: Path) -> None:
-    """:func:`site._write_index` (one field's list at a time) writes the bytes of
-    ``_js`` over the whole index dict, quotes, backslashes and Arabic included."""
-    df = _frame().with_columns(
-        pl.Series("id", ["a", "b", "a", "c", None, "d", "e", "f"]),
-        pl.Series("kind", ["train", "test", "removed", "train", "removed", "validation",
-                           "train", "removed"]),
-        pl.Series("duplicate_of", [None, None, "a", None, "zz", None, None, ""]),
-        pl.Series("source", ["س", None, "س", "\"q\"", "ب", "ب", None, "س"]),
-        pl.Series("n_words", [1.23456, None, 3, 4, 5, 6, 7, 8], dtype=pl.Float64))
-    index, vocabs = site_mod._index(df)
+def _index_of_one_frame(df: pl.DataFrame, signals: list[str]) -> tuple[dict, dict]:
+    """The index computed the plain way (the code before :mod:`rowindex`): every row in
+    one frame, each field a Python list."""
+    def col(c: str) -> list:
+        return df.get_column(c).to_list() if c in df.columns else [None] * df.height
+
+    def vocab(values: list) -> tuple[list, list[int]]:
+        v = sorted({x for x in values if x is not None})
+        return v, [v.index(x) if x is not None else -1 for x in values]
+
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    kinds = ["train", "validation", "test", "removed"]
+    kind = [kinds.index(k) for k in col("kind")]
+    index: dict = {"id": col("id"), "title": col("title"), "kind": kind}
+    vocabs: dict = {}
+    for key, name in rowindex_mod.VOCAB_FIELDS.items():
+        vocabs[name], index[key] = vocab(col(key))
+    index["raw_record"] = col("raw_record")
+    index["date"] = [None if t is None else (t - epoch).days for t in col("published")]
+    index["detail"] = col("detail")
+    for name in signals:
+        index[name] = [None if v is None else (round(v, 3) if isinstance(v, float) else v)
+                       for v in col(name)]
+    first_kept: dict = {}
+    for i, (rid, k) in enumerate(zip(col("id"), kind, strict=True)):
+        if k < 3 and rid is not None:
+            first_kept.setdefault(rid, i)
+    index["dup"] = [first_kept.get(d, -1) if d else -1 for d in col("duplicate_of")]
+    return index, vocabs
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 65_536])
+def test_index_written_column_by_column_is_what_js_writes(
+        tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """:func:`rowindex.write` (one column of one file, one chunk at a time) writes the
+    bytes of ``_js`` over the index of all rows in one frame: quotes, backslashes and
+    Arabic, columns missing from some files, an integer column that another file stores
+    as floats (the frame's supertype), dates before 1970, removed duplicates pointing
+    at the first kept row holding their id."""
+    monkeypatch.setattr(rowindex_mod, "CHUNK_ROWS", chunk)
+    ts = [dt.datetime(2015, 7, 23, 10, 5, tzinfo=dt.UTC), None,
+          dt.datetime(1969, 12, 31, 23, 59, tzinfo=dt.UTC), dt.datetime(1970, 1, 1, tzinfo=dt.UTC)]
+    kept = _frame().slice(0, 5).with_columns(
+        pl.Series("id", ["a", "b", "a", "c", "\\q"]),
+        pl.Series("source", ["س", None, "س", "\"q\"", "ب"]),
+        pl.Series("published", [*ts, ts[0]], dtype=pl.Datetime("us", "UTC")),
+        pl.Series("raw_file", ["f1", "f1", "f2", "f2", None]),
+        pl.Series("raw_sha256", ["s1", "s1", "s2", "s2", None]),
+        pl.Series("raw_record", [0, 1, 0, 1, 2], dtype=pl.Int64),
+        pl.Series("n_words", [3, None, 5, 7, 9], dtype=pl.Int64),
+        pl.Series("lang_score", [0.12345, 1.0, None, 0.5, 1e-7]))
+    test = kept.slice(0, 2).with_columns(pl.Series("id", ["c", "d"]))
+    removed = _frame().slice(3).with_columns(
+        pl.Series("id", ["a", "zz", None, "c", "e"]),
+        pl.Series("duplicate_of", [None, "a", "zz", "", "c"]),
+        pl.Series("reason", ["dedup:exact", "dedup:near", "quality:too-short", "x", "y"]),
+        pl.Series("detail", ["تفصيل \"x\"", None, "d", "e", "f"]),
+        pl.Series("n_words", [1.23456, None, 3.0, 4.5, 6.0]),
+        pl.Series("raw_file", ["f3", None, "f1", "f3", "f3"]),
+        pl.Series("raw_sha256", ["s3", None, "s1", "s3", "s3"]))
+    files = []
+    for name, kind, df in (("train", "train", kept), ("empty", "validation", kept.clear()),
+                           ("test", "test", test), ("removed", "removed", removed)):
+        files.append((tmp_path / f"{name}.parquet", kind))
+        df.write_parquet(files[-1][0])
+    signals = ["n_words", "lang_score", "arabic_ratio"]
+    whole = pl.concat([df.with_columns(pl.lit(kind).alias("kind"))
+                       for df, (_, kind) in zip((kept, kept.clear(), test, removed), files,
+                                                strict=True)], how="diagonal_relaxed")
+    expected_index, expected_vocabs = _index_of_one_frame(whole, signals)
+    rows = rowindex_mod.Rows(files)
+    vocabs = rowindex_mod.vocabs(rows)
+    assert vocabs == expected_vocabs
+    assert rows.height == whole.height == 12
+    assert rows.file_sha256(vocabs["files"]) == ["s1", "s2", "s3"]
     meta = {"vocabs": vocabs, "name": "أخبار \\ \"x\""}
-    site_mod._write_index(tmp_path / "index.js", meta, index)
-    whole = {k: f() for k, f in index.items()}
+    rowindex_mod.write(tmp_path / "index.js", meta, rows, signals)
     assert (tmp_path / "index.js").read_text(encoding="utf-8") == \
-        site_mod._js("AKHBAR.load", {"meta": meta, "index": whole})
-    assert whole["dup"] == [-1, -1, 0, -1, -1, -1, -1, -1]
-    assert vocabs["sources"] == ["\"q\"", "ب", "س"] and whole["source"][:2] == [2, -1]
+        site_mod._js("AKHBAR.load", {"meta": meta, "index": expected_index})
+    assert expected_index["dup"] == [-1] * 8 + [0, -1, -1, 3]
+    assert expected_index["n_words"][:2] == [3.0, None]  # the supertype of Int64 and Float64
+    assert expected_index["date"][:4] == [16639, None, -1, 0]
+
+
+@pytest.mark.parametrize("weak", [lambda h: h % 3, lambda h: h & np.uint64(1 << 63),
+                                  lambda h: h * 0])
+def test_numbering_is_exact_when_hashes_collide(weak, monkeypatch: pytest.MonkeyPatch
+                                                ) -> None:
+    """Strings are numbered through their hashes' high bits, but the strings that share
+    them are told apart exactly: with a hash that maps every string to one of three
+    values, to two, or to one, each value still gets the number of its own string."""
+    real = streamindex_mod._hash
+    monkeypatch.setattr(streamindex_mod, "_hash", lambda s: weak(real(s)))
+    values = pl.Series("t", ["كلمة", "أخرى", "كلمة", "", "x", "أخرى", "y", "", "كلمة"])
+    distinct, at = streamindex_mod._number(values)
+    assert distinct.gather(at).to_list() == values.to_list()
+    assert sorted(distinct.to_list()) == sorted(set(values.to_list()))
+
+
+@pytest.mark.parametrize("weak", [lambda h: h % 3, lambda h: h * 0])
+def test_streamed_index_is_exact_when_hashes_collide(
+        tmp_path: Path, weak, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole streamed index with colliding hashes: the bytes of :func:`search.script`."""
+    real = streamindex_mod._hash
+    monkeypatch.setattr(streamindex_mod, "_hash", lambda s: weak(real(s)))
+    df = _frame()
+    files = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    df.slice(0, 4).write_parquet(files[0])
+    df.slice(4).write_parquet(files[1])
+    out = tmp_path / "search.js"
+    words = search_mod.build(files, out, batch_rows=3, bucket_rows=2)
+    text, expected_words = search_mod.script(df)
+    assert out.read_text(encoding="utf-8") == text and words == expected_words
+
+
+@pytest.mark.parametrize("column", [
+    pl.Series("host_id", [True, None, False], dtype=pl.Boolean),
+    pl.Series("cluster_id", [1.5, None, 2.0]),  # a float: the plain Python path
+    pl.Series("published", [dt.datetime(2015, 1, 1, 12), None, dt.datetime(2015, 1, 1)],
+              dtype=pl.Datetime("ms")),
+    pl.Series("published", [dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC), None, None],
+              dtype=pl.Datetime("us", "Asia/Riyadh")),  # another zone: Python path
+    pl.Series("url", [None, None, None], dtype=pl.String),
+])
+def test_row_json_of_other_column_types(column: pl.Series) -> None:
+    """Each row's ``[text,extras]`` is ``json.dumps`` of the row, whatever the extras'
+    types (those the expressions do not cover take the plain path)."""
+    df = pl.DataFrame({"text": ["نص", None, "a\"b"]}).with_columns(column)
+    rows, sizes = rowjson_mod.rows(df)
+    expected = [json.dumps([t or "", e], ensure_ascii=False, separators=(",", ":"))
+                for t, e in zip(df["text"], rowjson_mod._extras(df), strict=True)]
+    assert rows.to_list() == expected
+    assert sizes == [len((t or "").encode()) for t in df["text"]]
+
+
+def test_signal_rounding_is_pythons_round() -> None:
+    """The index's signals are Python's ``round(v, 3)`` of each float (vectorized, with
+    Python's own rounding where the vectorized one could differ): halves and values a
+    few ulps off them, negative zero, huge values, NaN, infinities and nulls."""
+    rng = np.random.default_rng(7)
+    halves = (np.arange(-3000, 3000) + 0.5) / 1000
+    near = np.concatenate([np.nextafter(halves, np.inf), np.nextafter(halves, -np.inf),
+                           np.nextafter(np.nextafter(halves, np.inf), np.inf)])
+    values = np.concatenate([halves, near, rng.random(20_000) * 10, rng.normal(0, 1e-3, 500),
+                             [2.675, 1.0005, 0.1235, -0.0004, 1e15 + 0.5, 1e300, np.inf,
+                              -np.inf, np.nan, 0.0, -0.0]])
+    s = pl.Series("v", values).scatter([3, 10], None)
+    got = rowindex_mod._num(s)
+    expected = [None if v is None else round(v, 3) for v in s.to_list()]
+    assert json.dumps(got) == json.dumps(expected)
+    assert rowindex_mod._num(pl.Series("n", [1, None, 3])) == [1, None, 3]

@@ -223,6 +223,7 @@ def run(dataset_dir: Path, params: Params | RawParams, validation: dict | None =
     articles = plots.article_frame(dataset_dir)
     plot_files = plots.write(dataset_dir, dataset_dir / PLOTS_DIR, params.card.plots,
                              articles)
+    del articles  # a frame of every kept row: not to be held while the explorer is written
     given = [str(p) for p in raw_paths] if raw_paths is not None else list(
         params.raw.paths)
     ctx = card_body.context(dataset_dir, params, validation, plot_files, data, version, given)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import math
 import shutil
 import struct
 import tempfile
@@ -44,17 +43,19 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from akhbar import folding
+from akhbar.explore import streamindex
 
 #: The index file, under the site's ``data/``.
 FILE = "search.js"
 #: Rows folded and split at a time (bounds the memory of the exploded words).
 CHUNK_ROWS = 4096
 #: Rows read from the Parquet files at a time by :func:`build` (its memory: one batch's
-#: texts, ~40 MB for news articles, and their word → rows groups).
-BATCH_ROWS = 8192
-#: Rows per on-disk bucket of :func:`build`: a bucket's (word, row) pairs are grouped in
-#: memory at once (~200 distinct words an article: ~4 M pairs, ~150 MB).
-BUCKET_ROWS = 20_000
+#: texts, ~15 MB for news articles, their ~1.2 M tokens and a few 8-byte arrays of
+#: them: ~300 MB over the imports for SaudiNewsNet; 8192 rows: +140 MB, 3 % less CPU).
+BATCH_ROWS = 4096
+#: Rows per word range of :func:`build`: a range's (word, row) pairs are sorted in
+#: memory at once (~280 tokens an article: ~3 M pairs, a few 8-byte arrays of them).
+BUCKET_ROWS = 10_000
 
 
 def postings(df: pl.DataFrame, chunk: int = CHUNK_ROWS, *, ordered: bool = True
@@ -93,12 +94,20 @@ def postings(df: pl.DataFrame, chunk: int = CHUNK_ROWS, *, ordered: bool = True
     return out.sort("word") if ordered else out
 
 
-def varints(values: np.ndarray) -> bytes:
+def varints(values: np.ndarray, chunk: int = 1 << 20) -> bytes:
     """Unsigned LEB128 of each value, vectorized (a Python loop over SaudiNewsNet's six
-    million postings takes seconds)."""
+    million postings takes seconds), ``chunk`` values at a time (its temporary arrays
+    are a few times the values' size)."""
+    return b"".join(_varints(values[a:a + chunk]) for a in range(0, len(values), chunk))
+
+
+def _varints(values: np.ndarray) -> bytes:
     v = values.astype(np.uint64)
+    top = int(v.max(initial=0))
     n = np.ones(len(v), dtype=np.int64)
     for k in range(1, 10):
+        if top < 1 << (7 * k):  # no value has this byte (row gaps rarely need three)
+            break
         n += v >= np.uint64(1 << (7 * k))
     pos = np.cumsum(n) - n
     out = np.zeros(int(n.sum()), dtype=np.uint8)
@@ -201,18 +210,6 @@ def _batches(files: Sequence[Path], rows: int) -> Iterator[pl.DataFrame]:
             yield pl.from_arrow(batch)  # type: ignore[misc]
 
 
-def _bounds(first: pl.DataFrame, buckets: int) -> pl.Series:
-    """``buckets - 1`` words cutting the vocabulary into ranges holding about as many
-    postings each, guessed from the first batch's index (word order: a range's groups
-    are written one after the other, so the file comes out in order)."""
-    if buckets <= 1 or first.height == 0:
-        return pl.Series("word", [], dtype=pl.String)
-    weight = first.get_column("rows").list.len().cum_sum().to_numpy()
-    at = np.searchsorted(weight, weight[-1] * np.arange(1, buckets) / buckets)
-    words = first.get_column("word")
-    return words.gather(np.minimum(at, len(words) - 1)).unique(maintain_order=True)
-
-
 def build(files: Sequence[Path], out: Path, *, batch_rows: int = BATCH_ROWS,
           bucket_rows: int = BUCKET_ROWS) -> int:
     """Write the text of ``data/search.js`` for the rows of ``files`` (Parquet, read in
@@ -220,48 +217,27 @@ def build(files: Sequence[Path], out: Path, *, batch_rows: int = BATCH_ROWS,
     their concatenation writes; returns the number of words.
 
     Why not :func:`script`: it holds every title and text, their tokens and the whole
-    index at once (8 GB at 300k articles). Here memory is bounded by ``batch_rows`` and
-    ``bucket_rows``, never the corpus: each batch's :func:`postings` (row numbers
-    shifted) is cut by word range into buckets spilled as Parquet to a temporary
-    folder; each bucket is then grouped alone (the word's rows, concatenated in batch
-    order, ascend), and its words and postings appended to two files; the payload is
-    streamed through zlib (same bytes as one-shot ``gzip.compress``, mtime 0) and base64
-    (cut at multiples of 3 bytes) into ``out``."""
+    index at once (8 GB at 300k articles), and groups strings (SaudiNewsNet: 12 CPU-s).
+    Here (:mod:`akhbar.explore.streamindex`) each batch's (word, row) pairs are integers
+    spilled by word range to a temporary folder; each range is then sorted alone and its
+    words and postings appended to two files; the payload is streamed through zlib (same
+    bytes as one-shot ``gzip.compress``, mtime 0) and base64 (cut at multiples of 3
+    bytes) into ``out``. Memory is bounded by ``batch_rows`` and ``bucket_rows``."""
     total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-    buckets = max(1, math.ceil(total / bucket_rows))
+    ranges = streamindex.range_count(total, bucket_rows)
     with tempfile.TemporaryDirectory(prefix="akhbar-search-") as tmp:
-        spill = Path(tmp)
-        bounds, offset, n_batch = None, 0, 0
-        for batch in _batches(files, batch_rows):
-            part = postings(batch, ordered=False)
-            if bounds is None and part.height:
-                bounds = _bounds(part.sort("word"), buckets)
-            if part.height:
-                part = part.with_columns(pl.col("rows") + offset)
-                which = (bounds.search_sorted(part.get_column("word"), side="right")  # type: ignore[union-attr]
-                         if len(bounds) else pl.Series([0] * part.height))  # type: ignore[arg-type]
-                for (k,), group in part.with_columns(b=which).partition_by(
-                        "b", as_dict=True, include_key=False).items():
-                    group.write_parquet(spill / f"{k:05d}-{n_batch:06d}.parquet",
-                                        compression="lz4", statistics=False)
-            offset += batch.height
-            n_batch += 1
+        spill_dir = Path(tmp)
+        spill = streamindex.spill_batches(_batches(files, batch_rows), spill_dir, ranges)
         words, vocab_len = 0, 1
-        with open(spill / "vocab", "wb") as vocab, open(spill / "lists", "wb") as lists:
-            for k in range(len(bounds) + 1 if bounds is not None else 0):
-                parts = sorted(spill.glob(f"{k:05d}-*.parquet"))
-                if not parts:
-                    continue
-                index = (pl.read_parquet(parts).group_by("word")
-                         .agg(pl.col("rows").explode()).sort("word"))
-                for p in parts:
-                    p.unlink()
-                chunk = _words(index)
+        with open(spill_dir / "vocab", "wb") as vocab, \
+                open(spill_dir / "lists", "wb") as lists:
+            for sorted_words, rank, row in spill.ranges() if spill else ():
+                chunk = (sorted_words.str.join("\n").item() + "\n").encode("utf-8")
                 vocab.write(chunk)
-                lists.write(_lists(index))
-                vocab_len, words = vocab_len + len(chunk), words + index.height
+                lists.write(varints(streamindex.flat(rank, row)))
+                vocab_len, words = vocab_len + len(chunk), words + sorted_words.len()
         _stream(out, struct.pack("<I", vocab_len) + b"\n",
-                [spill / "vocab", spill / "lists"])
+                [spill_dir / "vocab", spill_dir / "lists"])
     return words
 
 

@@ -14,11 +14,10 @@ stored once per file, not per row.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
@@ -30,7 +29,8 @@ import yaml
 
 from akhbar import folding
 from akhbar import params as params_mod
-from akhbar.explore import search
+from akhbar.explore import rowindex, rowjson, search
+from akhbar.explore.rowjson import EXTRA
 from akhbar.schema import SPLITS
 from akhbar.shards import rejected_files, split_files
 
@@ -55,11 +55,6 @@ REASON_SIGNAL = {
     "quality:repeated-lines": "dup_line_frac", "quality:repeated-ngrams": "top_ngram_frac",
     "quality:line-punctuation": "punct_line_ratio",
 }
-#: Per-row fields that only the article page shows: stored next to the text, not in the index.
-EXTRA = ["url", "author", "tags", "dateline", "related_titles", "host_id", "raw_encoding",
-         "raw_format", "cluster_id", "story_id", "stage", "reasons",
-         "duplicate_of", "raw_excerpt", "published", "crawled"]
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _js(name: str, payload: Any) -> str:
@@ -118,27 +113,13 @@ def _files(dataset_dir: Path) -> list[tuple[Path, str]]:
     return files
 
 
-def _rows(dataset_dir: Path, columns: Sequence[str] | None = None) -> pl.DataFrame:
-    """Kept rows (split order) then removed rows, with ``kind`` (split or ``removed``);
-    only ``columns`` (those a file has) when given."""
-    def read(f: Path) -> pl.DataFrame:
-        if columns is None:
-            return pl.read_parquet(f)
-        have = set(pl.read_parquet_schema(f))
-        return pl.read_parquet(f, columns=[c for c in columns if c in have])
-
-    return pl.concat([read(f).with_columns(pl.lit(kind).alias("kind"))
-                      for f, kind in _files(dataset_dir)], how="diagonal_relaxed")
-
-
 def start_search(dataset_dir: Path) -> Future[tuple[Path, int]]:
-    """Build the search index (:func:`akhbar.explore.search.script`) in a background
-    thread; :func:`generate` takes the future. Why a thread: the index is polars and zlib
-    work that releases the GIL, so it runs on the second core while the main thread does
-    GIL-bound work (the card's plots, the text shards' JSON): the card stage's wall time
+    """Build the search index (:func:`akhbar.explore.search.build`) in a background
+    thread; :func:`generate` takes the future. Why a thread: the index is polars, numpy
+    and zlib work that releases the GIL, so it runs on the second core while the main
+    thread draws the card's plots and writes the text shards: the card stage's wall time
     drops by about the index's, for the cost of reading titles and texts twice. The
-    index is streamed (:func:`akhbar.explore.search.build`): its memory does not grow
-    with the corpus."""
+    index is streamed: its memory does not grow with the corpus."""
     files = [f for f, _ in _files(Path(dataset_dir))]
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="akhbar-search")
     try:
@@ -147,104 +128,9 @@ def start_search(dataset_dir: Path) -> Future[tuple[Path, int]]:
         pool.shutdown(wait=False)  # the thread ends when its one job does
 
 
-def _vocab(values: list[Any]) -> tuple[list[Any], list[int]]:
-    """Sorted distinct non-null values, and each value's index (-1 for null)."""
-    vocab = sorted({v for v in values if v is not None})
-    at = {v: i for i, v in enumerate(vocab)}
-    return vocab, [at[v] if v is not None else -1 for v in values]
-
-
-def _days(ts: list[dt.datetime | None]) -> list[int | None]:
-    return [None if t is None else (t - _EPOCH).days for t in ts]
-
-
-def _num(values: list[Any]) -> list[Any]:
-    return [None if v is None else (round(v, 3) if isinstance(v, float) else v)
-            for v in values]
-
-
-def _extras(df: pl.DataFrame) -> Iterator[dict[str, Any]]:
-    """Each row's :data:`EXTRA` fields that hold something (read column by column: a
-    third of the cost of ``iter_rows``)."""
-    cols = [c for c in EXTRA if c in df.columns]
-    if not cols:
-        yield from ({} for _ in range(df.height))
-        return
-    for values in zip(*(df.get_column(c).to_list() for c in cols), strict=True):
-        out = {}
-        for k, v in zip(cols, values, strict=True):
-            if v is None or v == []:
-                continue
-            out[k] = v.isoformat() if isinstance(v, dt.datetime) else v
-        yield out
-
-
-#: What ``json.dumps(..., ensure_ascii=False)`` escapes in a string: the backslash, the
-#: quote and the C0 controls (short forms where JSON has them). Applied by polars to the
-#: text column so that the texts never become Python strings (that, and ``json.dumps``
-#: over 95 MB of SaudiNewsNet text, was half of the explorer's time).
-_JSON_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\f": "\\f",
-                 "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                 **{chr(c): f"\\u{c:04x}" for c in range(0x20) if chr(c) not in "\b\f\n\r\t"}}
-
-
-def _index(df: pl.DataFrame) -> tuple[dict[str, Callable[[], list[Any]]], dict[str, Any]]:
-    """The columnar index, as each field's list made on demand (so that only one field's
-    Python list is alive while :func:`_write_index` writes it: a list per field of every
-    row is most of the card's memory at 300k rows), and the vocabularies it points into."""
-    col = lambda c: df.get_column(c).to_list() if c in df.columns else [None] * df.height  # noqa: E731
-    vocabs: dict[str, Any] = {}
-    kinds = [*SPLITS, "removed"]
-    kind = lambda: [kinds.index(k) for k in col("kind")]  # noqa: E731
-    idx: dict[str, Callable[[], list[Any]]] = {"id": lambda: col("id"),
-                                               "title": lambda: col("title"), "kind": kind}
-    for key, name in (("source", "sources"), ("category", "categories"),
-                      ("reason", "reasons"), ("published_from", "published_from"),
-                      ("lang", "langs"), ("raw_file", "files")):
-        vocabs[name], _ = _vocab(col(key))
-        idx[key] = lambda key=key: _vocab(col(key))[1]
-    idx["raw_record"] = lambda: col("raw_record")
-    idx["date"] = lambda: _days(col("published"))
-    idx["detail"] = lambda: col("detail")
-    for s in SIGNALS:
-        idx[s["name"]] = lambda name=s["name"]: _num(col(name))
-
-    def dup() -> list[int]:
-        # The kept copy of a removed duplicate, as a row number (ids are not unique across
-        # kept and removed: an exact copy carries the id of the article it duplicates).
-        first_kept: dict[str, int] = {}
-        for i, (rid, k) in enumerate(zip(col("id"), kind(), strict=True)):
-            if k < len(SPLITS) and rid is not None:
-                first_kept.setdefault(rid, i)
-        return [first_kept.get(d, -1) if d else -1 for d in col("duplicate_of")]
-
-    idx["dup"] = dup
-    return idx, vocabs
-
-
-def _write_index(path: Path, meta: dict[str, Any],
-                 index: dict[str, Callable[[], list[Any]]]) -> None:
-    """``AKHBAR.load({"meta":...,"index":{...}});``, byte for byte what :func:`_js` writes
-    of the whole dict, written one field at a time (one field's list and JSON in memory)."""
-    def dumps(v: Any) -> str:
-        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
-
-    with path.open("w", encoding="utf-8") as out:
-        out.write(f'AKHBAR.load({{"meta":{dumps(meta)},"index":{{')
-        for i, (key, values) in enumerate(index.items()):
-            out.write(f"{',' if i else ''}{dumps(key)}:{dumps(values())}")
-        out.write("}});\n")
-
-
 #: Rows per Parquet batch read for the text shards: bounds the card's memory (a batch
 #: of long articles is tens of MB) while keeping polars' per-batch overhead small.
 BATCH_ROWS = 4096
-#: What the index reads: every column but the text and the article page's extras (those
-#: are read batch by batch for the shards), so the index's memory is titles and small
-#: fields only.
-INDEX_COLUMNS = ["id", "title", "source", "category", "reason", "published_from", "lang",
-                 "raw_file", "raw_sha256", "raw_record", "published", "detail",
-                 "duplicate_of", *(s["name"] for s in SIGNALS)]
 
 
 def _batches(dataset_dir: Path) -> Iterator[pl.DataFrame]:
@@ -262,20 +148,6 @@ def _batches(dataset_dir: Path) -> Iterator[pl.DataFrame]:
             yield pl.from_arrow(batch)  # type: ignore[misc]
 
 
-def _row_json(df: pl.DataFrame) -> tuple[pl.Series, list[int]]:
-    """Each row's JSON ``[text,extras]`` (the text escaped by polars with
-    :data:`_JSON_ESCAPES`, the small extras dumped by Python) and its text's byte size."""
-    text = (pl.col("text").cast(pl.String).fill_null("") if "text" in df.columns
-            else pl.repeat("", df.height, dtype=pl.String))
-    extras = pl.Series("_extras", [json.dumps(e, ensure_ascii=False, separators=(",", ":"))
-                                   for e in _extras(df)], dtype=pl.String)
-    out = df.with_columns(extras).select(
-        pl.concat_str(pl.lit('["'), text.str.replace_many(_JSON_ESCAPES), pl.lit('",'),
-                      pl.col("_extras"), pl.lit("]")).alias("row"),
-        text.str.len_bytes().alias("size"))
-    return out.get_column("row"), out.get_column("size").to_list()
-
-
 def _write_shards(batches: Iterable[pl.DataFrame], data_dir: Path) -> list[int]:
     """Text (and per-row extras) in shards of about SHARD_BYTES; returns each shard's
     first row number. A shard is ``AKHBAR.shard(n,[[text,extras],...]);``, byte for byte
@@ -289,14 +161,18 @@ def _write_shards(batches: Iterable[pl.DataFrame], data_dir: Path) -> list[int]:
 
     def flush() -> None:
         n = len(starts)
-        payload = pl.concat(pending).str.join(",").item()
-        (data_dir / f"text-{n:04d}.js").write_text(f"AKHBAR.shard({n},[{payload}]);\n",
-                                                   encoding="utf-8")
+        # UTF-8 bytes straight from polars: a Python str of the shard would be decoded
+        # and encoded again (a third of the shards' cost)
+        payload = pl.concat(pending).str.join(",").cast(pl.Binary).item()
+        with open(data_dir / f"text-{n:04d}.js", "wb") as out:
+            out.write(f"AKHBAR.shard({n},[".encode("ascii"))
+            out.write(payload)
+            out.write(b"]);\n")
         starts.append(start)
         pending.clear()
 
     for batch in batches:
-        rows, sizes = _row_json(batch)
+        rows, sizes = rowjson.rows(batch)
         a = 0
         for i, n in enumerate(sizes):
             size += n + 64
@@ -346,26 +222,26 @@ def generate(dataset_dir: Path, *, compare: dict[str, Any] | None = None,
     data_dir = site / "data"
     data_dir.mkdir(parents=True)
     _copy_assets(site)
-    df = _rows(dataset_dir, INDEX_COLUMNS)  # no texts: those are streamed to the shards
-    index, vocabs = _index(df)
+    # the index is written column by column from the files: no frame of every row
+    rows = rowindex.Rows(_files(dataset_dir))
+    vocabs = rowindex.vocabs(rows)
     stats_path = dataset_dir / "stats.json"
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
     for stage in stats.get("stages", {}).values():
         stage.pop("stats", None)  # per-stage details (boilerplate lines...) are the card's
-    shas = dict(df.select("raw_file", "raw_sha256").unique("raw_file").iter_rows())
     meta = {
         "name": _name(dataset_dir),
         "stats": stats, "splits": list(SPLITS), "vocabs": vocabs,
-        "file_sha256": [shas.get(f) for f in vocabs["files"]],
+        "file_sha256": rows.file_sha256(vocabs["files"]),
         "signals": SIGNALS, "reason_signal": REASON_SIGNAL,
         "thresholds": thresholds(dataset_dir, params_path),
         "plots": _plots(dataset_dir),
         "fold": {"drop": folding.FOLD_DROP, "map": folding.FOLD_MAP},
-        "shards": _write_shards(_batches(dataset_dir), data_dir), "rows": df.height,
+        "shards": _write_shards(_batches(dataset_dir), data_dir), "rows": rows.height,
         "search": search.save(search_job.result(), data_dir),
         "compare": compare is not None,
     }
-    _write_index(data_dir / "index.js", meta, index)
+    rowindex.write(data_dir / "index.js", meta, rows, [s["name"] for s in SIGNALS])
     if compare is not None:
         (data_dir / "changes.js").write_text(_js("AKHBAR.changes", compare), encoding="utf-8")
     return site
