@@ -154,10 +154,18 @@ def test_batches_read_parquet_files_in_bounded_batches(tmp_path: Path,
     assert got[3]["text"].to_list() == [None, None]
 
 
-@pytest.mark.parametrize(("batch", "bucket"), [(1, 1), (3, 2), (4096, 20_000)])
-def test_streamed_index_equals_one_frame(tmp_path: Path, batch: int, bucket: int) -> None:
+@pytest.mark.parametrize(("batch", "bucket", "step"),
+                         [(1, 1, None), (3, 2, None), (4096, 20_000, None), (4096, 20_000, 1),
+                          (3, 2, 2), (4096, 20_000, 5)])
+def test_streamed_index_equals_one_frame(monkeypatch, tmp_path: Path, batch: int,
+                                         bucket: int, step: int | None) -> None:
     """:func:`search.build` over several Parquet files, in batches and word-range
-    buckets, writes exactly the bytes :func:`search.script` writes for their rows."""
+    buckets (each range in pieces of ``step`` pairs or more: whole words), writes exactly
+    the bytes :func:`search.script` writes for their rows."""
+    from akhbar.explore import streamindex
+
+    if step is not None:
+        monkeypatch.setattr(streamindex, "STEP", step)
     df = _frame()
     files = [tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "c.parquet"]
     df.slice(0, 3).write_parquet(files[0])

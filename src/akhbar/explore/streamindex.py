@@ -10,7 +10,9 @@ postings are a sort of 64-bit ``rank << 32 | row`` keys. The bytes are those of
 :func:`akhbar.explore.search.script`.
 
 Memory: one batch of texts and its pairs, then one word range's pairs (8 bytes a pair,
-spilled raw to a temporary folder) and words.
+spilled raw to a temporary folder, rewritten and sorted in place) and words, and one piece
+of ``STEP`` pairs at a time (at 1M synthetic articles the first batch's guess put 24.6M of
+343M pairs in one range: decoding it whole took ~1 GB).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from akhbar import folding
 _LOW = np.uint64(0xFFFFFFFF)
 #: Values compared with their group's first at a time by :func:`_number`.
 COMPARE = 1 << 18
+#: Pairs of one piece of a word range (:meth:`Spill.ranges`): 32 MB of keys.
+STEP = 1 << 22
 
 
 def _hash(s: pl.Series) -> np.ndarray:
@@ -159,10 +163,14 @@ class Spill:
             self.added.setdefault(int(k), []).append((self.batches, len(part)))
         self.batches += 1
 
-    def ranges(self) -> Iterator[tuple[pl.Series, np.ndarray, np.ndarray]]:
-        """Per range, in word order: its words in code point order, and its postings
+    def ranges(self, step: int | None = None
+               ) -> Iterator[tuple[pl.Series, np.ndarray, np.ndarray]]:
+        """Per range, in word order: its words in code point order, and their postings
         (word rank, row), distinct, sorted by word then row; each range's files are
-        removed once read."""
+        removed once read. A range comes in pieces of whole words of about ``step``
+        pairs (the pieces, one after the other, are the range): the range's pairs are
+        rewritten and sorted in place, so memory is one range's keys plus one piece,
+        however unevenly the first batch's guess cut the vocabulary."""
         for k in range(len(self.cut) + 1):
             if k not in self.added:
                 continue
@@ -177,13 +185,35 @@ class Spill:
             for p in [*parts, self.folder / f"{k}.pairs"]:
                 p.unlink()
             # entry positions are per batch: shift each batch's by its table's offset
-            offsets = np.cumsum([0] + [t.len() for t in tables[:-1]], dtype=np.uint64)
-            shift = np.repeat(offsets, [n for _, n in self.added[k]])
-            keys = (rank[(keys >> np.uint64(32)) + shift] << np.uint64(32)) | (keys & _LOW)
+            start, offset = 0, 0
+            for t, (_, n) in zip(tables, self.added[k], strict=True):
+                seg = keys[start:start + n]
+                seg[:] = (rank[(seg >> np.uint64(32)) + np.uint64(offset)] << np.uint64(32)
+                          ) | (seg & _LOW)
+                start, offset = start + n, offset + t.len()
             keys.sort()
-            keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
-            yield words.gather(order), (keys >> np.uint64(32)).astype(np.int64), (
-                keys & _LOW).astype(np.int64)
+            yield from _pieces(words.gather(order), keys, step or STEP)
+
+
+def _pieces(words: pl.Series, keys: np.ndarray, step: int
+            ) -> Iterator[tuple[pl.Series, np.ndarray, np.ndarray]]:
+    """Sorted ``rank << 32 | row`` keys of one range cut into pieces of whole words:
+    (the piece's words, its distinct (rank, row)); every word of ``words`` is in one
+    piece, in order (a word without postings too)."""
+    n, start, first = len(keys), 0, 0
+    while start < n:
+        stop = min(n, start + step)
+        if stop < n:  # end the piece where a word ends (a word is never cut)
+            after = (keys[stop - 1] >> np.uint64(32)) + np.uint64(1)
+            stop = int(np.searchsorted(keys, after << np.uint64(32)))
+        part = keys[start:stop]
+        part = part[np.r_[True, part[1:] != part[:-1]]]
+        last = len(words) if stop >= n else int(part[-1] >> np.uint64(32)) + 1
+        yield (words.slice(first, last - first), (part >> np.uint64(32)).astype(np.int64),
+               (part & _LOW).astype(np.int64))
+        start, first = stop, last
+    if n == 0 and len(words):
+        yield words, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
 
 
 def flat(rank: np.ndarray, row: np.ndarray) -> np.ndarray:
