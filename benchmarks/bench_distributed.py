@@ -38,9 +38,8 @@ from pathlib import Path
 
 import psutil
 
-from akhbar import gx_session, publish
+from akhbar import gx_session, memory, publish
 from akhbar import params as params_mod
-from akhbar.build import _return_freed_memory
 from akhbar.distributed.executor import DaskRunner
 from akhbar.distributed.local import dask_processes
 from akhbar.errors import BuildCollapsed, ValidationFailed
@@ -189,7 +188,7 @@ def run_stages(args: argparse.Namespace, tmp: Path, raw: Path, procs: Procs,
                 except (BuildCollapsed, ValidationFailed) as exc:  # a verdict, not a crash
                     failure = exc
                     row["failure"] = str(exc.args[0]).splitlines()[0]
-            _return_freed_memory()
+            memory.release()
             if ctx.report is not None:
                 row["rows_in"] = ctx.report.rows_in
                 if stage.name == "dedup":  # candidate and link counts (story pairs too)

@@ -14,9 +14,6 @@ such dataset (so that a first build can be inspected in place), and otherwise ke
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import functools
 import json
 import resource
 import shutil
@@ -30,7 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from akhbar import floors, guard, gx_session, publish
+from akhbar import floors, guard, gx_session, memory, publish
 from akhbar.errors import AkhbarError, BuildCollapsed, UsageError, ValidationFailed
 from akhbar.params import Params
 from akhbar.pipeline import Context, Layout, plan
@@ -189,7 +186,7 @@ def _run_stages(paths: list[Path], staged: Path, params: Params, layout: Layout,
                 except (BuildCollapsed, ValidationFailed) as exc:  # a verdict, not a crash
                     failure = exc
             timings[name] = round(time.perf_counter() - t0, 3)
-            _return_freed_memory()
+            memory.release()
             if on_stage is not None:
                 on_stage(StageMeasure(name, time.perf_counter() - t0, cpu_seconds() - c0,
                                       _peak_rss_bytes()))
@@ -200,26 +197,6 @@ def _run_stages(paths: list[Path], staged: Path, params: Params, layout: Layout,
                        [] if failure is None else [str(failure.args[0]).splitlines()[0]])
     return BuildResult(out=staged, stats=ctx.stats, timings=timings,
                        validation=ctx.validation), failure
-
-
-def _return_freed_memory() -> None:
-    """Give the heap a stage freed back to the system before the next one. The stages'
-    worker threads each get a glibc malloc arena, and freed arena memory stays in the RSS
-    (SaudiNewsNet: the main process's peak in collect fell from 873 to 699 MB with this,
-    in the card from 1,455 to 1,349 MB). No library exposes ``malloc_trim``; off glibc
-    this does nothing."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim() -> Any:
-    """glibc's ``malloc_trim``, looked up once; ``None`` elsewhere."""
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
 
 
 def _write_timings(out: Path, timings: dict[str, float]) -> None:
