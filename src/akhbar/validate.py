@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from akhbar import expectations_report as er
+from akhbar import validate_buckets
 from akhbar import validate_parts as vp
 from akhbar.expectations_report import MAX_EXAMPLES, Failure, Tally, ValidationResult
 from akhbar.gx_session import Gx as _Gx
@@ -188,9 +189,14 @@ def run(dataset_dir: Path, params: Params | RawParams, reports_dir: Path | None 
         reason_stages: Sequence[str] | None = None) -> ValidationResult:
     """Validate a built dataset folder; write ``validation.json`` (+ Data Docs).
     ``reason_stages``: the stages whose names may prefix a reason (default: the registry's).
-    The parts are validated here, in order (:func:`akhbar.validate_parts.map_local`)."""
+    The parts are validated here, in order (:func:`akhbar.validate_parts.map_local`); past
+    ``validate_buckets.BUCKET_ROWS`` rows the keys and leakage suites run bucket by bucket
+    (:mod:`akhbar.validate_buckets`)."""
     parameters = suite_parameters(params, reason_stages)
-    results = vp.map_local(parts(dataset_dir, params), parameters)
+    plan = parts(dataset_dir, params)
+    buckets = validate_buckets.buckets_for(plan)
+    results = (validate_buckets.map_bucketed(plan, parameters, Path(dataset_dir), buckets)
+               if buckets else vp.map_local(plan, parameters))
     return finish(dataset_dir, params, results, reports_dir, reason_stages)
 
 
