@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import math
 import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from akhbar import validate_parts as vp
-from akhbar.expectations_report import Tally
 
 #: Published rows per bucket, and the size past which the buckets are used: below it the
 #: index is small (the keys suite's columns are ~100 B a row) and the buckets' GX calls
@@ -35,46 +33,30 @@ BUCKET_ROWS = 100_000
 def buckets_for(parts: Sequence[Sequence[vp.Slice]]) -> int:
     """How many buckets ``parts`` need; 0 (the one-frame path) at or below
     :data:`BUCKET_ROWS` rows or when a suite has a check the bucket fold does not cover."""
-    from akhbar.distributed import keys, leakage
+    from akhbar.distributed.validate import bucketable
 
     rows = sum(s.stop - s.start for part in parts for s in part)
-    if rows <= BUCKET_ROWS:
-        return 0
-    if not (keys.supported(keys.suite_dict())
-            and leakage.supported(keys.suite_dict(leakage.SUITE))):
-        return 0
-    return math.ceil(rows / BUCKET_ROWS)
+    return math.ceil(rows / BUCKET_ROWS) if rows > BUCKET_ROWS and bucketable() else 0
 
 
 def map_bucketed(parts: Sequence[Sequence[vp.Slice]], parameters: dict[str, Any],
-                 near: Path, buckets: int) -> Iterator[vp.PartResult]:
+                 dataset_dir: Path, buckets: int) -> Iterator[vp.PartResult]:
     """:func:`akhbar.validate_parts.map_local` whose parts hand their keys and pairs to
-    ``buckets`` hash buckets (in a temporary folder beside ``near``, removed at the end)
-    instead of to the merge; after the last part, one more result carries the two suites'
-    folded tallies. Same ``validation.json`` as the one-frame path."""
+    ``buckets`` hash buckets (the cluster path's :func:`~akhbar.distributed.validate.to_buckets`,
+    in its folder beside the dataset, removed at the end) instead of to the merge; after
+    the last part, one more result carries the two suites' folded tallies. Same
+    ``validation.json`` as the one-frame path."""
     from akhbar.distributed import keys, leakage
+    from akhbar.distributed.validate import folded, to_buckets, workdir
 
-    work = _workdir(near)
+    work = workdir(dataset_dir, local=True)
     try:
         offset = 0
         for i, result in enumerate(vp.map_local(parts, parameters)):
-            assert not isinstance(result.keys, Tally) and not isinstance(result.pairs, Tally)
-            keys.scatter(result.keys, offset, work, f"{i:06d}", buckets)
-            leakage.scatter(result.pairs, work, f"{i:06d}", buckets)
-            offset += result.keys.num_rows
-            yield vp.PartResult(result.tally, vp.KEY_SCHEMA.empty_table(), {})
-        checked = [keys.check_bucket(work, b, parameters) for b in range(buckets)]
-        leaked = [leakage.check_bucket(work, b, parameters) for b in range(buckets)]
-        yield vp.PartResult(Tally(), keys.merge(keys.suite_dict(), checked),
-                            keys.merge(keys.suite_dict(leakage.SUITE), leaked, leakage.SUITE))
+            rows = result.keys.num_rows
+            yield to_buckets(result, offset, work, f"{i:06d}", buckets)
+            offset += rows
+        yield folded([keys.check_bucket(work, b, parameters) for b in range(buckets)],
+                     [leakage.check_bucket(work, b, parameters) for b in range(buckets)])
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _workdir(near: Path) -> Path:
-    """A fresh folder beside the dataset (the disk that holds the data has room for its
-    keys), or in the system's temporary folder when that one cannot be written."""
-    try:
-        return Path(tempfile.mkdtemp(prefix=".akhbar-keys-", dir=Path(near).parent))
-    except OSError:
-        return Path(tempfile.mkdtemp(prefix="akhbar-keys-"))

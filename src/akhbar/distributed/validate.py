@@ -53,15 +53,14 @@ def run(client: Any, dataset_dir: Path, params: Params | RawParams,
     dataset_dir = Path(dataset_dir)
     parts = validate.parts(dataset_dir, params)
     parameters = validate.suite_parameters(params, reason_stages)
-    suite, leak_suite = keys.suite_dict(), keys.suite_dict(leakage.SUITE)
-    if not parts or not keys.supported(suite) or not leakage.supported(leak_suite):
+    if not parts or not bucketable():
         # the one-frame path (nothing to shard, or a suite the bucket fold does not cover)
         futures = [client.submit(validate_part, part, parameters, pure=False)
                    for part in parts]
         results = client.gather(futures)
     else:
         buckets = typed(params).executor.partitions
-        work = Path(tempfile.mkdtemp(prefix=".akhbar-keys-", dir=dataset_dir.parent))
+        work = workdir(dataset_dir)
         try:
             offsets = list(itertools.accumulate(
                 (sum(s.stop - s.start for s in part) for part in parts), initial=0))
@@ -80,8 +79,7 @@ def run(client: Any, dataset_dir: Path, params: Params | RawParams,
                 for b in range(buckets)])
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        results.append(PartResult(Tally(), keys.merge(suite, checked),
-                                  keys.merge(leak_suite, leaked, leakage.SUITE)))
+        results.append(folded(checked, leaked))
     return (finish or validate.finish)(dataset_dir, params, results, reports_dir,
                                        reason_stages)
 
@@ -89,11 +87,43 @@ def run(client: Any, dataset_dir: Path, params: Params | RawParams,
 def validate_part_keys(part: Sequence[Any], parameters: dict[str, Any], offset: int,
                        work: str, tag: str, buckets: int) -> PartResult:
     """``validate_part`` whose key rows and leakage pairs go to the buckets of the keys
-    and leakage suites instead of the driver (:func:`akhbar.distributed.keys.scatter`,
-    :func:`akhbar.distributed.leakage.scatter`)."""
-    result = validate_part(part, parameters)
+    and leakage suites instead of the driver (:func:`to_buckets`)."""
+    return to_buckets(validate_part(part, parameters), offset, Path(work), tag, buckets)
+
+
+def bucketable() -> bool:
+    """Whether the bucket fold is exact for the committed keys and leakage suites."""
+    return (keys.supported(keys.suite_dict())
+            and leakage.supported(keys.suite_dict(leakage.SUITE)))
+
+
+def workdir(dataset_dir: Path, local: bool = False) -> Path:
+    """A fresh folder for the buckets beside the dataset (the workers read the dataset, so
+    they see its parent; its disk has room for the keys). ``local``: in the system's
+    temporary folder when that one cannot be written (a check of a read-only dataset in one
+    process; never on a cluster, whose workers on other machines would not see it)."""
+    try:
+        return Path(tempfile.mkdtemp(prefix=".akhbar-keys-", dir=Path(dataset_dir).parent))
+    except OSError:
+        if not local:
+            raise
+        return Path(tempfile.mkdtemp(prefix="akhbar-keys-"))
+
+
+def to_buckets(result: PartResult, offset: int, work: Path, tag: str, buckets: int
+               ) -> PartResult:
+    """One part's key rows (numbered from ``offset``) and leakage pairs written to the
+    buckets (:func:`akhbar.distributed.keys.scatter`,
+    :func:`akhbar.distributed.leakage.scatter`); the result without them."""
     assert not isinstance(result.keys, Tally) and not isinstance(result.pairs, Tally)
-    keys.scatter(result.keys, offset, Path(work), tag, buckets)
-    leakage.scatter(result.pairs, Path(work), tag, buckets)
-    result.keys, result.pairs = KEY_SCHEMA.empty_table(), {}
-    return result
+    keys.scatter(result.keys, offset, work, tag, buckets)
+    leakage.scatter(result.pairs, work, tag, buckets)
+    return PartResult(result.tally, KEY_SCHEMA.empty_table(), {})
+
+
+def folded(checked: Sequence[dict[str, keys.Outcome]],
+           leaked: Sequence[dict[str, keys.Outcome]]) -> PartResult:
+    """The last result of the map: the buckets' outcomes of both suites folded into the
+    one-frame tallies (:func:`akhbar.distributed.keys.merge`)."""
+    return PartResult(Tally(), keys.merge(keys.suite_dict(), checked),
+                      keys.merge(keys.suite_dict(leakage.SUITE), leaked, leakage.SUITE))
